@@ -1,0 +1,8 @@
+//! netviz: train small neural networks from scratch on the CPU and watch them learn.
+//!
+//! - [`nn`]: the training core (tensors, layers, losses, optimizers, model files, metrics).
+//!   Knows nothing of rendering.
+//! - [`bench`]: the throughput benchmarks behind `netviz bench`.
+
+pub mod bench;
+pub mod nn;

@@ -1,0 +1,59 @@
+//! Optimizers. Both read each parameter's accumulated gradient and update its value in place.
+//! The learning rate can be changed between any two steps (the UI changes it live); the change
+//! applies to the next step and keeps all other state (momentum, Adam's moments and step count).
+
+mod adam;
+mod sgd;
+
+pub use adam::{Adam, AdamConfig};
+pub use sgd::{Sgd, SgdConfig};
+
+use serde::{Deserialize, Serialize};
+
+use crate::nn::layers::Param;
+
+/// Which optimizer a config asks for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerKind {
+    /// Stochastic gradient descent, optionally with momentum.
+    Sgd,
+    /// Adam (Kingma & Ba 2015) with bias correction.
+    #[default]
+    Adam,
+}
+
+impl OptimizerKind {
+    /// A new optimizer of this kind with learning rate `lr` and otherwise default settings.
+    pub fn build(self, lr: f32) -> Box<dyn Optimizer> {
+        match self {
+            OptimizerKind::Sgd => Box::new(Sgd::new(SgdConfig {
+                lr,
+                ..SgdConfig::default()
+            })),
+            OptimizerKind::Adam => Box::new(Adam::new(AdamConfig {
+                lr,
+                ..AdamConfig::default()
+            })),
+        }
+    }
+}
+
+/// Updates parameters from their gradients.
+pub trait Optimizer: Send + std::fmt::Debug {
+    /// "sgd" or "adam".
+    fn name(&self) -> &'static str;
+
+    /// The learning rate the next step will use.
+    fn learning_rate(&self) -> f32;
+
+    /// Sets the learning rate for the next and later steps.
+    fn set_learning_rate(&mut self, lr: f32);
+
+    /// Starts a step (Adam advances its step count here). Call once, then `update` every
+    /// parameter.
+    fn begin_step(&mut self);
+
+    /// Updates parameter number `index` (stable from step to step) from its gradient.
+    fn update(&mut self, index: usize, param: &mut Param);
+}
