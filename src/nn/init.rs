@@ -103,7 +103,7 @@ mod tests {
     fn variances_match_their_formulas() {
         let shape = [64, 32, 3, 3];
         let n: usize = shape.iter().product();
-        let (fi, fo) = (32.0 * 9.0, 64.0 * 9.0);
+        let (fi, fo) = (32.0f32 * 9.0, 64.0f32 * 9.0);
         let cases = [
             (Init::XavierUniform, 2.0 / (fi + fo)),
             (Init::XavierNormal, 2.0 / (fi + fo)),
