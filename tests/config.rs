@@ -548,6 +548,30 @@ fn zero_and_negative_sizes() {
 }
 
 #[test]
+fn absurd_sizes_are_rejected_before_any_allocation() {
+    let msg = config_error(&patched(|v| v["layers"][0]["padding"] = json!(1u64 << 62)));
+    assert_contains(&msg, &["layer 0 (conv)", "`padding`", "above the limit"]);
+    let msg = config_error(&patched(|v| v["input_size"] = json!(1u64 << 40)));
+    assert_contains(&msg, &["`input_size`", "above the limit"]);
+    // Each size within the limit, but the weight (2^20 x 2^20) would not be.
+    let msg = config_error(&patched(|v| {
+        let o = v.as_object_mut().unwrap();
+        o.remove("input_size");
+        o.remove("in_channels");
+        o.insert("input_features".into(), json!(1 << 20));
+        o.insert("num_classes".into(), json!(1 << 20));
+        o.insert(
+            "layers".into(),
+            json!([{"type": "dense", "out_features": 1 << 20}]),
+        );
+    }));
+    assert_contains(
+        &msg,
+        &["layers.0.weight", "[1048576, 1048576]", "more than"],
+    );
+}
+
+#[test]
 fn ratios_must_be_in_zero_one() {
     for key in [
         "validation_subset_ratio",

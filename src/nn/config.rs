@@ -52,6 +52,21 @@ pub const DEFAULT_LEARNING_RATE: f32 = 0.01;
 /// Default of `seed`.
 pub const DEFAULT_SEED: u64 = 42;
 
+/// Largest value a size field may hold (`input_size`, `in_channels`, `input_features`,
+/// `num_classes`, `batch_size` and every layer field), so that no shape arithmetic overflows.
+pub const MAX_DIM: usize = 1 << 20;
+
+/// Most values one sample's activation or one parameter tensor may hold.
+pub const MAX_TENSOR_LEN: usize = 1 << 30;
+
+/// Number of values of `shape`, or `None` if it overflows or exceeds [`MAX_TENSOR_LEN`].
+fn checked_len(shape: &[usize]) -> Option<usize> {
+    shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .filter(|&n| n <= MAX_TENSOR_LEN)
+}
+
 /// The shape of one input sample.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InputSpec {
@@ -197,6 +212,29 @@ impl LayerConfig {
         Ok(layer)
     }
 
+    /// The layer's size fields as `(name, value, smallest allowed value)`.
+    fn size_fields(&self) -> Vec<(&'static str, usize, usize)> {
+        match *self {
+            LayerConfig::Conv {
+                out_channels,
+                filter_size,
+                stride,
+                padding,
+            } => vec![
+                ("out_channels", out_channels, 1),
+                ("filter_size", filter_size, 1),
+                ("stride", stride, 1),
+                ("padding", padding, 0),
+            ],
+            LayerConfig::MaxPool {
+                filter_size,
+                stride,
+            } => vec![("filter_size", filter_size, 1), ("stride", stride, 1)],
+            LayerConfig::Dense { out_features } => vec![("out_features", out_features, 1)],
+            _ => Vec::new(),
+        }
+    }
+
     /// One sample's output shape for input shape `input`, or an error naming layer `index`.
     pub fn output_shape(&self, index: usize, input: &[usize]) -> Result<Vec<usize>> {
         let ty = self.type_name();
@@ -216,7 +254,8 @@ impl LayerConfig {
                 let &[_, h, w] = input else {
                     return Err(needs_image());
                 };
-                let (ph, pw) = (h + 2 * p, w + 2 * p);
+                let pad = p.saturating_mul(2);
+                let (ph, pw) = (h.saturating_add(pad), w.saturating_add(pad));
                 if k > ph || k > pw {
                     let padded = if p > 0 {
                         format!(" (padded to {ph}x{pw})")
@@ -255,7 +294,12 @@ impl LayerConfig {
                 }
                 Ok(vec![out_features])
             }
-            LayerConfig::Flatten => Ok(vec![input.iter().product()]),
+            LayerConfig::Flatten => checked_len(input).map(|n| vec![n]).ok_or_else(|| {
+                NnError::Config(format!(
+                    "layer {index} ({ty}): input {} holds more than {MAX_TENSOR_LEN} values",
+                    fmt_shape(input)
+                ))
+            }),
             LayerConfig::Softmax => {
                 if input.len() != 1 {
                     return Err(NnError::Config(format!(
@@ -622,6 +666,13 @@ impl ModelConfig {
         let mut shapes = vec![self.input_shape()];
         for (i, layer) in self.layers.iter().enumerate() {
             let next = layer.output_shape(i, &shapes[i])?;
+            if checked_len(&next).is_none() {
+                return Err(NnError::Config(format!(
+                    "layer {i} ({}): output {} holds more than {MAX_TENSOR_LEN} values",
+                    layer.type_name(),
+                    fmt_shape(&next)
+                )));
+            }
             if next.contains(&0) {
                 return Err(NnError::Config(format!(
                     "layer {i} ({}): output {} is empty (input {})",
@@ -655,15 +706,28 @@ impl ModelConfig {
     /// Checks everything that can be checked without data: sizes, ratios, the shape through
     /// every layer, and that the output is `(num_classes)`.
     pub fn validate(&self) -> Result<()> {
-        let positive = [
-            ("epochs", self.epochs),
+        if self.epochs == 0 {
+            return Err(NnError::Config("`epochs` must be at least 1, got 0".into()));
+        }
+        let mut sizes = vec![
             ("batch_size", self.batch_size),
             ("num_classes", self.num_classes),
         ];
-        for (name, v) in positive {
+        match self.input {
+            InputSpec::Image { channels, size } => {
+                sizes.extend([("input_size", size), ("in_channels", channels)]);
+            }
+            InputSpec::Features(f) => sizes.push(("input_features", f)),
+        }
+        for (name, v) in sizes {
             if v == 0 {
                 return Err(NnError::Config(format!(
                     "`{name}` must be at least 1, got 0"
+                )));
+            }
+            if v > MAX_DIM {
+                return Err(NnError::Config(format!(
+                    "`{name}` is {v}, above the limit {MAX_DIM}"
                 )));
             }
         }
@@ -687,48 +751,32 @@ impl ModelConfig {
                 self.learning_rate
             )));
         }
-        if self.input_shape().contains(&0) {
-            return Err(NnError::Config(format!(
-                "input shape {} has a zero size",
-                fmt_shape(&self.input_shape())
-            )));
-        }
         for (i, layer) in self.layers.iter().enumerate() {
-            let bad = match *layer {
-                LayerConfig::Conv {
-                    out_channels,
-                    filter_size,
-                    stride,
-                    ..
-                } => [
-                    ("out_channels", out_channels),
-                    ("filter_size", filter_size),
-                    ("stride", stride),
-                ]
-                .into_iter()
-                .find(|&(_, v)| v == 0),
-                LayerConfig::MaxPool {
-                    filter_size,
-                    stride,
-                } => [("filter_size", filter_size), ("stride", stride)]
-                    .into_iter()
-                    .find(|&(_, v)| v == 0),
-                LayerConfig::Dense { out_features } => {
-                    (out_features == 0).then_some(("out_features", 0))
+            for (field, v, min) in layer.size_fields() {
+                let ty = layer.type_name();
+                if v < min {
+                    return Err(NnError::Config(format!(
+                        "layer {i} ({ty}): field `{field}` must be a positive integer, got {v}"
+                    )));
                 }
-                _ => None,
-            };
-            if let Some((field, _)) = bad {
-                return Err(NnError::Config(format!(
-                    "layer {i} ({}): field `{field}` must be a positive integer, got 0",
-                    layer.type_name()
-                )));
+                if v > MAX_DIM {
+                    return Err(NnError::Config(format!(
+                        "layer {i} ({ty}): field `{field}` is {v}, above the limit {MAX_DIM}"
+                    )));
+                }
             }
         }
         if self.layers.is_empty() {
             return Err(NnError::Config("`layers` is empty".into()));
         }
         let shapes = self.layer_shapes()?;
+        for (name, shape) in self.param_shapes()? {
+            if checked_len(&shape).is_none() {
+                return Err(NnError::Config(format!(
+                    "{name} of shape {shape:?} would hold more than {MAX_TENSOR_LEN} values"
+                )));
+            }
+        }
         let out = shapes.last().map(Vec::as_slice).unwrap_or(&[]);
         if out != [self.num_classes] {
             return Err(NnError::Config(format!(
