@@ -1,17 +1,199 @@
-//! PLACEHOLDER
+//! Adam (Kingma & Ba 2015) with bias correction, as PyTorch's `torch.optim.Adam` without
+//! weight decay or AMSGrad.
+//!
+//! For every parameter `p` with gradient `g`, at that parameter's `t`-th update (t = 1, 2, ...):
+//!
+//! ```text
+//! m <- b1 * m + (1 - b1) * g            first moment (m starts at 0)
+//! v <- b2 * v + (1 - b2) * g^2          second moment (v starts at 0)
+//! m_hat = m / (1 - b1^t)                bias corrections
+//! v_hat = v / (1 - b2^t)
+//! p <- p - lr * m_hat / (sqrt(v_hat) + eps)
+//! ```
+//!
+//! Defaults: `lr = 1e-3`, `b1 = 0.9`, `b2 = 0.999`, `eps = 1e-8`.
+//!
+//! The moments and `t` are kept per parameter, keyed by the `index` handed to
+//! [`Optimizer::update`] and allocated the first time that index is seen; later steps allocate
+//! nothing. `t` counts that parameter's own updates (as PyTorch does), which equals the number
+//! of [`Optimizer::begin_step`] calls when every parameter is updated every step. The learning
+//! rate can change between any two steps; moments and step counts are kept.
+//!
+//! Each update also records the update-to-weight ratio `||delta p||_2 / ||p||_2` (with `p` the
+//! value before the update), computed in the same pass as the update, for the visualisations.
+
 use crate::nn::layers::Param;
 use crate::nn::optim::Optimizer;
-/// Placeholder.
+use crate::nn::optim::sgd::update_ratio;
+
+/// Settings of [`Adam`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamConfig {
+    /// Learning rate (step size). Default `1e-3`.
+    pub lr: f32,
+    /// Decay rate of the first-moment estimate. Default 0.9.
+    pub beta1: f32,
+    /// Decay rate of the second-moment estimate. Default 0.999.
+    pub beta2: f32,
+    /// Added to `sqrt(v_hat)` so the division stays finite. Default `1e-8`.
+    pub eps: f32,
+}
+
+impl Default for AdamConfig {
+    fn default() -> Self {
+        AdamConfig {
+            lr: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+        }
+    }
+}
+
+/// Per-parameter state of [`Adam`].
 #[derive(Clone, Debug, Default)]
-pub struct AdamConfig { pub lr: f32 }
-/// Placeholder.
-#[derive(Debug)]
-pub struct Adam;
-impl Adam { pub fn new(_c: AdamConfig) -> Self { Adam } }
+struct Slot {
+    /// First moment `m`.
+    m: Vec<f32>,
+    /// Second moment `v`.
+    v: Vec<f32>,
+    /// Number of updates of this parameter so far.
+    t: u64,
+    /// `||delta p|| / ||p||` of the latest update, if there was one.
+    ratio: Option<f32>,
+}
+
+/// Adam with bias correction. See the module documentation for the update rule.
+#[derive(Clone, Debug)]
+pub struct Adam {
+    config: AdamConfig,
+    slots: Vec<Slot>,
+    steps: u64,
+}
+
+impl Adam {
+    /// A new optimizer with no state yet.
+    pub fn new(config: AdamConfig) -> Self {
+        Adam {
+            config,
+            slots: Vec::new(),
+            steps: 0,
+        }
+    }
+
+    /// The current settings (the learning rate included).
+    pub fn config(&self) -> AdamConfig {
+        self.config
+    }
+
+    /// Number of [`Optimizer::begin_step`] calls so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// `||delta p||_2 / ||p||_2` of the latest update of parameter `index` (`p` before the
+    /// update); `None` before its first update. A zero `p` gives 0 when the update is zero too
+    /// and `+inf` otherwise.
+    pub fn last_update_ratio(&self, index: usize) -> Option<f32> {
+        self.slots.get(index).and_then(|s| s.ratio)
+    }
+
+    /// Forgets all moments, step counts and statistics (the settings stay).
+    pub fn reset_state(&mut self) {
+        self.slots.clear();
+        self.steps = 0;
+    }
+}
+
+impl Default for Adam {
+    fn default() -> Self {
+        Adam::new(AdamConfig::default())
+    }
+}
+
 impl Optimizer for Adam {
-    fn name(&self) -> &'static str { "adam" }
-    fn learning_rate(&self) -> f32 { todo!() }
-    fn set_learning_rate(&mut self, _lr: f32) { todo!() }
-    fn begin_step(&mut self) { todo!() }
-    fn update(&mut self, _index: usize, _param: &mut Param) { todo!() }
+    fn name(&self) -> &'static str {
+        "adam"
+    }
+
+    fn learning_rate(&self) -> f32 {
+        self.config.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.config.lr = lr;
+    }
+
+    fn begin_step(&mut self) {
+        self.steps += 1;
+    }
+
+    fn update(&mut self, index: usize, param: &mut Param) {
+        if self.slots.len() <= index {
+            self.slots.resize_with(index + 1, Slot::default);
+        }
+        let AdamConfig {
+            lr,
+            beta1,
+            beta2,
+            eps,
+        } = self.config;
+        let slot = &mut self.slots[index];
+        let values = param.value.data_mut();
+        let grads = param.grad.data();
+        if slot.m.len() != values.len() {
+            // First update of this index (or a parameter of a new size under an old index).
+            slot.m.clear();
+            slot.m.resize(values.len(), 0.0);
+            slot.v.clear();
+            slot.v.resize(values.len(), 0.0);
+            slot.t = 0;
+        }
+        slot.t += 1;
+        // 1 - b^t in f64 so that b2^t stays accurate for many steps.
+        let t = i32::try_from(slot.t).unwrap_or(i32::MAX);
+        let c1 = (1.0 - f64::from(beta1).powi(t)) as f32;
+        let c2 = (1.0 - f64::from(beta2).powi(t)) as f32;
+        let (mut delta_sq, mut p_sq) = (0.0f64, 0.0f64);
+        for (((p, &g), m), v) in values
+            .iter_mut()
+            .zip(grads)
+            .zip(&mut slot.m)
+            .zip(&mut slot.v)
+        {
+            *m = beta1 * *m + (1.0 - beta1) * g;
+            *v = beta2 * *v + (1.0 - beta2) * g * g;
+            let m_hat = *m / c1;
+            let v_hat = *v / c2;
+            let delta = -lr * m_hat / (v_hat.sqrt() + eps);
+            p_sq += f64::from(*p) * f64::from(*p);
+            delta_sq += f64::from(delta) * f64::from(delta);
+            *p += delta;
+        }
+        slot.ratio = Some(update_ratio(delta_sq, p_sq));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::tensor::Tensor;
+
+    #[test]
+    fn first_step_moves_by_lr_times_sign() {
+        // At t = 1, m_hat = g and v_hat = g^2, so the step is lr * g / (|g| + eps) ~ lr * sign(g).
+        let mut opt = Adam::new(AdamConfig {
+            lr: 0.1,
+            ..AdamConfig::default()
+        });
+        let mut p = Param::new("weight", Tensor::from_vec(&[2], vec![1.0, 1.0]).unwrap());
+        p.grad.data_mut().copy_from_slice(&[3.0, -0.5]);
+        opt.begin_step();
+        opt.update(0, &mut p);
+        assert!((p.value.data()[0] - 0.9).abs() < 1e-6);
+        assert!((p.value.data()[1] - 1.1).abs() < 1e-6);
+        // ||delta|| = 0.1 * sqrt(2), ||p|| = sqrt(2): ratio 0.1.
+        assert!((opt.last_update_ratio(0).unwrap() - 0.1).abs() < 1e-6);
+        assert_eq!(opt.steps(), 1);
+    }
 }
