@@ -6,6 +6,8 @@
 //! step allocates nothing. The activations of the latest forward stay readable
 //! ([`Sequential::activations`]) for the visualisations.
 
+use std::time::Instant;
+
 use crate::nn::error::{NnError, Result, fmt_shape};
 use crate::nn::layers::{Layer, LayerKind, Param};
 use crate::nn::loss::{self, Loss};
@@ -22,6 +24,17 @@ pub struct Sequential {
     acts: Vec<Tensor>,
     grads: Vec<Tensor>,
     probs: Tensor,
+    /// Per-layer time spent in forward and backward, when profiling is on.
+    profile: Option<Vec<LayerTime>>,
+}
+
+/// Time one layer spent since profiling was switched on.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LayerTime {
+    /// Seconds in `forward`.
+    pub forward_secs: f64,
+    /// Seconds in `backward`.
+    pub backward_secs: f64,
 }
 
 impl Sequential {
@@ -48,6 +61,7 @@ impl Sequential {
             acts: vec![Tensor::default(); n + 1],
             grads: vec![Tensor::default(); n + 1],
             probs: Tensor::default(),
+            profile: None,
         })
     }
 
@@ -87,6 +101,16 @@ impl Sequential {
         &self.grads
     }
 
+    /// Switches per-layer timing on (resetting it) or off.
+    pub fn set_profiling(&mut self, on: bool) {
+        self.profile = on.then(|| vec![LayerTime::default(); self.layers.len()]);
+    }
+
+    /// Per-layer times since profiling was switched on, if it is.
+    pub fn layer_times(&self) -> Option<&[LayerTime]> {
+        self.profile.as_deref()
+    }
+
     /// Total number of trainable values.
     pub fn num_params(&self) -> usize {
         self.params().map(|(_, p)| p.value.len()).sum()
@@ -119,7 +143,11 @@ impl Sequential {
         self.acts[0].copy_from(x);
         for (i, layer) in self.layers.iter_mut().enumerate() {
             let (done, rest) = self.acts.split_at_mut(i + 1);
+            let start = self.profile.as_ref().map(|_| Instant::now());
             layer.forward(&done[i], &mut rest[0])?;
+            if let (Some(times), Some(start)) = (self.profile.as_mut(), start) {
+                times[i].forward_secs += start.elapsed().as_secs_f64();
+            }
         }
         Ok(&self.acts[self.layers.len()])
     }
@@ -138,7 +166,17 @@ impl Sequential {
         for i in (0..=top).rev() {
             let (lo, hi) = self.grads.split_at_mut(i + 1);
             let need_dx = i > 0 || need_input_grad;
-            self.layers[i].backward(&self.acts[i], &self.acts[i + 1], &hi[0], &mut lo[i], need_dx)?;
+            let start = self.profile.as_ref().map(|_| Instant::now());
+            self.layers[i].backward(
+                &self.acts[i],
+                &self.acts[i + 1],
+                &hi[0],
+                &mut lo[i],
+                need_dx,
+            )?;
+            if let (Some(times), Some(start)) = (self.profile.as_mut(), start) {
+                times[i].backward_secs += start.elapsed().as_secs_f64();
+            }
         }
         Ok(())
     }
@@ -150,7 +188,11 @@ impl Sequential {
         if dy.shape() != self.acts[n].shape() {
             return Err(NnError::shape(
                 "sequential backward",
-                format!("dy {} vs output {}", dy.shape_str(), self.acts[n].shape_str()),
+                format!(
+                    "dy {} vs output {}",
+                    dy.shape_str(),
+                    self.acts[n].shape_str()
+                ),
             ));
         }
         self.grads[n].copy_from(dy);
