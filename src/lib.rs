@@ -2,7 +2,9 @@
 //!
 //! - [`nn`]: the training core (tensors, layers, losses, optimizers, model files, metrics).
 //!   Knows nothing of rendering.
+//! - [`data`]: datasets (MNIST lookup, verified download, preprocessing).
 //! - [`bench`]: the throughput benchmarks behind `netviz bench`.
 
 pub mod bench;
+pub mod data;
 pub mod nn;

@@ -48,7 +48,12 @@ pub fn mse(pred: &Tensor, target: &Tensor, grad: &mut Tensor) -> Result<f32> {
     let n = pred.batch().max(1) as f32;
     grad.resize(pred.shape());
     let mut sum = 0.0f64;
-    for ((g, &p), &t) in grad.data_mut().iter_mut().zip(pred.data()).zip(target.data()) {
+    for ((g, &p), &t) in grad
+        .data_mut()
+        .iter_mut()
+        .zip(pred.data())
+        .zip(target.data())
+    {
         let d = p - t;
         sum += 0.5 * f64::from(d * d);
         *g = d / n;
@@ -63,7 +68,12 @@ pub fn cross_entropy(probs: &Tensor, target: &Tensor, grad: &mut Tensor) -> Resu
     let n = probs.batch().max(1) as f32;
     grad.resize(probs.shape());
     let mut sum = 0.0f64;
-    for ((g, &p), &t) in grad.data_mut().iter_mut().zip(probs.data()).zip(target.data()) {
+    for ((g, &p), &t) in grad
+        .data_mut()
+        .iter_mut()
+        .zip(probs.data())
+        .zip(target.data())
+    {
         let p = p.max(PROB_FLOOR);
         if t != 0.0 {
             sum -= f64::from(t * p.ln());
@@ -143,6 +153,9 @@ mod tests {
         let p = Tensor::zeros(&[2, 3]);
         let t = Tensor::zeros(&[2, 4]);
         let err = mse(&p, &t, &mut Tensor::default()).unwrap_err().to_string();
-        assert!(err.contains("mse") && err.contains("(2,3)") && err.contains("(2,4)"), "{err}");
+        assert!(
+            err.contains("mse") && err.contains("(2,3)") && err.contains("(2,4)"),
+            "{err}"
+        );
     }
 }

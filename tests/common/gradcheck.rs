@@ -59,7 +59,13 @@ pub fn check_layer(layer: &mut dyn Layer, x: &Tensor, eps: f32, tol: f64) -> usi
         let down = weighted_sum(layer, &xp, &r);
         xp.data_mut()[i] = v;
         let numeric = (up - down) / (2.0 * f64::from(eps));
-        assert_close(&format!("{:?} dx", layer.kind()), i, dx.data()[i], numeric, tol);
+        assert_close(
+            &format!("{:?} dx", layer.kind()),
+            i,
+            dx.data()[i],
+            numeric,
+            tol,
+        );
         compared += 1;
     }
 
@@ -73,7 +79,13 @@ pub fn check_layer(layer: &mut dyn Layer, x: &Tensor, eps: f32, tol: f64) -> usi
             layer.params_mut()[pi].value.data_mut()[i] = v;
             let numeric = (up - down) / (2.0 * f64::from(eps));
             let name = layer.params()[pi].name;
-            assert_close(&format!("{:?} d{name}", layer.kind()), i, grad.data()[i], numeric, tol);
+            assert_close(
+                &format!("{:?} d{name}", layer.kind()),
+                i,
+                grad.data()[i],
+                numeric,
+                tol,
+            );
             compared += 1;
         }
     }

@@ -3,3 +3,4 @@
 #![allow(dead_code)]
 
 pub mod gradcheck;
+pub mod mnist_server;
