@@ -327,7 +327,7 @@ fn layer_defaults() {
 }
 
 const XOR: &str = r#"{"epochs":1000,"patience":0,"batch_size":4,"validation_subset_ratio":1.0,
-  "percent_of_train_data_to_use":1.0,"percent_train_data_to_use_for_validation":1.0,
+  "percent_of_train_data_to_use":1.0,"percent_train_data_to_use_for_validation":0.0,
   "num_classes":1,"input_features":2,"model_output_filename":"xor",
   "layers":[{"type":"dense","out_features":2},{"type":"sigmoid"},
             {"type":"dense","out_features":1},{"type":"sigmoid"}],
@@ -573,17 +573,20 @@ fn absurd_sizes_are_rejected_before_any_allocation() {
 
 #[test]
 fn ratios_must_be_in_zero_one() {
-    for key in [
-        "validation_subset_ratio",
-        "percent_of_train_data_to_use",
-        "percent_train_data_to_use_for_validation",
-    ] {
+    for key in ["validation_subset_ratio", "percent_of_train_data_to_use"] {
         for bad in [0.0, -0.5, 1.5] {
             let msg = config_error(&patched(|v| v[key] = json!(bad)));
             assert_contains(&msg, &[key, "(0, 1]"]);
         }
         assert!(ModelConfig::from_json_str(&patched(|v| v[key] = json!(1.0))).is_ok());
     }
+    // The validation share may be 0 (no validation) but not 1 (nothing left to train on).
+    let key = "percent_train_data_to_use_for_validation";
+    for bad in [1.0, -0.5, 1.5] {
+        let msg = config_error(&patched(|v| v[key] = json!(bad)));
+        assert_contains(&msg, &[key, "[0, 1)"]);
+    }
+    assert!(ModelConfig::from_json_str(&patched(|v| v[key] = json!(0.0))).is_ok());
 }
 
 #[test]

@@ -421,7 +421,7 @@ pub struct ModelConfig {
     pub validation_subset_ratio: f64,
     /// Fraction of the training data used at all, in (0, 1].
     pub percent_of_train_data_to_use: f64,
-    /// Fraction of the used training data held out for validation, in (0, 1].
+    /// Fraction of the used training data held out for validation, in [0, 1).
     pub percent_train_data_to_use_for_validation: f64,
     /// Number of classes; the model's output must be `(num_classes)`.
     pub num_classes: usize,
@@ -516,6 +516,18 @@ fn top_int(name: &str, v: i64, min: i64) -> Result<usize> {
     usize::try_from(v).map_err(|_| NnError::Config(format!("`{name}` is too large: {v}")))
 }
 
+/// The validation share of the training data: in [0, 1), since 1 would leave nothing to train
+/// on (0 trains on everything and skips validation).
+fn split_ratio(name: &str, v: f64) -> Result<f64> {
+    if (0.0..1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(NnError::Config(format!(
+            "`{name}` must be in [0, 1), got {v}"
+        )))
+    }
+}
+
 /// A top-level ratio that must lie in (0, 1].
 fn top_ratio(name: &str, v: f64) -> Result<f64> {
     if v > 0.0 && v <= 1.0 {
@@ -581,7 +593,7 @@ impl TryFrom<RawModelConfig> for ModelConfig {
                 "percent_of_train_data_to_use",
                 raw.percent_of_train_data_to_use,
             )?,
-            percent_train_data_to_use_for_validation: top_ratio(
+            percent_train_data_to_use_for_validation: split_ratio(
                 "percent_train_data_to_use_for_validation",
                 raw.percent_train_data_to_use_for_validation,
             )?,
@@ -737,14 +749,14 @@ impl ModelConfig {
                 "percent_of_train_data_to_use",
                 self.percent_of_train_data_to_use,
             ),
-            (
-                "percent_train_data_to_use_for_validation",
-                self.percent_train_data_to_use_for_validation,
-            ),
         ];
         for (name, v) in ratios {
             top_ratio(name, v)?;
         }
+        split_ratio(
+            "percent_train_data_to_use_for_validation",
+            self.percent_train_data_to_use_for_validation,
+        )?;
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return Err(NnError::Config(format!(
                 "`learning_rate` must be a positive number, got {}",
