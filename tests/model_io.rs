@@ -18,7 +18,7 @@ use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 const DEFAULT_CNN: &str = include_str!("../assets/configs/default_cnn.json");
 
 const MLP: &str = r#"{"epochs":1,"patience":0,"batch_size":4,"validation_subset_ratio":1.0,
-  "percent_of_train_data_to_use":1.0,"percent_train_data_to_use_for_validation":1.0,
+  "percent_of_train_data_to_use":1.0,"percent_train_data_to_use_for_validation":0.0,
   "num_classes":3,"input_features":5,"model_output_filename":"mlp",
   "layers":[{"type":"dense","out_features":4},{"type":"tanh"},
             {"type":"dense","out_features":3},{"type":"softmax"}],

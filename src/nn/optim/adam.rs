@@ -105,6 +105,10 @@ impl Adam {
     }
 }
 
+/// Moments smaller than this are treated as zero (far below any step they could cause: the
+/// smallest normal `f32` is 1.2e-38).
+const MOMENT_FLOOR: f32 = 1e-30;
+
 impl Default for Adam {
     fn default() -> Self {
         Adam::new(AdamConfig::default())
@@ -154,22 +158,46 @@ impl Optimizer for Adam {
         let t = i32::try_from(slot.t).unwrap_or(i32::MAX);
         let c1 = (1.0 - f64::from(beta1).powi(t)) as f32;
         let c2 = (1.0 - f64::from(beta2).powi(t)) as f32;
-        let (mut delta_sq, mut p_sq) = (0.0f64, 0.0f64);
-        for (((p, &g), m), v) in values
-            .iter_mut()
-            .zip(grads)
-            .zip(&mut slot.m)
-            .zip(&mut slot.v)
-        {
-            *m = beta1 * *m + (1.0 - beta1) * g;
-            *v = beta2 * *v + (1.0 - beta2) * g * g;
-            let m_hat = *m / c1;
-            let v_hat = *v / c2;
-            let delta = -lr * m_hat / (v_hat.sqrt() + eps);
-            p_sq += f64::from(*p) * f64::from(*p);
-            delta_sq += f64::from(delta) * f64::from(delta);
-            *p += delta;
+        // PyTorch's arrangement: p -= (lr / c1) * m / (sqrt(v) / sqrt(c2) + eps).
+        let step_size = lr / c1;
+        let inv_sqrt_c2 = 1.0 / c2.sqrt();
+        // Eight independent partial sums so the loop vectorises; summed in f64 at the end.
+        const LANES: usize = 8;
+        let (mut delta_sq, mut p_sq) = ([0.0f32; LANES], [0.0f32; LANES]);
+        let n = values.len();
+        let mut i = 0;
+        let mut step = |i: usize, lane: usize, values: &mut [f32], m: &mut [f32], v: &mut [f32]| {
+            let g = grads[i];
+            let m_next = beta1 * m[i] + (1.0 - beta1) * g;
+            let v_next = beta2 * v[i] + (1.0 - beta2) * g * g;
+            // Moments below MOMENT_FLOOR are flushed to zero: left alone, the moments of a
+            // parameter whose gradient stays zero decay into subnormal floats, which the CPU
+            // handles dozens of times slower (this loop once took 70% of a training step).
+            let m_i = if m_next.abs() < MOMENT_FLOOR {
+                0.0
+            } else {
+                m_next
+            };
+            let v_i = if v_next < MOMENT_FLOOR { 0.0 } else { v_next };
+            m[i] = m_i;
+            v[i] = v_i;
+            let delta = -step_size * m_i / (v_i.sqrt() * inv_sqrt_c2 + eps);
+            let p = values[i];
+            p_sq[lane] += p * p;
+            delta_sq[lane] += delta * delta;
+            values[i] = p + delta;
+        };
+        while i + LANES <= n {
+            for lane in 0..LANES {
+                step(i + lane, lane, values, &mut slot.m, &mut slot.v);
+            }
+            i += LANES;
         }
+        for j in i..n {
+            step(j, 0, values, &mut slot.m, &mut slot.v);
+        }
+        let sum = |a: [f32; LANES]| a.iter().map(|&x| f64::from(x)).sum::<f64>();
+        let (delta_sq, p_sq) = (sum(delta_sq), sum(p_sq));
         slot.ratio = Some(update_ratio(delta_sq, p_sq));
     }
 }
@@ -195,5 +223,28 @@ mod tests {
         // ||delta|| = 0.1 * sqrt(2), ||p|| = sqrt(2): ratio 0.1.
         assert!((opt.last_update_ratio(0).unwrap() - 0.1).abs() < 1e-6);
         assert_eq!(opt.steps(), 1);
+    }
+
+    #[test]
+    fn moments_never_become_subnormal() {
+        let mut opt = Adam::default();
+        let mut p = Param::new(
+            "weight",
+            Tensor::from_vec(&[3], vec![1.0, -1.0, 0.5]).unwrap(),
+        );
+        p.grad.data_mut().copy_from_slice(&[1e-3, -2e-3, 1e-20]);
+        for _ in 0..2000 {
+            opt.begin_step();
+            opt.update(0, &mut p);
+            p.grad.fill(0.0);
+        }
+        let slot = &opt.slots[0];
+        for &x in slot.m.iter().chain(&slot.v) {
+            assert!(x == 0.0 || x.is_normal(), "moment {x:e} is subnormal");
+        }
+        assert!(
+            slot.m.iter().all(|&m| m == 0.0),
+            "0.9^2000 of the first gradient is flushed"
+        );
     }
 }
