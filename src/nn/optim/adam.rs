@@ -22,6 +22,8 @@
 //! Each update also records the update-to-weight ratio `||delta p||_2 / ||p||_2` (with `p` the
 //! value before the update), computed in the same pass as the update, for the visualisations.
 
+use rayon::prelude::*;
+
 use crate::nn::layers::Param;
 use crate::nn::optim::Optimizer;
 use crate::nn::optim::sgd::update_ratio;
@@ -109,6 +111,50 @@ impl Adam {
 /// smallest normal `f32` is 1.2e-38).
 const MOMENT_FLOOR: f32 = 1e-30;
 
+/// Values per chunk of the update (a unit of work and of the partial sums).
+const CHUNK: usize = 8192;
+/// Parameters at least this large are updated on all threads.
+const PARALLEL_MIN: usize = 4 * CHUNK;
+
+/// One step's constants of the element-wise update.
+#[derive(Clone, Copy)]
+struct Kernel {
+    beta1: f32,
+    beta2: f32,
+    eps: f32,
+    step_size: f32,
+    inv_sqrt_c2: f32,
+}
+
+impl Kernel {
+    /// Updates one chunk in place; returns (sum of delta^2, sum of p^2) for the update ratio.
+    fn run(self, values: &mut [f32], grads: &[f32], m: &mut [f32], v: &mut [f32]) -> (f64, f64) {
+        // Eight independent partial sums so the loop vectorises.
+        const LANES: usize = 8;
+        let (mut delta_sq, mut p_sq) = ([0.0f32; LANES], [0.0f32; LANES]);
+        for (i, (((p, &g), m), v)) in values.iter_mut().zip(grads).zip(m).zip(v).enumerate() {
+            let m_next = self.beta1 * *m + (1.0 - self.beta1) * g;
+            let v_next = self.beta2 * *v + (1.0 - self.beta2) * g * g;
+            // Moments below MOMENT_FLOOR are flushed to zero: left alone, the moments of a
+            // parameter whose gradient stays zero decay into subnormal floats, which the CPU
+            // handles dozens of times slower (this loop once took 70% of a training step).
+            *m = if m_next.abs() < MOMENT_FLOOR {
+                0.0
+            } else {
+                m_next
+            };
+            *v = if v_next < MOMENT_FLOOR { 0.0 } else { v_next };
+            let delta = -self.step_size * *m / (v.sqrt() * self.inv_sqrt_c2 + self.eps);
+            let lane = i % LANES;
+            p_sq[lane] += *p * *p;
+            delta_sq[lane] += delta * delta;
+            *p += delta;
+        }
+        let sum = |a: [f32; LANES]| a.iter().map(|&x| f64::from(x)).sum::<f64>();
+        (sum(delta_sq), sum(p_sq))
+    }
+}
+
 impl Default for Adam {
     fn default() -> Self {
         Adam::new(AdamConfig::default())
@@ -159,45 +205,34 @@ impl Optimizer for Adam {
         let c1 = (1.0 - f64::from(beta1).powi(t)) as f32;
         let c2 = (1.0 - f64::from(beta2).powi(t)) as f32;
         // PyTorch's arrangement: p -= (lr / c1) * m / (sqrt(v) / sqrt(c2) + eps).
-        let step_size = lr / c1;
-        let inv_sqrt_c2 = 1.0 / c2.sqrt();
-        // Eight independent partial sums so the loop vectorises; summed in f64 at the end.
-        const LANES: usize = 8;
-        let (mut delta_sq, mut p_sq) = ([0.0f32; LANES], [0.0f32; LANES]);
-        let n = values.len();
-        let mut i = 0;
-        let mut step = |i: usize, lane: usize, values: &mut [f32], m: &mut [f32], v: &mut [f32]| {
-            let g = grads[i];
-            let m_next = beta1 * m[i] + (1.0 - beta1) * g;
-            let v_next = beta2 * v[i] + (1.0 - beta2) * g * g;
-            // Moments below MOMENT_FLOOR are flushed to zero: left alone, the moments of a
-            // parameter whose gradient stays zero decay into subnormal floats, which the CPU
-            // handles dozens of times slower (this loop once took 70% of a training step).
-            let m_i = if m_next.abs() < MOMENT_FLOOR {
-                0.0
-            } else {
-                m_next
-            };
-            let v_i = if v_next < MOMENT_FLOOR { 0.0 } else { v_next };
-            m[i] = m_i;
-            v[i] = v_i;
-            let delta = -step_size * m_i / (v_i.sqrt() * inv_sqrt_c2 + eps);
-            let p = values[i];
-            p_sq[lane] += p * p;
-            delta_sq[lane] += delta * delta;
-            values[i] = p + delta;
+        let k = Kernel {
+            beta1,
+            beta2,
+            eps,
+            step_size: lr / c1,
+            inv_sqrt_c2: 1.0 / c2.sqrt(),
         };
-        while i + LANES <= n {
-            for lane in 0..LANES {
-                step(i + lane, lane, values, &mut slot.m, &mut slot.v);
-            }
-            i += LANES;
-        }
-        for j in i..n {
-            step(j, 0, values, &mut slot.m, &mut slot.v);
-        }
-        let sum = |a: [f32; LANES]| a.iter().map(|&x| f64::from(x)).sum::<f64>();
-        let (delta_sq, p_sq) = (sum(delta_sq), sum(p_sq));
+        // Fixed-size chunks, so the sums (and the result) do not depend on the thread count;
+        // large parameters are updated on all threads.
+        let (delta_sq, p_sq) = if values.len() >= PARALLEL_MIN {
+            values
+                .par_chunks_mut(CHUNK)
+                .zip(grads.par_chunks(CHUNK))
+                .zip(slot.m.par_chunks_mut(CHUNK))
+                .zip(slot.v.par_chunks_mut(CHUNK))
+                .map(|(((p, g), m), v)| k.run(p, g, m, v))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
+        } else {
+            values
+                .chunks_mut(CHUNK)
+                .zip(grads.chunks(CHUNK))
+                .zip(slot.m.chunks_mut(CHUNK))
+                .zip(slot.v.chunks_mut(CHUNK))
+                .map(|(((p, g), m), v)| k.run(p, g, m, v))
+                .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
+        };
         slot.ratio = Some(update_ratio(delta_sq, p_sq));
     }
 }
