@@ -496,9 +496,12 @@ fn output_size_must_equal_num_classes() {
     assert_contains(&msg, &["(9)", "num_classes is 10"]);
 }
 
+/// A named edit of the original config and the words its error must contain.
+type Case = (&'static str, Box<dyn Fn(&mut Value)>, &'static [&'static str]);
+
 #[test]
 fn zero_and_negative_sizes() {
-    let cases: [(&str, Box<dyn Fn(&mut Value)>, &[&str]); 7] = [
+    let cases: [Case; 7] = [
         (
             "out_channels 0",
             Box::new(|v| v["layers"][0]["out_channels"] = json!(0)),
