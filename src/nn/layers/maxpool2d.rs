@@ -26,7 +26,7 @@ use crate::nn::layers::{Layer, LayerKind};
 use crate::nn::tensor::Tensor;
 
 /// Minimum input values per chunk before the planes are split across threads.
-const MIN_VALUES_PER_CHUNK: usize = 1 << 16;
+const MIN_VALUES_PER_CHUNK: usize = 1 << 18;
 
 /// Geometry of one pooling on one input size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
