@@ -182,8 +182,9 @@ fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
 
 #[test]
 fn conv_is_deterministic_per_thread_count_and_close_across_counts() {
-    // Large enough to be split across two threads, in both layouts.
-    for (n, c, o, hw, seed) in [(16, 4, 32, 30, 1), (8, 16, 32, 20, 2)] {
+    // Large enough to be split across two threads (unevenly for 15 images) and into several
+    // image groups per thread, in both layouts.
+    for (n, c, o, hw, seed) in [(15, 4, 32, 30, 1), (8, 16, 32, 20, 2)] {
         let x = random_tensor(&[n, c, hw, hw], 1.0, seed);
         let base = conv(c, o, 3, 1, 0, seed + 5);
         let one = with_threads(1, || run_conv(&mut base.clone(), &x));
@@ -285,5 +286,75 @@ fn maxpool_matches_direct_max_and_threads_agree() {
                 }
             }
         }
+    }
+}
+
+/// Micro-benchmark of the conv and pool layers of workloads S and L at batch 32 (forward, then
+/// backward; conv1 without dx as the first layer of a model). Best of several rounds.
+/// Run with `RAYON_NUM_THREADS=2 cargo test --release --test grad_conv -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn bench_layers_of_workloads_s_and_l() {
+    use std::time::Instant;
+    fn bench(name: &str, layer: &mut dyn Layer, x: &Tensor, need_dx: bool, macs: usize) {
+        let (mut y, mut dx) = (Tensor::default(), Tensor::default());
+        layer.forward(x, &mut y).expect("forward");
+        let dy = random_tensor(y.shape(), 1.0, 3);
+        let (reps, mut fwd, mut bwd) = (20, f64::MAX, f64::MAX);
+        for _ in 0..10 {
+            let t = Instant::now();
+            for _ in 0..reps {
+                layer.forward(x, &mut y).expect("forward");
+            }
+            fwd = fwd.min(t.elapsed().as_secs_f64() / f64::from(reps));
+            let t = Instant::now();
+            for _ in 0..reps {
+                layer
+                    .backward(x, &y, &dy, &mut dx, need_dx)
+                    .expect("backward");
+            }
+            bwd = bwd.min(t.elapsed().as_secs_f64() / f64::from(reps));
+        }
+        let gemms = if need_dx { 2.0 } else { 1.0 };
+        let gf = |flops: f64, secs: f64| flops / secs / 1e9;
+        let flops = 2.0 * macs as f64;
+        if macs > 0 {
+            println!(
+                "{name:30} fwd {:7.1} us {:6.1} GFLOP/s   bwd {:7.1} us {:6.1} GFLOP/s",
+                fwd * 1e6,
+                gf(flops, fwd),
+                bwd * 1e6,
+                gf(gemms * flops, bwd)
+            );
+        } else {
+            println!(
+                "{name:30} fwd {:7.1} us                bwd {:7.1} us",
+                fwd * 1e6,
+                bwd * 1e6
+            );
+        }
+    }
+    let n = 32;
+    println!("rayon threads: {}", rayon::current_num_threads());
+    let cases: [(&str, usize, usize, usize, bool); 4] = [
+        ("L conv1 1->32, 28x28", 1, 32, 28, false),
+        ("L conv2 32->64, 13x13", 32, 64, 13, true),
+        ("S conv1 1->8, 14x14", 1, 8, 14, false),
+        ("S conv2 8->16, 6x6", 8, 16, 6, true),
+    ];
+    for (name, c, o, hw, need_dx) in cases {
+        let mut layer = conv(c, o, 3, 1, 0, 1);
+        let x = random_tensor(&[n, c, hw, hw], 1.0, 2);
+        let ho = hw - 2;
+        bench(name, &mut layer, &x, need_dx, n * o * c * 9 * ho * ho);
+        let pooled = random_tensor(&[n, o, ho, ho], 1.0, 4);
+        let mut pool = MaxPool2d::new(2, 2).expect("pool");
+        bench(
+            &format!("  maxpool 2/2 of {o}x{ho}x{ho}"),
+            &mut pool,
+            &pooled,
+            true,
+            0,
+        );
     }
 }

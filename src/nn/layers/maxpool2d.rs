@@ -8,8 +8,8 @@
 //! `Wo = (W - K) / S + 1` (floor division; requires K <= H and K <= W).
 //!
 //! Forward: `y[n, c, i, j] = max_{0 <= u, v < K} x[n, c, i*S + u, j*S + v]`. The position of
-//! the maximum (the first one in row-major window order when several values tie, and a NaN
-//! when there is one, as PyTorch) is cached for every output.
+//! the maximum is cached for every output: the first one in row-major window order when
+//! several values tie; a NaN counts as the maximum (the last NaN of the window), as PyTorch.
 //!
 //! Backward: the gradient of a max is 1 at its argmax and 0 elsewhere, so
 //! `dx[n, c, h, w] = sum of dy[n, c, i, j] over the windows (i, j) whose argmax is (h, w)`.
@@ -26,7 +26,7 @@ use crate::nn::layers::{Layer, LayerKind};
 use crate::nn::tensor::Tensor;
 
 /// Minimum input values per chunk before the planes are split across threads.
-const MIN_VALUES_PER_CHUNK: usize = 1 << 17;
+const MIN_VALUES_PER_CHUNK: usize = 1 << 18;
 
 /// Geometry of one pooling on one input size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,6 +148,26 @@ impl MaxPool2d {
     }
 }
 
+/// True when `v` replaces `best` as the running maximum: a larger value, or a NaN (which then
+/// propagates, as in PyTorch). Ties keep the earlier value.
+#[inline(always)]
+fn takes_over(v: f32, best: f32) -> bool {
+    (v > best) | v.is_nan()
+}
+
+/// All ones when `t`, else zero: a mask for branch-free selects (argmaxes are data dependent,
+/// so branches would mispredict about half the time).
+#[inline(always)]
+fn mask(t: bool) -> u32 {
+    0u32.wrapping_sub(u32::from(t))
+}
+
+/// `if m is all ones { a } else { b }` for a mask from [`mask`].
+#[inline(always)]
+fn select_f32(m: u32, a: f32, b: f32) -> f32 {
+    f32::from_bits((a.to_bits() & m) | (b.to_bits() & !m))
+}
+
 /// Pools whole planes: `x` holds planes of H*W values, `y` and `arg` planes of Ho*Wo.
 fn forward_planes(g: &Geom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
     let (plane, oplane) = (g.h * g.w, g.ho * g.wo);
@@ -155,26 +175,24 @@ fn forward_planes(g: &Geom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
         .chunks_exact(plane)
         .zip(y.chunks_exact_mut(oplane).zip(arg.chunks_exact_mut(oplane)));
     if g.k == 2 && g.s == 2 {
+        // Branch-free so that the loop over a row vectorises.
+        let w = g.w as u32;
         for (xp, (yp, ap)) in planes {
-            for (i, (yr, ar)) in yp
-                .chunks_exact_mut(g.wo)
-                .zip(ap.chunks_exact_mut(g.wo))
-                .enumerate()
-            {
+            let rows = yp.chunks_exact_mut(g.wo).zip(ap.chunks_exact_mut(g.wo));
+            for (i, (yr, ar)) in rows.enumerate() {
                 let top = 2 * i * g.w;
-                let (r0, r1) = (&xp[top..top + g.w], &xp[top + g.w..top + 2 * g.w]);
+                let r0 = &xp[top..top + 2 * g.wo];
+                let r1 = &xp[top + g.w..top + g.w + 2 * g.wo];
                 let windows = r0.chunks_exact(2).zip(r1.chunks_exact(2));
                 for (j, ((yv, av), (a, b))) in
                     yr.iter_mut().zip(ar.iter_mut()).zip(windows).enumerate()
                 {
                     let c0 = (top + 2 * j) as u32;
-                    let c1 = c0 + g.w as u32;
                     let (mut best, mut at) = (a[0], c0);
-                    for (v, pos) in [(a[1], c0 + 1), (b[0], c1), (b[1], c1 + 1)] {
-                        if v > best || (v.is_nan() && !best.is_nan()) {
-                            best = v;
-                            at = pos;
-                        }
+                    for (v, pos) in [(a[1], c0 + 1), (b[0], c0 + w), (b[1], c0 + w + 1)] {
+                        let m = mask(takes_over(v, best));
+                        best = select_f32(m, v, best);
+                        at = (pos & m) | (at & !m);
                     }
                     *yv = best;
                     *av = at;
@@ -191,7 +209,7 @@ fn forward_planes(g: &Geom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
                 for u in 0..g.k {
                     let row = first + u * g.w;
                     for (v, &val) in xp[row..row + g.k].iter().enumerate() {
-                        if val > best || (val.is_nan() && !best.is_nan()) {
+                        if takes_over(val, best) {
                             best = val;
                             at = row + v;
                         }
@@ -207,11 +225,11 @@ fn forward_planes(g: &Geom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
 /// Routes `dy` to the argmax of every window: `dx` (whole planes) is overwritten.
 fn backward_planes(g: &Geom, dy: &[f32], arg: &[u32], dx: &mut [f32]) {
     let (plane, oplane) = (g.h * g.w, g.ho * g.wo);
-    dx.fill(0.0);
-    for (dxp, (dyp, ap)) in dx
+    let planes = dx
         .chunks_exact_mut(plane)
-        .zip(dy.chunks_exact(oplane).zip(arg.chunks_exact(oplane)))
-    {
+        .zip(dy.chunks_exact(oplane).zip(arg.chunks_exact(oplane)));
+    for (dxp, (dyp, ap)) in planes {
+        dxp.fill(0.0);
         for (&d, &a) in dyp.iter().zip(ap) {
             dxp[a as usize] += d;
         }
@@ -403,46 +421,69 @@ mod tests {
         );
     }
 
-    #[test]
-    fn two_by_two_path_matches_generic_path() {
-        let (n, c, h, w) = (2, 3, 7, 9);
-        let data: Vec<f32> = (0..n * c * h * w)
-            .map(|i| ((i * 37) % 101) as f32 - 50.0)
-            .collect();
-        let x = Tensor::from_vec(&[n, c, h, w], data).unwrap();
-        let g = MaxPool2d::new(2, 2)
-            .unwrap()
-            .geom(&[c, h, w], &[c, h, w])
-            .unwrap();
-        let len = n * c * g.ho * g.wo;
-        let (mut y1, mut a1) = (vec![0.0; len], vec![0; len]);
-        forward_planes(&g, x.data(), &mut y1, &mut a1);
-        // The generic loop, reached through a geometry that is not 2/2 but has the same windows.
-        let (mut y2, mut a2) = (vec![0.0; len], vec![0; len]);
-        let generic = Geom { k: 2, s: 2, ..g };
-        for ((xp, yp), ap) in x
-            .data()
-            .chunks_exact(h * w)
-            .zip(y2.chunks_exact_mut(g.ho * g.wo))
-            .zip(a2.chunks_exact_mut(g.ho * g.wo))
-        {
+    /// Direct max pooling: (values, argmax offsets) per plane, first maximum on ties.
+    fn reference(g: &Geom, x: &[f32]) -> (Vec<f32>, Vec<u32>) {
+        let (mut y, mut arg) = (Vec::new(), Vec::new());
+        for xp in x.chunks_exact(g.h * g.w) {
             for i in 0..g.ho {
                 for j in 0..g.wo {
-                    let first = 2 * i * w + 2 * j;
+                    let first = i * g.s * g.w + j * g.s;
                     let mut best = (xp[first], first);
-                    for idx in [first, first + 1, first + w, first + w + 1] {
-                        if xp[idx] > best.0 {
-                            best = (xp[idx], idx);
+                    for u in 0..g.k {
+                        for v in 0..g.k {
+                            let idx = first + u * g.w + v;
+                            if xp[idx] > best.0 {
+                                best = (xp[idx], idx);
+                            }
                         }
                     }
-                    yp[i * g.wo + j] = best.0;
-                    ap[i * g.wo + j] = best.1 as u32;
+                    y.push(best.0);
+                    arg.push(best.1 as u32);
                 }
             }
         }
-        assert_eq!(generic, g);
-        assert_eq!(y1, y2);
-        assert_eq!(a1, a2);
+        (y, arg)
+    }
+
+    #[test]
+    fn two_by_two_path_and_generic_path_match_the_reference() {
+        let (n, c, h, w) = (2, 3, 7, 9);
+        // Few distinct values: many ties, which must resolve to the first maximum.
+        let x: Vec<f32> = (0..n * c * h * w)
+            .map(|i| ((i * 37) % 11) as f32 - 5.0)
+            .collect();
+        for (k, s) in [(2, 2), (3, 2), (2, 1), (3, 3)] {
+            let g = MaxPool2d::new(k, s)
+                .unwrap()
+                .geom(&[c, h, w], &[c, h, w])
+                .unwrap();
+            let len = n * c * g.ho * g.wo;
+            let (mut y, mut arg) = (vec![0.0; len], vec![0; len]);
+            forward_planes(&g, &x, &mut y, &mut arg);
+            let (want_y, want_arg) = reference(&g, &x);
+            assert_eq!(y, want_y, "kernel {k}, stride {s}");
+            assert_eq!(arg, want_arg, "kernel {k}, stride {s}");
+        }
+    }
+
+    #[test]
+    fn nan_propagates_like_pytorch() {
+        let x = Tensor::from_vec(
+            &[1, 1, 2, 4],
+            vec![1.0, f32::NAN, 3.0, 2.0, 0.0, 5.0, 1.0, 9.0],
+        )
+        .unwrap();
+        for (k, s) in [(2, 2), (2, 1)] {
+            let mut p = MaxPool2d::new(k, s).unwrap();
+            let mut y = Tensor::default();
+            p.forward(&x, &mut y).unwrap();
+            assert!(
+                y.data()[0].is_nan(),
+                "kernel {k} stride {s}: {:?}",
+                y.data()
+            );
+            assert_eq!(*y.data().last().unwrap(), 9.0);
+        }
     }
 
     #[test]
