@@ -36,6 +36,11 @@ pub const DEFAULT_CONFIG: &str = include_str!("../../assets/configs/default_cnn.
 /// The model `infer` evaluates when none is named.
 pub const DEFAULT_MODEL: &str = "assets/models/default_mnist_cnn.safetensors";
 
+/// [`DEFAULT_MODEL`] as built into the program, used when the file is not found relative to
+/// the working folder.
+const DEFAULT_MODEL_BYTES: &[u8] =
+    include_bytes!("../../assets/models/default_mnist_cnn.safetensors");
+
 /// Optimizers on the command line.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum OptimizerArg {
@@ -84,9 +89,11 @@ pub struct TrainArgs {
 /// Arguments of `netviz mnist infer`.
 #[derive(Debug, Args)]
 pub struct InferArgs {
-    /// Model file to evaluate (its input size decides the downsampling).
-    #[arg(long, value_name = "FILE", default_value = DEFAULT_MODEL)]
-    pub model: PathBuf,
+    /// Model file to evaluate (its input size decides the downsampling) [default:
+    /// assets/models/default_mnist_cnn.safetensors, built into the program when that file is
+    /// not found].
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
     /// Random test digits to draw as text with their predicted and true labels.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=10_000))]
     pub count: u32,
@@ -157,10 +164,12 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         println!("{reason}; {}", describe_kept(kept));
     }
     if diverged && kept == Some(Kept::Initial) {
-        bail!(
-            "{reason}; no epoch finished, so no model was written ({} left as it was)",
-            out.display()
-        );
+        let existing = if out.exists() {
+            format!(" ({} is unchanged)", out.display())
+        } else {
+            String::new()
+        };
+        bail!("{reason}; no epoch finished, so no model was written{existing}");
     }
 
     io::save_model(&out, &config, &model)
@@ -421,14 +430,22 @@ struct DataSizes {
 
 /// Runs `netviz mnist infer`.
 pub fn infer(args: &InferArgs) -> Result<()> {
-    let (config, mut model) = io::load_model(&args.model)?;
-    let side = image_side(&config).with_context(|| format!("model {}", args.model.display()))?;
+    let (label, (config, mut model)) = match &args.model {
+        Some(path) => (path.display().to_string(), io::load_model(path)?),
+        None if Path::new(DEFAULT_MODEL).is_file() => {
+            (DEFAULT_MODEL.to_string(), io::load_model(DEFAULT_MODEL)?)
+        }
+        None => (
+            format!("{DEFAULT_MODEL} (built in)"),
+            io::load_model_bytes(Path::new(DEFAULT_MODEL), DEFAULT_MODEL_BYTES)?,
+        ),
+    };
+    let side = image_side(&config).with_context(|| format!("model {label}"))?;
     let (mnist, data_dir) = load_mnist(args.data_dir.as_deref())?;
     let test = test_set(&config, &mnist)?;
     drop(mnist);
     println!(
-        "model {}: {} layers, {} parameters, input {side}x{side}; MNIST from {data_dir}",
-        args.model.display(),
+        "model {label}: {} layers, {} parameters, input {side}x{side}; MNIST from {data_dir}",
         config.layers.len(),
         model.num_params()
     );
