@@ -64,7 +64,7 @@ mod tests {
     #[test]
     fn ascii_digit_shades_by_intensity() {
         let art = ascii_digit(&[0.0, 1.0, 0.5, 0.05], 2);
-        assert_eq!(art, "  @@\n==  \n");
+        assert_eq!(art, "  @@\n++  \n");
     }
 
     #[test]

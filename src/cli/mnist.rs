@@ -345,8 +345,8 @@ fn run_with_bars(trainer: &mut Trainer) -> Result<StopReason> {
         if let (Some(b), Some(batch)) = (&bar, &report.batch) {
             b.set_position(batch.batch as u64);
             b.set_message(format!(
-                "loss {:.4} acc {:.4} P {:.4} F1 {:.4}",
-                batch.running_loss,
+                "loss {} acc {:.4} P {:.4} F1 {:.4}",
+                fmt_loss(batch.running_loss),
                 batch.running_accuracy,
                 batch.running_macro_precision,
                 batch.running_macro_f1
@@ -371,15 +371,24 @@ fn run_with_bars(trainer: &mut Trainer) -> Result<StopReason> {
 fn epoch_line(s: &EpochSummary, epochs: usize) -> String {
     let width = epochs.to_string().len();
     let mut line = format!(
-        "epoch {:>width$}/{epochs}  train loss {:.4} acc {:.4} P {:.4} F1 {:.4}",
-        s.epoch, s.train_loss, s.train_accuracy, s.train_macro_precision, s.train_macro_f1
+        "epoch {:>width$}/{epochs}  train loss {} acc {:.4} P {:.4} F1 {:.4}",
+        s.epoch,
+        fmt_loss(s.train_loss),
+        s.train_accuracy,
+        s.train_macro_precision,
+        s.train_macro_f1
     );
     match &s.validation {
         Some(v) => {
             let m = &v.metrics;
             line.push_str(&format!(
-                " | val loss {:.4} acc {:.4} P {:.4} R {:.4} F1 {:.4} ({} images)",
-                v.loss, m.accuracy, m.macro_precision, m.macro_recall, m.macro_f1, m.total
+                " | val loss {} acc {:.4} P {:.4} R {:.4} F1 {:.4} ({} images)",
+                fmt_loss(v.loss),
+                m.accuracy,
+                m.macro_precision,
+                m.macro_recall,
+                m.macro_f1,
+                m.total
             ));
         }
         None => line.push_str(" | no validation split"),
@@ -398,12 +407,26 @@ fn epoch_line(s: &EpochSummary, epochs: usize) -> String {
     line
 }
 
+/// A loss with four decimals, or in scientific notation when it is huge.
+fn fmt_loss(loss: f64) -> String {
+    if loss.abs() < 1e4 {
+        format!("{loss:.4}")
+    } else {
+        format!("{loss:.3e}")
+    }
+}
+
 fn print_test_summary(eval: &Evaluation) {
     let m = &eval.metrics;
     println!(
-        "test set ({} images): loss {:.4}  accuracy {:.4}  macro precision {:.4}  macro recall \
+        "test set ({} images): loss {}  accuracy {:.4}  macro precision {:.4}  macro recall \
          {:.4}  macro F1 {:.4}",
-        m.total, eval.loss, m.accuracy, m.macro_precision, m.macro_recall, m.macro_f1
+        m.total,
+        fmt_loss(eval.loss),
+        m.accuracy,
+        m.macro_precision,
+        m.macro_recall,
+        m.macro_f1
     );
 }
 
