@@ -11,11 +11,13 @@
 mod early_stopping;
 mod evaluate;
 pub mod mnist;
+mod report;
 mod trainer;
 
 pub use early_stopping::{EarlyStopping, Verdict};
 pub use evaluate::{EVAL_BATCH, Evaluation, evaluate};
-pub use trainer::{BatchReport, EpochSummary, Kept, StepReport, StopReason, Trainer};
+pub use report::{BatchReport, EpochSummary, Kept, StepReport, StopReason};
+pub use trainer::Trainer;
 
 use crate::data::DataError;
 use crate::nn::NnError;

@@ -1,9 +1,7 @@
-//! `netviz mnist train|infer`: the terminal front of [`netviz::train`]. Loads the data
-//! (lookup, verified download with a progress bar), drives the [`Trainer`] batch by batch
-//! with an `indicatif` bar per epoch and a summary line after it, stops cleanly on Ctrl-C,
-//! writes the model and its metrics atomically, and evaluates on the whole test set. Both
-//! commands end with the line
-//! `test_accuracy=0.9871 macro_precision=0.9870 macro_recall=0.9869 macro_f1=0.9870`.
+//! `netviz mnist train`: builds the model from a config (with the command line's overrides
+//! and optional starting weights), trains it with a progress bar per epoch and a summary line
+//! after each, stops cleanly on Ctrl-C, writes the model and `<stem>.metrics.json`
+//! atomically, and evaluates the kept weights on the whole test set.
 
 use std::ffi::OsStr;
 use std::fs::{self, OpenOptions};
@@ -15,31 +13,19 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail, ensure};
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use serde::Serialize;
 
-use netviz::data::mnist::{self, DirSource, MIRRORS, Mnist, Progress};
 use netviz::data::preprocess::Dataset;
 use netviz::nn::config::ModelConfig;
-use netviz::nn::init::rng_from_seed;
-use netviz::nn::metrics::{Metrics, argmax};
-use netviz::nn::{OptimizerKind, Sequential, Tensor, io};
-use netviz::train::mnist::{MNIST_CLASSES, image_side, prepare, test_set};
+use netviz::nn::{OptimizerKind, Sequential, io};
+use netviz::train::mnist::{MNIST_CLASSES, MnistSplits, image_side, prepare};
 use netviz::train::{EVAL_BATCH, EpochSummary, Evaluation, Kept, StopReason, Trainer, evaluate};
 
-use crate::cli::digits;
 use crate::cli::legacy::USER_CONFIG;
-
-/// The default config (`assets/configs/default_cnn.json`), built in.
-pub const DEFAULT_CONFIG: &str = include_str!("../../assets/configs/default_cnn.json");
-
-/// The model `infer` evaluates when none is named.
-pub const DEFAULT_MODEL: &str = "assets/models/default_mnist_cnn.safetensors";
-
-/// [`DEFAULT_MODEL`] as built into the program, used when the file is not found relative to
-/// the working folder.
-const DEFAULT_MODEL_BYTES: &[u8] =
-    include_bytes!("../../assets/models/default_mnist_cnn.safetensors");
+use crate::cli::mnist::{
+    DEFAULT_CONFIG, bar_style, fmt_loss, load_mnist, print_test_summary, result_line,
+};
 
 /// Optimizers on the command line.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -86,34 +72,6 @@ pub struct TrainArgs {
     pub init_weights: Option<PathBuf>,
 }
 
-/// Arguments of `netviz mnist infer`.
-#[derive(Debug, Args)]
-pub struct InferArgs {
-    /// Model file to evaluate (its input size decides the downsampling) [default:
-    /// assets/models/default_mnist_cnn.safetensors, built into the program when that file is
-    /// not found].
-    #[arg(long, value_name = "FILE")]
-    pub model: Option<PathBuf>,
-    /// Random test digits to draw as text with their predicted and true labels.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=10_000))]
-    pub count: u32,
-    /// Folder with the four MNIST files [default: $NETVIZ_DATA_DIR, else the user cache
-    /// folder, where missing files are downloaded].
-    #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// Seed of the choice of digits to draw [default: a different choice every run].
-    #[arg(long)]
-    pub seed: Option<u64>,
-}
-
-/// The machine-readable last line of `train` and `infer`.
-pub fn result_line(m: &Metrics) -> String {
-    format!(
-        "test_accuracy={:.4} macro_precision={:.4} macro_recall={:.4} macro_f1={:.4}",
-        m.accuracy, m.macro_precision, m.macro_recall, m.macro_f1
-    )
-}
-
 /// Runs `netviz mnist train`.
 pub fn train(args: &TrainArgs) -> Result<()> {
     let config = training_config(args)?;
@@ -124,18 +82,34 @@ pub fn train(args: &TrainArgs) -> Result<()> {
             .with_context(|| format!("--init-weights {}", path.display()))?;
     }
     let out = output_path(args.out.as_deref(), &config)?;
-    let metrics_out = out.with_extension("metrics.json");
 
     let (mnist, data_dir) = load_mnist(args.data_dir.as_deref())?;
-    let splits = prepare(&config, &mnist)?;
+    let MnistSplits { train, val, test } = prepare(&config, &mnist)?;
     drop(mnist);
+    let sizes = DataSizes {
+        train: train.len(),
+        validation: val.len(),
+        test: test.len(),
+        input_size: side,
+    };
+    print_setup(&config, &model, &sizes, &data_dir);
+    let mut trainer = Trainer::new(config, model, train, val)?;
+    install_ctrl_c(trainer.stop_flag());
+    let started = Instant::now();
+    let reason = run_with_bars(&mut trainer)?;
+    let total_secs = started.elapsed().as_secs_f64();
+    finish(trainer, reason, total_secs, sizes, &test, &out)
+}
+
+fn print_setup(config: &ModelConfig, model: &Sequential, sizes: &DataSizes, data_dir: &str) {
+    let side = sizes.input_size;
     println!(
         "MNIST from {data_dir}: training on {} images, validating on {} ({}% of them each \
          epoch), testing on {}; images {side}x{side}",
-        splits.train.len(),
-        splits.val.len(),
+        sizes.train,
+        sizes.validation,
         config.validation_subset_ratio * 100.0,
-        splits.test.len()
+        sizes.test
     );
     println!(
         "model: {} layers, {} parameters; {} lr {}, batch {}, up to {} epochs, patience {}, \
@@ -149,20 +123,23 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         config.patience,
         config.seed
     );
-    let test = splits.test;
-    let (train_len, val_len) = (splits.train.len(), splits.val.len());
-    let mut trainer = Trainer::new(config.clone(), model, splits.train, splits.val)?;
-    install_ctrl_c(trainer.stop_flag());
-    let started = Instant::now();
-    let reason = run_with_bars(&mut trainer)?;
-    let total_secs = started.elapsed().as_secs_f64();
+}
+
+/// After training: writes the kept model (unless training diverged before any epoch ended),
+/// evaluates it on the test set, writes the metrics and prints the last line.
+fn finish(
+    trainer: Trainer,
+    reason: StopReason,
+    total_secs: f64,
+    sizes: DataSizes,
+    test: &Dataset,
+    out: &Path,
+) -> Result<()> {
     let kept = trainer.kept();
+    let config = trainer.config().clone();
     let history = trainer.history().to_vec();
     let mut model = trainer.into_model();
     let diverged = matches!(reason, StopReason::Diverged { .. });
-    if !diverged {
-        println!("{reason}; {}", describe_kept(kept));
-    }
     if diverged && kept == Some(Kept::Initial) {
         let existing = if out.exists() {
             format!(" ({} is unchanged)", out.display())
@@ -171,19 +148,16 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         };
         bail!("{reason}; no epoch finished, so no model was written{existing}");
     }
-
-    io::save_model(&out, &config, &model)
+    if !diverged {
+        println!("{reason}; keeping {}", kept_weights(kept));
+    }
+    io::save_model(out, &config, &model)
         .with_context(|| format!("writing the model to {}", out.display()))?;
-    let test_eval = evaluate(&mut model, &test, None, MNIST_CLASSES, EVAL_BATCH)?;
+    let test_eval = evaluate(&mut model, test, None, MNIST_CLASSES, EVAL_BATCH)?;
     let record = TrainingRecord {
         model_file: out.display().to_string(),
         config: &config,
-        data: DataSizes {
-            train: train_len,
-            validation: val_len,
-            test: test.len(),
-            input_size: side,
-        },
+        data: sizes,
         stop: &reason,
         kept,
         total_secs,
@@ -191,14 +165,15 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         test: &test_eval,
     };
     let json = serde_json::to_vec_pretty(&record).context("encoding the metrics as JSON")?;
+    let metrics_out = out.with_extension("metrics.json");
     io::write_atomic(&metrics_out, &json)?;
     println!("wrote {} and {}", out.display(), metrics_out.display());
     print_test_summary(&test_eval);
     println!("{}", result_line(&test_eval.metrics));
     if diverged {
         bail!(
-            "{reason}; {} was written to {}",
-            describe_kept(kept),
+            "{reason}; {} (the best so far) were written to {}",
+            kept_weights(kept),
             out.display()
         );
     }
@@ -300,16 +275,16 @@ fn optimizer_name(kind: OptimizerKind) -> &'static str {
     }
 }
 
-fn describe_kept(kept: Option<Kept>) -> String {
+/// Which weights were kept, as words: "the weights of epoch 3 (validation loss 0.1234)".
+fn kept_weights(kept: Option<Kept>) -> String {
     match kept {
         Some(Kept::Epoch {
             epoch,
             val_loss: Some(loss),
-        }) => format!("keeping the weights of epoch {epoch} (validation loss {loss:.4})"),
-        Some(Kept::Epoch { epoch, .. }) => format!("keeping the weights of epoch {epoch}"),
-        Some(Kept::LastBatch) => "keeping the weights after the last batch".into(),
-        Some(Kept::Initial) => "keeping the initial weights".into(),
-        None => "training did not end".into(),
+        }) => format!("the weights of epoch {epoch} (validation loss {loss:.4})"),
+        Some(Kept::Epoch { epoch, .. }) => format!("the weights of epoch {epoch}"),
+        Some(Kept::LastBatch) => "the weights after the last batch".into(),
+        Some(Kept::Initial) | None => "the initial weights".into(),
     }
 }
 
@@ -324,10 +299,6 @@ fn install_ctrl_c(flag: Arc<AtomicBool>) {
     if let Err(e) = result {
         eprintln!("warning: Ctrl-C will not stop training cleanly: {e}");
     }
-}
-
-fn bar_style(template: &str) -> ProgressStyle {
-    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
 /// Steps the trainer to the end, with a progress bar per epoch and a line after each.
@@ -407,29 +378,6 @@ fn epoch_line(s: &EpochSummary, epochs: usize) -> String {
     line
 }
 
-/// A loss with four decimals, or in scientific notation when it is huge.
-fn fmt_loss(loss: f64) -> String {
-    if loss.abs() < 1e4 {
-        format!("{loss:.4}")
-    } else {
-        format!("{loss:.3e}")
-    }
-}
-
-fn print_test_summary(eval: &Evaluation) {
-    let m = &eval.metrics;
-    println!(
-        "test set ({} images): loss {}  accuracy {:.4}  macro precision {:.4}  macro recall \
-         {:.4}  macro F1 {:.4}",
-        m.total,
-        fmt_loss(eval.loss),
-        m.accuracy,
-        m.macro_precision,
-        m.macro_recall,
-        m.macro_f1
-    );
-}
-
 /// What `metrics.json` holds.
 #[derive(Serialize)]
 struct TrainingRecord<'a> {
@@ -449,117 +397,4 @@ struct DataSizes {
     validation: usize,
     test: usize,
     input_size: usize,
-}
-
-/// Runs `netviz mnist infer`.
-pub fn infer(args: &InferArgs) -> Result<()> {
-    let (label, (config, mut model)) = match &args.model {
-        Some(path) => (path.display().to_string(), io::load_model(path)?),
-        None if Path::new(DEFAULT_MODEL).is_file() => {
-            (DEFAULT_MODEL.to_string(), io::load_model(DEFAULT_MODEL)?)
-        }
-        None => (
-            format!("{DEFAULT_MODEL} (built in)"),
-            io::load_model_bytes(Path::new(DEFAULT_MODEL), DEFAULT_MODEL_BYTES)?,
-        ),
-    };
-    let side = image_side(&config).with_context(|| format!("model {label}"))?;
-    let (mnist, data_dir) = load_mnist(args.data_dir.as_deref())?;
-    let test = test_set(&config, &mnist)?;
-    drop(mnist);
-    println!(
-        "model {label}: {} layers, {} parameters, input {side}x{side}; MNIST from {data_dir}",
-        config.layers.len(),
-        model.num_params()
-    );
-    let eval = evaluate(&mut model, &test, None, MNIST_CLASSES, EVAL_BATCH)?;
-    print_test_summary(&eval);
-    println!("confusion matrix (rows: true digit, columns: predicted digit):");
-    print!("{}", digits::confusion_table(&eval.confusion));
-    let seed = args.seed.unwrap_or_else(time_seed);
-    show_digits(&mut model, &test, args.count as usize, seed)?;
-    println!("{}", result_line(&eval.metrics));
-    Ok(())
-}
-
-/// Draws `count` random test digits with the model's prediction and the true label.
-fn show_digits(model: &mut Sequential, test: &Dataset, count: usize, seed: u64) -> Result<()> {
-    let count = count.min(test.len());
-    if count == 0 {
-        return Ok(());
-    }
-    let mut rng = rng_from_seed(seed);
-    let picks = rand::seq::index::sample(&mut rng, test.len(), count).into_vec();
-    let (mut x, mut y) = (Tensor::default(), Tensor::default());
-    test.batch(&picks, MNIST_CLASSES, &mut x, &mut y);
-    let preds = argmax(model.forward(&x)?)?;
-    println!("{count} random test digits (seed {seed}):");
-    for (&i, &pred) in picks.iter().zip(&preds) {
-        let truth = test.labels[i];
-        let verdict = if pred == usize::from(truth) {
-            "right"
-        } else {
-            "WRONG"
-        };
-        println!("test image {i}: predicted {pred}, true {truth} ({verdict})");
-        print!("{}", digits::ascii_digit(test.image(i), test.side));
-    }
-    Ok(())
-}
-
-fn time_seed() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0)
-}
-
-/// Finds (or downloads) and loads MNIST; returns it with a description of where it came from.
-fn load_mnist(flag: Option<&Path>) -> Result<(Mnist, String)> {
-    let (dir, source) = mnist::resolve_data_dir(flag)?;
-    let mut progress = DownloadBar::default();
-    let data = mnist::load(&dir, source, &MIRRORS, &mut progress)
-        .with_context(|| format!("loading MNIST from {}", dir.display()))?;
-    let from = match source {
-        DirSource::Flag => "--data-dir",
-        DirSource::Env => mnist::DATA_DIR_ENV,
-        DirSource::Cache => "the cache folder",
-    };
-    Ok((data, format!("{} ({from})", dir.display())))
-}
-
-/// A download progress bar.
-#[derive(Default)]
-struct DownloadBar {
-    bar: Option<ProgressBar>,
-}
-
-impl Progress for DownloadBar {
-    fn start(&mut self, what: &str, total_bytes: Option<u64>) {
-        let bar = match total_bytes {
-            Some(total) => ProgressBar::new(total).with_style(bar_style(
-                "{msg} [{bar:28}] {bytes}/{total_bytes} {bytes_per_sec}",
-            )),
-            None => ProgressBar::new_spinner()
-                .with_style(bar_style("{msg} {spinner} {bytes} {bytes_per_sec}")),
-        };
-        bar.set_message(format!("downloading {what}"));
-        self.bar = Some(bar);
-    }
-
-    fn advance(&mut self, bytes: u64) {
-        if let Some(bar) = &self.bar {
-            bar.inc(bytes);
-        }
-    }
-
-    fn finish(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-    }
-
-    fn note(&mut self, message: &str) {
-        eprintln!("{message}");
-    }
 }
