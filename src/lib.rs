@@ -3,8 +3,11 @@
 //! - [`nn`]: the training core (tensors, layers, losses, optimizers, model files, metrics).
 //!   Knows nothing of rendering.
 //! - [`data`]: datasets (MNIST lookup, verified download, preprocessing).
+//! - [`train`]: training loops (mini-batches, validation, early stopping, evaluation) and
+//!   the MNIST preparation; no terminal or UI code, so the command line and the labs share it.
 //! - [`bench`]: the throughput benchmarks behind `netviz bench`.
 
 pub mod bench;
 pub mod data;
 pub mod nn;
+pub mod train;

@@ -1,10 +1,17 @@
 //! Command-line definitions (clap derive) and the glue that runs each subcommand.
 
 pub mod bench;
+pub mod digits;
+pub mod legacy;
+pub mod mnist;
+pub mod xor;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
 /// Train small neural networks from scratch on the CPU and watch them learn.
+///
+/// The original program's command lines also work: `-md`, `--mnist_digits` and `--mnist`
+/// (with `-m infer`, `-um FILE`, `-uc`) for MNIST, `--xor` (with `-hn`, `-ner`, `-e`) for XOR.
 #[derive(Debug, Parser)]
 #[command(name = "netviz", version, about)]
 pub struct Cli {
@@ -16,12 +23,31 @@ pub struct Cli {
 /// Top-level subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Train or evaluate a CNN on the MNIST handwritten digits.
+    Mnist {
+        /// What to do.
+        #[command(subcommand)]
+        what: MnistCommand,
+    },
+    /// Train the original 2-h-1 network on XOR and print its neurons.
+    Xor(xor::XorArgs),
     /// Measure training throughput.
     Bench {
         /// Which benchmark.
         #[command(subcommand)]
         what: BenchCommand,
     },
+}
+
+/// `netviz mnist ...`
+#[derive(Debug, Subcommand)]
+pub enum MnistCommand {
+    /// Train a model from a config; writes the model and its metrics; prints
+    /// `test_accuracy=... macro_precision=... macro_recall=... macro_f1=...` last.
+    Train(mnist::TrainArgs),
+    /// Evaluate a model on the 10,000 test images and draw a few of them; prints the same
+    /// last line as `train`.
+    Infer(mnist::InferArgs),
 }
 
 /// `netviz bench ...`

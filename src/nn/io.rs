@@ -375,7 +375,14 @@ fn fill(path: &Path, file: &ModelFile, model: &mut Sequential) -> Result<()> {
 /// and fills the weights.
 pub fn load_model(path: impl AsRef<Path>) -> Result<(ModelConfig, Sequential)> {
     let path = path.as_ref();
-    let file = read_model_file(path)?;
+    let bytes = fs::read(path).map_err(io_err("reading", path))?;
+    load_model_bytes(path, &bytes)
+}
+
+/// [`load_model`] on the bytes of a model file already in memory (e.g. one built into the
+/// program); `path` is only used in messages.
+pub fn load_model_bytes(path: &Path, bytes: &[u8]) -> Result<(ModelConfig, Sequential)> {
+    let file = parse_model_file(path, bytes)?;
     let config = file.config.clone().ok_or_else(|| {
         file_err(
             path,
