@@ -10,6 +10,7 @@ use clap::Parser;
 use cli::{BenchCommand, Cli, Command, MnistCommand};
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     let args = cli::legacy::map_legacy_args(std::env::args_os().collect());
     let cli = Cli::parse_from(args);
     let result = match cli.command {
@@ -35,6 +36,21 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Lets the process end quietly when its output pipe closes (`netviz ... | head`), as command-line
+/// tools do, instead of `println!` panicking on the write error.
+#[cfg(unix)]
+fn restore_default_sigpipe() {
+    // SAFETY: `signal` with SIG_DFL for SIGPIPE only changes how the process reacts to writing
+    // into a closed pipe. It runs first thing in `main`, before any other thread exists, and
+    // installs no handler code, so nothing can observe a half-changed state.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn restore_default_sigpipe() {}
 
 /// Joins the lines of a message so every error is printed on one line.
 fn one_line(message: &str) -> String {
