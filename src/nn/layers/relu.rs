@@ -7,6 +7,8 @@
 //! - Backward: `dx = dy * [x > 0]` (the derivative at exactly 0 is taken as 0, as PyTorch does).
 //!   No parameters.
 
+use rayon::prelude::*;
+
 use crate::nn::error::{NnError, Result};
 use crate::nn::layers::{Layer, LayerKind};
 use crate::nn::tensor::Tensor;
@@ -14,6 +16,21 @@ use crate::nn::tensor::Tensor;
 /// Elementwise `max(x, 0)`.
 #[derive(Clone, Debug, Default)]
 pub struct Relu;
+
+/// Tensors with fewer values than this are processed on the calling thread: below it, handing
+/// work to another thread costs more than it saves.
+const PARALLEL_MIN: usize = 1 << 19;
+
+/// Length of the chunks a tensor of `len` values is split into: one per thread when the tensor
+/// is large (each thread then reads the half of the batch the previous layer wrote from its
+/// own cache), else one chunk.
+fn chunk_len(len: usize) -> usize {
+    if len < PARALLEL_MIN {
+        len.max(1)
+    } else {
+        len.div_ceil(rayon::current_num_threads().max(1)).max(1)
+    }
+}
 
 impl Relu {
     /// A ReLU layer.
@@ -33,9 +50,15 @@ impl Layer for Relu {
 
     fn forward(&mut self, x: &Tensor, y: &mut Tensor) -> Result<()> {
         y.resize(x.shape());
-        for (yi, &xi) in y.data_mut().iter_mut().zip(x.data()) {
-            *yi = xi.max(0.0);
-        }
+        let chunk = chunk_len(x.len());
+        y.data_mut()
+            .par_chunks_mut(chunk)
+            .zip(x.data().par_chunks(chunk))
+            .for_each(|(y, x)| {
+                for (yi, &xi) in y.iter_mut().zip(x) {
+                    *yi = xi.max(0.0);
+                }
+            });
         Ok(())
     }
 
@@ -55,9 +78,16 @@ impl Layer for Relu {
         }
         if need_dx {
             dx.resize(x.shape());
-            for ((g, &d), &xi) in dx.data_mut().iter_mut().zip(dy.data()).zip(x.data()) {
-                *g = if xi > 0.0 { d } else { 0.0 };
-            }
+            let chunk = chunk_len(x.len());
+            dx.data_mut()
+                .par_chunks_mut(chunk)
+                .zip(dy.data().par_chunks(chunk))
+                .zip(x.data().par_chunks(chunk))
+                .for_each(|((dx, dy), x)| {
+                    for ((g, &d), &xi) in dx.iter_mut().zip(dy).zip(x) {
+                        *g = if xi > 0.0 { d } else { 0.0 };
+                    }
+                });
         }
         Ok(())
     }
