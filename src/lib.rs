@@ -9,5 +9,6 @@
 
 pub mod bench;
 pub mod data;
+pub mod labs;
 pub mod nn;
 pub mod train;
