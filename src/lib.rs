@@ -4,7 +4,9 @@
 //!   Knows nothing of rendering.
 //! - [`data`]: datasets (MNIST lookup, verified download, preprocessing).
 //! - [`bench`]: the throughput benchmarks behind `netviz bench`.
+//! - [`render`]: the wgpu rendering engine (plain scene data to pixels). Knows nothing of `nn`.
 
 pub mod bench;
 pub mod data;
 pub mod nn;
+pub mod render;

@@ -497,7 +497,11 @@ fn output_size_must_equal_num_classes() {
 }
 
 /// A named edit of the original config and the words its error must contain.
-type Case = (&'static str, Box<dyn Fn(&mut Value)>, &'static [&'static str]);
+type Case = (
+    &'static str,
+    Box<dyn Fn(&mut Value)>,
+    &'static [&'static str],
+);
 
 #[test]
 fn zero_and_negative_sizes() {
