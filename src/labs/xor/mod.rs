@@ -5,6 +5,7 @@
 
 pub mod datasets;
 pub mod geometry;
+pub mod scenes;
 pub mod session;
 pub mod snapshot;
 
