@@ -4,6 +4,7 @@
 //! and the snapshot computations. Nothing here draws.
 
 pub mod datasets;
+pub mod file;
 pub mod geometry;
 pub mod scenes;
 pub mod session;

@@ -1,0 +1,139 @@
+//! Saving and loading the XOR lab's network as a model file: the network becomes the
+//! equivalent `Sequential` config (`dense h -> activation -> dense 1 -> sigmoid` on two input
+//! features) and goes through the core's safetensors files, so the file is an ordinary netviz
+//! model (`layers.0.weight` is `w1`, `layers.2.weight` is `w2`) that PyTorch can read too.
+
+use std::path::Path;
+
+use crate::nn::config::{InputSpec, LayerConfig, ModelConfig};
+use crate::nn::io::{load_model, save_model};
+use crate::nn::xor::{Activation, XorNet};
+use crate::nn::{NnError, Result};
+
+/// The config describing a `2 -> hidden -> 1` network with `activation`.
+pub fn xor_config(
+    hidden: usize,
+    activation: Activation,
+    lr: f32,
+    seed: u64,
+) -> Result<ModelConfig> {
+    let act = match activation {
+        Activation::Sigmoid => LayerConfig::Sigmoid,
+        Activation::Tanh => LayerConfig::Tanh,
+        Activation::Relu => LayerConfig::Relu,
+    };
+    let json = serde_json::json!({
+        "epochs": 1, "patience": 1, "batch_size": 4, "validation_subset_ratio": 1.0,
+        "percent_of_train_data_to_use": 1.0, "percent_train_data_to_use_for_validation": 0.0,
+        "num_classes": 1, "input_features": 2, "model_output_filename": "xor",
+        "optimizer": "sgd", "learning_rate": lr, "seed": seed, "init": "standard_normal",
+        "layers": [
+            {"type": "dense", "out_features": hidden},
+            {"type": act.type_name()},
+            {"type": "dense", "out_features": 1},
+            {"type": "sigmoid"}
+        ]
+    });
+    ModelConfig::from_json_str(&json.to_string())
+}
+
+/// Writes `net` to `path` (atomically, like every model file).
+pub fn save_xor(path: &Path, net: &XorNet, lr: f32, seed: u64) -> Result<()> {
+    let config = xor_config(net.hidden(), net.activation(), lr, seed)?;
+    let mut model = config.build()?;
+    let layers = model.layers_mut();
+    layers[0].params_mut()[0]
+        .value
+        .data_mut()
+        .copy_from_slice(&net.w1);
+    layers[0].params_mut()[1]
+        .value
+        .data_mut()
+        .copy_from_slice(&net.b1);
+    layers[2].params_mut()[0]
+        .value
+        .data_mut()
+        .copy_from_slice(&net.w2);
+    layers[2].params_mut()[1]
+        .value
+        .data_mut()
+        .copy_from_slice(&[net.b2]);
+    save_model(path, &config, &model)
+}
+
+/// Reads a network saved by [`save_xor`] (or any model file of the same shape).
+pub fn load_xor(path: &Path) -> Result<XorNet> {
+    let (config, model) = load_model(path)?;
+    let wrong = |why: &str| NnError::ModelFile {
+        path: path.to_path_buf(),
+        detail: format!(
+            "not an XOR network ({why}); expected dense -> sigmoid|tanh|relu -> dense 1 -> sigmoid on 2 input features"
+        ),
+    };
+    if config.input != InputSpec::Features(2) {
+        return Err(wrong("input is not 2 features"));
+    }
+    let activation = match config.layers.as_slice() {
+        [
+            LayerConfig::Dense { .. },
+            act,
+            LayerConfig::Dense { out_features: 1 },
+            LayerConfig::Sigmoid,
+        ] => match act {
+            LayerConfig::Sigmoid => Activation::Sigmoid,
+            LayerConfig::Tanh => Activation::Tanh,
+            LayerConfig::Relu => Activation::Relu,
+            _ => return Err(wrong("hidden activation")),
+        },
+        _ => return Err(wrong("layers")),
+    };
+    let layers = model.layers();
+    let w1 = layers[0].params()[0].value.data().to_vec();
+    let hidden = w1.len() / 2;
+    let mut net = XorNet::new(hidden, activation, 0)?;
+    net.w1 = w1;
+    net.b1 = layers[0].params()[1].value.data().to_vec();
+    net.w2 = layers[2].params()[0].value.data().to_vec();
+    net.b2 = layers[2].params()[1].value.data()[0];
+    Ok(net)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::Tensor;
+    use crate::nn::xor::XOR_INPUTS;
+
+    #[test]
+    fn saved_networks_load_back_and_predict_like_the_sequential_model() {
+        let dir = std::env::temp_dir().join(format!("netviz-xorfile-{}", std::process::id()));
+        let path = dir.join("xor.safetensors");
+        let mut net = XorNet::new(4, Activation::Tanh, 9).unwrap();
+        net.b1 = vec![0.1, -0.2, 0.3, -0.4];
+        net.b2 = 0.25;
+        save_xor(&path, &net, 0.1, 9).unwrap();
+        let back = load_xor(&path).unwrap();
+        assert_eq!(back, net);
+        // The file is an ordinary model: the core's Sequential computes the same outputs.
+        let (_, mut model) = load_model(&path).unwrap();
+        let x = Tensor::from_vec(&[4, 2], XOR_INPUTS.iter().flatten().copied().collect()).unwrap();
+        let out = model.forward(&x).unwrap().data().to_vec();
+        for (o, p) in out.iter().zip(XOR_INPUTS) {
+            assert!((o - net.predict(p)).abs() < 1e-6);
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn other_models_are_refused() {
+        let dir = std::env::temp_dir().join(format!("netviz-xorfile-cnn-{}", std::process::id()));
+        let path = dir.join("cnn.safetensors");
+        let config =
+            ModelConfig::from_json_str(include_str!("../../../assets/configs/default_cnn.json"))
+                .unwrap();
+        save_model(&path, &config, &config.build().unwrap()).unwrap();
+        let err = load_xor(&path).unwrap_err().to_string();
+        assert!(err.contains("not an XOR network"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
