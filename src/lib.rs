@@ -5,8 +5,10 @@
 //! - [`data`]: datasets (MNIST lookup, verified download, preprocessing).
 //! - [`bench`]: the throughput benchmarks behind `netviz bench`.
 //! - [`render`]: the wgpu rendering engine (plain scene data to pixels). Knows nothing of `nn`.
+//! - [`labs`]: the labs, each running its work on a [`labs::LabThread`].
 
 pub mod bench;
 pub mod data;
+pub mod labs;
 pub mod nn;
 pub mod render;
