@@ -5,6 +5,7 @@
 //! - [`data`]: datasets (MNIST lookup, verified download, preprocessing).
 //! - [`bench`]: the throughput benchmarks behind `netviz bench`.
 //! - [`render`]: the wgpu rendering engine (plain scene data to pixels). Knows nothing of `nn`.
+//! - [`ui`]: the app shell hosting a lab in a window or headless. Knows nothing of `nn`.
 //! - [`labs`]: the labs, each running its work on a [`labs::LabThread`].
 
 pub mod bench;
@@ -12,3 +13,4 @@ pub mod data;
 pub mod labs;
 pub mod nn;
 pub mod render;
+pub mod ui;
