@@ -6,7 +6,8 @@
 //! - [`bench`]: the throughput benchmarks behind `netviz bench`.
 //! - [`render`]: the wgpu rendering engine (plain scene data to pixels). Knows nothing of `nn`.
 //! - [`ui`]: the app shell hosting a lab in a window or headless. Knows nothing of `nn`.
-//! - [`labs`]: the labs, each running its work on a [`labs::LabThread`].
+//! - [`labs`]: the labs the shell hosts (the primitive gallery, ...), each running its work
+//!   on a [`labs::LabThread`].
 
 pub mod bench;
 pub mod data;
