@@ -1,5 +1,6 @@
 //! Command-line definitions (clap derive) and the glue that runs each subcommand.
 
+pub mod app;
 pub mod bench;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -22,6 +23,8 @@ pub enum Command {
         #[command(subcommand)]
         what: BenchCommand,
     },
+    /// Show every rendering primitive, live (window, or --headless PNG).
+    Gallery(app::GalleryArgs),
 }
 
 /// `netviz bench ...`
