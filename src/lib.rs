@@ -5,9 +5,11 @@
 //! - [`data`]: datasets (MNIST lookup, verified download, preprocessing).
 //! - [`train`]: training loops (mini-batches, validation, early stopping, evaluation) and
 //!   the MNIST preparation; no terminal or UI code, so the command line and the labs share it.
-//! - [`labs`]: the labs (XOR, ...) that train on their own thread and publish snapshots.
 //! - [`bench`]: the throughput benchmarks behind `netviz bench`.
 //! - [`render`]: the wgpu rendering engine (plain scene data to pixels). Knows nothing of `nn`.
+//! - [`ui`]: the app shell hosting a lab in a window or headless. Knows nothing of `nn`.
+//! - [`labs`]: the labs the shell hosts (XOR, the primitive gallery, ...), each running its
+//!   work on a [`labs::LabThread`] that publishes snapshots and takes commands.
 
 pub mod bench;
 pub mod data;
@@ -15,3 +17,4 @@ pub mod labs;
 pub mod nn;
 pub mod render;
 pub mod train;
+pub mod ui;

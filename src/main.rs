@@ -27,6 +27,7 @@ fn main() -> ExitCode {
             BenchCommand::Cnn(args) => cli::bench::cnn(&args),
             BenchCommand::Xor(args) => cli::bench::xor(&args),
         },
+        Some(Command::Gallery(args)) => cli::app::gallery(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! Command-line definitions (clap derive) and the glue that runs each subcommand.
 
+pub mod app;
 pub mod bench;
 pub mod digits;
 pub mod legacy;
@@ -37,6 +38,8 @@ pub enum Command {
         #[command(subcommand)]
         what: BenchCommand,
     },
+    /// Show every rendering primitive, live (window, or --headless PNG).
+    Gallery(app::GalleryArgs),
 }
 
 /// `netviz mnist ...`

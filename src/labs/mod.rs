@@ -1,3 +1,14 @@
-//! Labs: each trains a model on its own thread and publishes snapshots that the views draw.
+//! Labs: the things the app shell ([`crate::ui`]) hosts. Each lab runs its work (training,
+//! an animation) on a [`LabThread`] that publishes snapshots and takes commands, and turns the
+//! newest snapshot into scenes and panels through the [`Lab`](crate::ui::Lab) trait.
+//!
+//! - [`thread`]: [`LabThread`] / [`LabWorker`], the snapshot-and-command channel pair.
+//! - [`xor`]: the original 2-h-1 network learning XOR, in input space, feature space, loss
+//!   surface and network views.
+//! - [`gallery`]: every rendering primitive, live, with no neural network.
 
+pub mod gallery;
+pub mod thread;
 pub mod xor;
+
+pub use thread::{LabThread, LabWorker};

@@ -182,7 +182,8 @@ impl OrbitCamera {
             return;
         }
         let mut goal = self.goal;
-        goal.distance /= self.zoom_per_step.powf(wheel_steps);
+        // Bounded so huge step counts saturate at the limits instead of overflowing.
+        goal.distance *= self.zoom_per_step.powf(-wheel_steps).clamp(1e-6, 1e6);
         self.set_goal(goal);
     }
 
@@ -293,4 +294,166 @@ fn right_up(pose: &OrbitPose) -> (Vec3, Vec3) {
     let forward = (pose.target - eye_of(pose)).normalize();
     let right = forward.cross(Vec3::Y).normalize();
     (right, right.cross(forward))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VIEWPORT: Vec2 = Vec2::new(200.0, 100.0);
+
+    fn settled(camera: &mut OrbitCamera) {
+        for _ in 0..10_000 {
+            if !camera.update(1.0 / 60.0) {
+                return;
+            }
+        }
+        panic!("the camera never settled");
+    }
+
+    #[test]
+    fn the_target_projects_to_the_viewport_center() {
+        for orthographic in [false, true] {
+            let mut camera = OrbitCamera::default();
+            camera.orthographic = orthographic;
+            let px = camera.project(camera.pose().target, VIEWPORT).unwrap();
+            assert!((px - VIEWPORT * 0.5).length() < 1e-3, "{px}");
+        }
+    }
+
+    #[test]
+    fn known_points_project_where_the_geometry_says() {
+        // Looking from +Z at the origin from distance 4 with a 90 degree field of view: the
+        // visible half-height at the target is 4, so (0, 2, 0) is halfway up.
+        let mut camera = OrbitCamera::new(OrbitPose {
+            target: Vec3::ZERO,
+            yaw_rad: 0.0,
+            pitch_rad: 0.0,
+            distance: 4.0,
+        });
+        camera.fov_y_rad = 90.0_f32.to_radians();
+        let up = camera.project(Vec3::new(0.0, 2.0, 0.0), VIEWPORT).unwrap();
+        assert!((up - Vec2::new(100.0, 25.0)).length() < 1e-3, "{up}");
+        // x spans the same world width per pixel (square pixels): 2 units right = 25 px.
+        let right = camera.project(Vec3::new(2.0, 0.0, 0.0), VIEWPORT).unwrap();
+        assert!((right - Vec2::new(125.0, 50.0)).length() < 1e-3, "{right}");
+        // Perspective: the same offset twice as far away moves half as far on screen.
+        let far = camera.project(Vec3::new(0.0, 2.0, -4.0), VIEWPORT).unwrap();
+        assert!((far - Vec2::new(100.0, 37.5)).length() < 1e-3, "{far}");
+        // Orthographic: depth does not matter.
+        camera.orthographic = true;
+        let far = camera.project(Vec3::new(0.0, 2.0, -4.0), VIEWPORT).unwrap();
+        assert!((far - Vec2::new(100.0, 25.0)).length() < 1e-3, "{far}");
+    }
+
+    #[test]
+    fn points_behind_the_camera_do_not_project() {
+        let camera = OrbitCamera::new(OrbitPose {
+            target: Vec3::ZERO,
+            yaw_rad: 0.0,
+            pitch_rad: 0.0,
+            distance: 4.0,
+        });
+        assert!(camera.project(Vec3::new(0.0, 0.0, 5.0), VIEWPORT).is_none());
+        assert!(camera.project(Vec3::new(0.0, 0.0, 3.0), VIEWPORT).is_some());
+    }
+
+    #[test]
+    fn pitch_stops_short_of_the_poles_without_nan() {
+        let mut camera = OrbitCamera::default();
+        camera.drag_rotate(Vec2::new(0.0, 1e6));
+        settled(&mut camera);
+        assert!(camera.pose().pitch_rad <= 89.0_f32.to_radians() + 1e-6);
+        camera.rotate_keys(0.0, -1e5);
+        settled(&mut camera);
+        assert!(camera.pose().pitch_rad >= -89.0_f32.to_radians() - 1e-6);
+        // Straight up or down the view stays finite.
+        let matrix = camera.clip_from_world(2.0);
+        assert!(matrix.is_finite(), "{matrix}");
+        assert!(
+            camera
+                .project(Vec3::new(0.3, 0.2, 0.1), VIEWPORT)
+                .unwrap()
+                .is_finite()
+        );
+        camera.drag_rotate(Vec2::new(f32::NAN, f32::INFINITY));
+        camera.zoom(f32::NAN);
+        camera.drag_pan(Vec2::new(f32::NAN, 1.0), VIEWPORT);
+        assert!(camera.clip_from_world(1.0).is_finite());
+    }
+
+    #[test]
+    fn zoom_is_clamped_and_stepwise() {
+        let mut camera = OrbitCamera::default();
+        let start = camera.goal().distance;
+        camera.zoom(1.0);
+        assert!((camera.goal().distance - start / 1.1).abs() < 1e-5);
+        camera.zoom(1000.0);
+        assert_eq!(camera.goal().distance, camera.limits.min_distance);
+        camera.zoom(-10_000.0);
+        assert_eq!(camera.goal().distance, camera.limits.max_distance);
+        settled(&mut camera);
+        assert!(camera.clip_from_world(1.5).is_finite());
+    }
+
+    #[test]
+    fn damping_converges_to_the_goal_and_reset_goes_home() {
+        let mut camera = OrbitCamera::default();
+        let home = camera.pose();
+        camera.drag_rotate(Vec2::new(120.0, -40.0));
+        camera.drag_pan(Vec2::new(30.0, 10.0), VIEWPORT);
+        camera.zoom(3.0);
+        let goal = camera.goal();
+        assert!(camera.update(1.0 / 60.0), "moving after input");
+        let halfway = camera.pose();
+        assert_ne!(halfway, home);
+        assert_ne!(halfway, goal);
+        settled(&mut camera);
+        assert_eq!(camera.pose(), goal);
+        assert!(!camera.update(1.0 / 60.0));
+        camera.reset();
+        settled(&mut camera);
+        assert_eq!(camera.pose(), home);
+        // A huge time step jumps straight there; a NaN one does nothing.
+        camera.zoom(2.0);
+        camera.update(f32::NAN);
+        assert_eq!(camera.pose(), home);
+        camera.update(1e9);
+        assert_eq!(camera.pose(), camera.goal());
+    }
+
+    #[test]
+    fn panning_moves_the_target_with_the_cursor() {
+        let mut camera = OrbitCamera::new(OrbitPose {
+            target: Vec3::ZERO,
+            yaw_rad: 0.0,
+            pitch_rad: 0.0,
+            distance: 4.0,
+        });
+        camera.damping_per_sec = f32::INFINITY;
+        let before = camera.project(Vec3::ZERO, VIEWPORT).unwrap();
+        camera.drag_pan(Vec2::new(10.0, -5.0), VIEWPORT);
+        camera.update(0.0);
+        let after = camera.project(Vec3::ZERO, VIEWPORT).unwrap();
+        assert!(
+            (after - before - Vec2::new(10.0, -5.0)).length() < 1e-2,
+            "{before} -> {after}"
+        );
+    }
+
+    #[test]
+    fn framing_fits_the_box() {
+        let camera = OrbitCamera::framing(Vec3::splat(-10.0), Vec3::splat(10.0));
+        for corner in [
+            Vec3::splat(-10.0),
+            Vec3::splat(10.0),
+            Vec3::new(10.0, -10.0, 10.0),
+        ] {
+            let px = camera.project(corner, Vec2::splat(100.0)).unwrap();
+            assert!(
+                px.min_element() > 0.0 && px.max_element() < 100.0,
+                "{corner} -> {px}"
+            );
+        }
+    }
 }

@@ -102,3 +102,46 @@ impl Camera2d {
         (min.truncate(), max.truncate())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rectangle_spans_the_viewport() {
+        let camera = Camera2d::new(Vec2::new(0.0, 0.0), Vec2::new(4.0, 2.0));
+        let viewport = Vec2::new(100.0, 50.0);
+        let top_left = camera.project(Vec3::new(0.0, 2.0, 0.0), viewport).unwrap();
+        let bottom_right = camera.project(Vec3::new(4.0, 0.0, 0.0), viewport).unwrap();
+        assert!(top_left.length() < 1e-4, "{top_left}");
+        assert!((bottom_right - viewport).length() < 1e-3, "{bottom_right}");
+    }
+
+    #[test]
+    fn keeping_aspect_grows_the_short_side() {
+        let camera = Camera2d::new(Vec2::ZERO, Vec2::splat(1.0)).keeping_aspect();
+        let viewport = Vec2::new(200.0, 100.0);
+        // 1x1 world units in a 2:1 viewport: x shows -0.5..1.5.
+        let origin = camera.project(Vec3::ZERO, viewport).unwrap();
+        assert!(
+            (origin - Vec2::new(50.0, 100.0)).length() < 1e-3,
+            "{origin}"
+        );
+    }
+
+    #[test]
+    fn pan_follows_the_cursor_and_zoom_and_reset_work() {
+        let mut camera = Camera2d::new(Vec2::ZERO, Vec2::splat(10.0));
+        let viewport = Vec2::splat(100.0);
+        let probe = Vec3::new(5.0, 5.0, 0.0);
+        let before = camera.project(probe, viewport).unwrap();
+        camera.drag_pan(Vec2::new(10.0, 20.0), viewport);
+        let after = camera.project(probe, viewport).unwrap();
+        assert!((after - before - Vec2::new(10.0, 20.0)).length() < 1e-3);
+        camera.zoom(1.0);
+        assert!((camera.max - camera.min).x < 10.0);
+        camera.zoom(f32::NAN);
+        camera.reset();
+        assert_eq!((camera.min, camera.max), (Vec2::ZERO, Vec2::splat(10.0)));
+    }
+}

@@ -16,7 +16,12 @@ use netviz::render::{
 /// The test binary's GPU context; panics with the install hint where there is no adapter.
 pub fn ctx() -> &'static GpuContext {
     static CTX: OnceLock<Result<GpuContext, String>> = OnceLock::new();
-    match CTX.get_or_init(|| GpuContext::headless().map_err(|err| err.to_string())) {
+    let init = || {
+        let ctx = GpuContext::headless().map_err(|err| err.to_string())?;
+        eprintln!("render tests run on {}", ctx.adapter_summary());
+        Ok(ctx)
+    };
+    match CTX.get_or_init(init) {
         Ok(ctx) => ctx,
         Err(message) => panic!("render tests need a GPU adapter: {message}"),
     }
@@ -33,7 +38,9 @@ pub fn render_with_samples(scene: &Scene, width: u32, height: u32, samples: u32)
     static RENDERERS: OnceLock<Mutex<Vec<SceneRenderer>>> = OnceLock::new();
     let ctx = ctx();
     let renderers = RENDERERS.get_or_init(|| Mutex::new(Vec::new()));
-    let mut renderers = renderers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut renderers = renderers
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if !renderers.iter().any(|r| r.sample_count() == samples) {
         renderers.push(SceneRenderer::new(&ctx.device, COLOR_FORMAT, samples));
     }
@@ -54,6 +61,8 @@ pub fn maybe_save(image: &RgbaImage, name: &str) {
     if std::env::var_os("NETVIZ_SAVE_TEST_PNGS").is_some() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/render-tests");
         std::fs::create_dir_all(&dir).expect("create the PNG folder");
-        image.save_png(dir.join(format!("{name}.png"))).expect("save PNG");
+        image
+            .save_png(dir.join(format!("{name}.png")))
+            .expect("save PNG");
     }
 }

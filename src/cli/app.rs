@@ -1,0 +1,129 @@
+//! `netviz <lab> [--headless --screenshot out.png --size 1600x1000]`: the options every lab
+//! shares (window or headless PNG) and the glue that hosts a lab either way.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use netviz::labs::gallery::world::Settings;
+use netviz::labs::gallery::{GalleryLab, GalleryOptions, POINT_COUNT_RANGE};
+use netviz::ui::{HeadlessOptions, Lab, WindowOptions, run_headless, run_window};
+
+/// How to show a lab: a window (default) or a headless PNG.
+#[derive(Debug, Args)]
+pub struct ShellArgs {
+    /// Render the dashboard offscreen to a PNG instead of opening a window (no display needed).
+    #[arg(long)]
+    pub headless: bool,
+    /// Where --headless writes its PNG (default: netviz-screenshot-<time>.png).
+    #[arg(long, value_name = "PNG", requires = "headless")]
+    pub screenshot: Option<PathBuf>,
+    /// Picture size in pixels with --headless (default 1600x1000), or the window's size in
+    /// points (default 1280x800).
+    #[arg(long, value_name = "WxH", value_parser = parse_size)]
+    pub size: Option<[u32; 2]>,
+    /// Pixels per point of a --headless picture (2 for a HiDPI-looking PNG).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
+    pub scale: f32,
+}
+
+/// Arguments of `netviz gallery`.
+#[derive(Debug, Args)]
+pub struct GalleryArgs {
+    /// Seed of the point cloud and the optimizer's start points.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Points in the cloud.
+    #[arg(long, default_value_t = 2000, value_parser = parse_point_count)]
+    pub points: usize,
+    #[command(flatten)]
+    pub shell: ShellArgs,
+}
+
+/// `netviz gallery`: every rendering primitive, live.
+pub fn gallery(args: &GalleryArgs) -> Result<()> {
+    let options = GalleryOptions {
+        seed: args.seed,
+        settings: Settings {
+            point_count: args.points,
+            ..Settings::default()
+        },
+        // A headless picture shows a few seconds in, so the optimizer's path is visible.
+        warmup_ticks: if args.shell.headless { 150 } else { 0 },
+    };
+    let lab = GalleryLab::new(options).context("starting the gallery thread")?;
+    run_lab(Box::new(lab), &args.shell)
+}
+
+/// Hosts `lab` in a window, or renders it headless to a PNG, as `shell` says.
+pub fn run_lab(lab: Box<dyn Lab>, shell: &ShellArgs) -> Result<()> {
+    if shell.headless {
+        let path = shell
+            .screenshot
+            .clone()
+            .unwrap_or_else(netviz::ui::app::screenshot_path);
+        let options = HeadlessOptions {
+            size_px: shell.size.unwrap_or(HeadlessOptions::default().size_px),
+            pixels_per_point: shell.scale,
+        };
+        let frame = run_headless(lab, options, &path)?;
+        println!(
+            "wrote {} ({}x{})",
+            path.display(),
+            frame.image.width,
+            frame.image.height
+        );
+        return Ok(());
+    }
+    let mut options = WindowOptions::default();
+    if let Some([width, height]) = shell.size {
+        options.size_pt = [width as f32, height as f32];
+    }
+    run_window(lab, options)?;
+    Ok(())
+}
+
+/// Parses `1600x1000`.
+fn parse_size(text: &str) -> Result<[u32; 2], String> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected WIDTHxHEIGHT such as 1600x1000, got {text:?}"))?;
+    let side = |s: &str| match s.trim().parse::<u32>() {
+        Ok(n) if (1..=16_384).contains(&n) => Ok(n),
+        _ => Err(format!("{s:?} is not a size from 1 to 16384 in {text:?}")),
+    };
+    Ok([side(w)?, side(h)?])
+}
+
+fn parse_scale(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(scale) if (0.25..=8.0).contains(&scale) => Ok(scale),
+        _ => Err(format!("expected a scale from 0.25 to 8, got {text:?}")),
+    }
+}
+
+fn parse_point_count(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if POINT_COUNT_RANGE.contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a point count from {} to {}, got {text:?}",
+            POINT_COUNT_RANGE.start(),
+            POINT_COUNT_RANGE.end()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_and_reject_nonsense() {
+        assert_eq!(parse_size("1600x1000"), Ok([1600, 1000]));
+        assert_eq!(parse_size("64X48"), Ok([64, 48]));
+        assert!(parse_size("1600").is_err());
+        assert!(parse_size("0x10").is_err());
+        assert!(parse_size("axb").is_err());
+    }
+}

@@ -1,0 +1,433 @@
+//! What the gallery's lab thread computes: a seeded point cloud cut by a turning plane, and an
+//! Adam optimizer descending Himmelblau's function, restarted from a new seeded point each
+//! time it settles. Plain CPU code, deterministic for a seed and a number of ticks.
+//!
+//! Himmelblau: `f(x, y) = (x² + y − 11)² + (x + y² − 7)²`, four minima with `f = 0`, shown
+//! on `[-5, 5]²` as `ln(1 + f)` (0 to about 6.8).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+
+use crate::labs::thread::LabWorker;
+
+/// The landscape is shown on `[-LANDSCAPE_HALF, LANDSCAPE_HALF]²`.
+pub const LANDSCAPE_HALF: f32 = 5.0;
+/// The range of `ln(1 + f)` mapped onto the colormap.
+pub const LANDSCAPE_RANGE: (f32, f32) = (0.0, 7.0);
+/// Simulation ticks per second of animation at speed 1.
+pub const TICKS_PER_SEC: f32 = 60.0;
+/// Half the side of the cube the point cloud lives in.
+pub const CLOUD_HALF: f32 = 2.5;
+/// The most optimizer iterates kept for the trajectory and loss curve of one run.
+const MAX_RUN_STEPS: usize = 600;
+/// Ticks a settled run stays on screen before the next one starts (at speed 1).
+const SETTLED_TICKS: f32 = 90.0;
+
+/// Himmelblau's function.
+pub fn himmelblau(x: f32, y: f32) -> f32 {
+    (x * x + y - 11.0).powi(2) + (x + y * y - 7.0).powi(2)
+}
+
+/// The gradient of [`himmelblau`].
+pub fn himmelblau_grad(x: f32, y: f32) -> [f32; 2] {
+    let a = x * x + y - 11.0;
+    let b = x + y * y - 7.0;
+    [4.0 * a * x + 2.0 * b, 2.0 * a + 4.0 * b * y]
+}
+
+/// The value the landscape views show at `(x, y)`: `ln(1 + f)`.
+pub fn landscape_value(x: f32, y: f32) -> f32 {
+    himmelblau(x, y).ln_1p()
+}
+
+/// The center of cell `(column, row)` of an `cells x cells` grid over the landscape, row 0 at
+/// the top (largest y).
+pub fn cell_center(column: u32, row: u32, cells: u32) -> [f32; 2] {
+    let side = 2.0 * LANDSCAPE_HALF / cells as f32;
+    [
+        -LANDSCAPE_HALF + (column as f32 + 0.5) * side,
+        LANDSCAPE_HALF - (row as f32 + 0.5) * side,
+    ]
+}
+
+/// `cells x cells` landscape values sampled at cell centers, row-major, row 0 at the top.
+pub fn landscape_grid(cells: u32) -> Vec<f32> {
+    (0..cells)
+        .flat_map(|row| (0..cells).map(move |column| (column, row)))
+        .map(|(column, row)| {
+            let [x, y] = cell_center(column, row, cells);
+            landscape_value(x, y)
+        })
+        .collect()
+}
+
+/// Settings the UI changes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Settings {
+    /// Animation speed: optimizer steps per tick and the plane's turning rate scale with it.
+    pub speed: f32,
+    /// Points in the cloud.
+    pub point_count: usize,
+    /// Whether the thread is paused.
+    pub paused: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            speed: 1.0,
+            point_count: 2000,
+            paused: false,
+        }
+    }
+}
+
+/// Commands the UI sends to the gallery thread.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Command {
+    /// Pause (`true`) or resume.
+    SetPaused(bool),
+    /// Change the animation speed.
+    SetSpeed(f32),
+    /// Regenerate the cloud with this many points.
+    SetPointCount(usize),
+    /// Back to step 0 with the original seed.
+    Reset,
+}
+
+/// A seeded point cloud: three Gaussian clusters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cloud {
+    /// Positions in world units, within `[-CLOUD_HALF, CLOUD_HALF]³`.
+    pub positions: Vec<[f32; 3]>,
+    /// Cluster index (0..3) of each point.
+    pub clusters: Vec<u8>,
+}
+
+/// Standard deviation of each cluster, in world units.
+const CLUSTER_SPREAD: f32 = 0.45;
+
+/// Cluster centers of the cloud.
+pub const CLUSTER_CENTERS: [[f32; 3]; 3] = [[-1.1, -0.6, 0.4], [1.2, 0.3, -0.8], [0.0, 1.0, 1.1]];
+
+impl Cloud {
+    /// `count` points from `seed`.
+    pub fn new(seed: u64, count: usize) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xc10d);
+        let mut positions = Vec::with_capacity(count);
+        let mut clusters = Vec::with_capacity(count);
+        for i in 0..count {
+            let cluster = i % CLUSTER_CENTERS.len();
+            let center = CLUSTER_CENTERS[cluster];
+            positions.push(center.map(|c| {
+                let z: f32 = rng.sample(StandardNormal);
+                (c + CLUSTER_SPREAD * z).clamp(-CLOUD_HALF + 0.05, CLOUD_HALF - 0.05)
+            }));
+            clusters.push(cluster as u8);
+        }
+        Self {
+            positions,
+            clusters,
+        }
+    }
+}
+
+/// What the UI draws: the thread's state after some tick.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    /// Optimizer steps since the last reset (the status bar's step).
+    pub step: u64,
+    /// The settings the thread is running with.
+    pub settings: Settings,
+    /// The cloud (shared: it only changes with the point count).
+    pub cloud: Arc<Cloud>,
+    /// Unit normal of the plane through the origin that cuts the cloud.
+    pub plane_normal: [f32; 3],
+    /// The current run's iterates, oldest first (at least the start point).
+    pub path: Vec<[f32; 2]>,
+    /// Himmelblau's value at each iterate of `path`.
+    pub losses: Vec<f32>,
+    /// Runs started since the last reset (1 for the first).
+    pub run: u32,
+}
+
+impl Snapshot {
+    /// The loss at the current iterate.
+    pub fn loss(&self) -> Option<f32> {
+        self.losses.last().copied()
+    }
+}
+
+/// The gallery's simulation state.
+#[derive(Clone, Debug)]
+pub struct World {
+    seed: u64,
+    settings: Settings,
+    rng: ChaCha8Rng,
+    step: u64,
+    plane_angle: f32,
+    cloud: Arc<Cloud>,
+    adam: Adam2d,
+    path: Vec<[f32; 2]>,
+    losses: Vec<f32>,
+    run: u32,
+    step_budget: f32,
+    settled_for: f32,
+}
+
+impl World {
+    /// A world at step 0.
+    pub fn new(seed: u64, settings: Settings) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let start = random_start(&mut rng);
+        Self {
+            seed,
+            settings,
+            rng,
+            step: 0,
+            plane_angle: 0.0,
+            cloud: Arc::new(Cloud::new(seed, settings.point_count)),
+            adam: Adam2d::new(start),
+            path: vec![start],
+            losses: vec![himmelblau(start[0], start[1])],
+            run: 1,
+            step_budget: 0.0,
+            settled_for: 0.0,
+        }
+    }
+
+    /// The settings in effect.
+    pub fn settings(&self) -> Settings {
+        self.settings
+    }
+
+    /// Applies one command from the UI.
+    pub fn apply(&mut self, command: Command) {
+        match command {
+            Command::SetPaused(paused) => self.settings.paused = paused,
+            Command::SetSpeed(speed) if speed.is_finite() && speed >= 0.0 => {
+                self.settings.speed = speed;
+            }
+            Command::SetSpeed(_) => {}
+            Command::SetPointCount(count) => {
+                if count != self.settings.point_count {
+                    self.settings.point_count = count;
+                    self.cloud = Arc::new(Cloud::new(self.seed, count));
+                }
+            }
+            Command::Reset => *self = Self::new(self.seed, self.settings),
+        }
+    }
+
+    /// Advances one tick (1/60 s of animation at speed 1), even when paused.
+    pub fn tick(&mut self) {
+        let speed = self.settings.speed;
+        self.plane_angle = (self.plane_angle + 0.5 * speed / TICKS_PER_SEC) % std::f32::consts::TAU;
+        if self.adam.settled() || self.path.len() >= MAX_RUN_STEPS {
+            self.settled_for += speed;
+            if self.settled_for >= SETTLED_TICKS {
+                let start = random_start(&mut self.rng);
+                self.adam = Adam2d::new(start);
+                self.path = vec![start];
+                self.losses = vec![himmelblau(start[0], start[1])];
+                self.run += 1;
+                self.settled_for = 0.0;
+                self.step_budget = 0.0;
+            }
+            return;
+        }
+        self.step_budget += speed;
+        while self.step_budget >= 1.0 && !self.adam.settled() && self.path.len() < MAX_RUN_STEPS {
+            self.step_budget -= 1.0;
+            let [x, y] = self.adam.step();
+            self.path.push([x, y]);
+            self.losses.push(himmelblau(x, y));
+            self.step += 1;
+        }
+    }
+
+    /// The state to publish.
+    pub fn snapshot(&self) -> Snapshot {
+        let (sin, cos) = self.plane_angle.sin_cos();
+        let normal = glam::Vec3::new(cos, 0.6, sin).normalize();
+        Snapshot {
+            step: self.step,
+            settings: self.settings,
+            cloud: Arc::clone(&self.cloud),
+            plane_normal: normal.to_array(),
+            path: self.path.clone(),
+            losses: self.losses.clone(),
+            run: self.run,
+        }
+    }
+}
+
+/// A start point away from the edges of the landscape.
+fn random_start(rng: &mut ChaCha8Rng) -> [f32; 2] {
+    let edge = LANDSCAPE_HALF - 0.6;
+    [rng.random_range(-edge..edge), rng.random_range(-edge..edge)]
+}
+
+/// Adam on two parameters (lr 0.05, betas 0.9 / 0.999).
+#[derive(Clone, Debug)]
+struct Adam2d {
+    pos: [f32; 2],
+    m: [f32; 2],
+    v: [f32; 2],
+    t: i32,
+    last_grad_norm: f32,
+}
+
+impl Adam2d {
+    const LR: f32 = 0.05;
+    const BETA1: f32 = 0.9;
+    const BETA2: f32 = 0.999;
+
+    fn new(start: [f32; 2]) -> Self {
+        Self {
+            pos: start,
+            m: [0.0; 2],
+            v: [0.0; 2],
+            t: 0,
+            last_grad_norm: f32::INFINITY,
+        }
+    }
+
+    /// Settled: the gradient is tiny after some steps.
+    fn settled(&self) -> bool {
+        self.t > 20 && self.last_grad_norm < 1e-2
+    }
+
+    fn step(&mut self) -> [f32; 2] {
+        let grad = himmelblau_grad(self.pos[0], self.pos[1]);
+        self.last_grad_norm = grad[0].hypot(grad[1]);
+        self.t += 1;
+        let (c1, c2) = (
+            1.0 - Self::BETA1.powi(self.t),
+            1.0 - Self::BETA2.powi(self.t),
+        );
+        for (i, g) in grad.into_iter().enumerate() {
+            self.m[i] = Self::BETA1 * self.m[i] + (1.0 - Self::BETA1) * g;
+            self.v[i] = Self::BETA2 * self.v[i] + (1.0 - Self::BETA2) * g * g;
+            let step = Self::LR * (self.m[i] / c1) / ((self.v[i] / c2).sqrt() + 1e-8);
+            self.pos[i] = (self.pos[i] - step).clamp(-LANDSCAPE_HALF, LANDSCAPE_HALF);
+        }
+        self.pos
+    }
+}
+
+/// The gallery thread: ticks at 60 per second while running, applies commands as they come
+/// and publishes a snapshot after every change. Returns when the UI side goes away.
+pub fn run_worker(worker: &LabWorker<Snapshot, Command>, mut world: World) {
+    let tick = Duration::from_secs_f32(1.0 / TICKS_PER_SEC);
+    let mut next_tick = Instant::now();
+    loop {
+        let commands = if world.settings.paused {
+            worker.wait(Duration::from_millis(100))
+        } else {
+            worker.poll()
+        };
+        let Some(commands) = commands else {
+            return;
+        };
+        let changed = !commands.is_empty();
+        for command in commands {
+            world.apply(command);
+        }
+        if world.settings.paused {
+            if changed {
+                worker.publish(world.snapshot());
+            }
+            next_tick = Instant::now();
+            continue;
+        }
+        world.tick();
+        worker.publish(world.snapshot());
+        next_tick += tick;
+        let now = Instant::now();
+        if next_tick > now {
+            std::thread::sleep(next_tick - now);
+        } else {
+            // Fell behind (a busy machine): do not try to catch up in a burst.
+            next_tick = now;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        for &(x, y) in &[(0.5_f32, -1.0_f32), (-3.0, 2.0), (2.5, 2.5)] {
+            let h = 1e-3;
+            let dx = (himmelblau(x + h, y) - himmelblau(x - h, y)) / (2.0 * h);
+            let dy = (himmelblau(x, y + h) - himmelblau(x, y - h)) / (2.0 * h);
+            let [gx, gy] = himmelblau_grad(x, y);
+            assert!((gx - dx).abs() < 0.05 * dx.abs().max(1.0), "{gx} vs {dx}");
+            assert!((gy - dy).abs() < 0.05 * dy.abs().max(1.0), "{gy} vs {dy}");
+        }
+    }
+
+    #[test]
+    fn runs_descend_to_a_minimum_and_restart() {
+        let mut world = World::new(7, Settings::default());
+        let first_loss = world.snapshot().loss().unwrap();
+        while world.run == 1 {
+            world.tick();
+            assert!(world.step < 10_000, "the first run never settled");
+        }
+        assert!(world.step > 20);
+        let mut settled = World::new(7, Settings::default());
+        for _ in 0..world.step {
+            settled.tick();
+        }
+        let last = settled.snapshot().loss().unwrap();
+        assert!(last < 1e-3 && last < first_loss, "{first_loss} -> {last}");
+    }
+
+    #[test]
+    fn a_seed_and_tick_count_reproduce_the_state() {
+        let mut a = World::new(3, Settings::default());
+        let mut b = World::new(3, Settings::default());
+        for _ in 0..50 {
+            a.tick();
+            b.tick();
+        }
+        assert_eq!(a.snapshot().path, b.snapshot().path);
+        b.apply(Command::Reset);
+        assert_eq!(
+            b.snapshot().path,
+            World::new(3, Settings::default()).snapshot().path
+        );
+    }
+
+    #[test]
+    fn point_count_regenerates_the_cloud() {
+        let mut world = World::new(1, Settings::default());
+        world.apply(Command::SetPointCount(123));
+        let snapshot = world.snapshot();
+        assert_eq!(snapshot.cloud.positions.len(), 123);
+        assert!(
+            snapshot
+                .cloud
+                .positions
+                .iter()
+                .flatten()
+                .all(|c| c.abs() < CLOUD_HALF)
+        );
+    }
+
+    #[test]
+    fn landscape_grid_is_row_major_from_the_top() {
+        let grid = landscape_grid(4);
+        assert_eq!(grid.len(), 16);
+        assert_eq!(cell_center(0, 0, 4), [-3.75, 3.75]);
+        assert_eq!(grid[1], landscape_value(-1.25, 3.75));
+    }
+}

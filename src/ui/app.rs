@@ -1,0 +1,180 @@
+//! [`App`]: a lab, its dashboard and the painter, driven one frame at a time by a host (the
+//! window in [`crate::ui::window`], or [`crate::ui::headless`]). Both hosts go through the
+//! same steps, so a headless PNG shows exactly what the window shows:
+//!
+//! 1. [`App::run_ui`]: the lab takes its newest snapshot, then egui lays out the dashboard
+//!    (recording the scenes to render and the actions keys asked for);
+//! 2. [`App::prepare`]: the scenes are rendered into the panels' textures and egui's shapes
+//!    are tessellated;
+//! 3. [`App::paint`] into the window's surface texture, or [`App::paint_to_image`] offscreen.
+
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use egui_wgpu::wgpu;
+
+use crate::render::{GpuContext, RenderError, RgbaImage};
+use crate::ui::dashboard::{Dashboard, ShellAction, dashboard_ui};
+use crate::ui::lab::Lab;
+use crate::ui::painter::{FramePainter, PaintFrame};
+
+/// A lab hosted on a GPU.
+pub struct App {
+    lab: Box<dyn Lab>,
+    ctx: egui::Context,
+    dashboard: Dashboard,
+    painter: FramePainter,
+}
+
+/// What one pass produced, beyond the frame to paint.
+pub struct PreparedFrame {
+    /// The frame to paint.
+    pub paint: PaintFrame,
+    /// Actions asked for by keys in this pass.
+    pub actions: Vec<ShellAction>,
+}
+
+impl App {
+    /// Hosts `lab`, painting frames in `output_format`.
+    pub fn new(gpu: &GpuContext, lab: Box<dyn Lab>, output_format: wgpu::TextureFormat) -> Self {
+        let ctx = egui::Context::default();
+        ctx.set_visuals(egui::Visuals::dark());
+        Self {
+            lab,
+            ctx,
+            dashboard: Dashboard::new(),
+            painter: FramePainter::new(gpu, output_format),
+        }
+    }
+
+    /// The egui context (for the window's input handling).
+    pub fn context(&self) -> &egui::Context {
+        &self.ctx
+    }
+
+    /// The hosted lab.
+    pub fn lab(&self) -> &dyn Lab {
+        self.lab.as_ref()
+    }
+
+    /// The dashboard state (panel rectangles, messages, frame rate).
+    pub fn dashboard(&self) -> &Dashboard {
+        &self.dashboard
+    }
+
+    /// Mutable dashboard state.
+    pub fn dashboard_mut(&mut self) -> &mut Dashboard {
+        &mut self.dashboard
+    }
+
+    /// Step 1: updates the lab and runs one egui pass of the dashboard over `input`.
+    pub fn run_ui(&mut self, gpu: &GpuContext, input: egui::RawInput) -> egui::FullOutput {
+        self.lab.update();
+        self.dashboard.sync_panels(&self.lab.panels());
+        self.painter.attach(gpu, &mut self.dashboard);
+        let Self { lab, dashboard, .. } = self;
+        self.ctx
+            .run_ui(input, |ui| dashboard_ui(ui, lab.as_mut(), dashboard))
+    }
+
+    /// Step 2: renders the pass's scenes and tessellates its shapes. `size_px` is the target
+    /// size in physical pixels.
+    pub fn prepare(
+        &mut self,
+        gpu: &GpuContext,
+        output: egui::FullOutput,
+        size_px: [u32; 2],
+    ) -> Result<PreparedFrame, RenderError> {
+        let jobs = self.dashboard.take_scene_jobs();
+        self.painter.render_scenes(gpu, &jobs)?;
+        let primitives = self.ctx.tessellate(output.shapes, output.pixels_per_point);
+        Ok(PreparedFrame {
+            paint: PaintFrame {
+                primitives,
+                textures_delta: output.textures_delta,
+                size_px,
+                pixels_per_point: output.pixels_per_point,
+            },
+            actions: self.dashboard.take_actions(),
+        })
+    }
+
+    /// Step 3: paints a prepared frame into `view` (applying its texture changes).
+    pub fn paint(&mut self, gpu: &GpuContext, view: &wgpu::TextureView, frame: &PaintFrame) {
+        self.painter.paint(gpu, view, frame);
+    }
+
+    /// Paints a new frame (applying its texture changes) offscreen and reads it back.
+    pub fn paint_offscreen(
+        &mut self,
+        gpu: &GpuContext,
+        frame: &PaintFrame,
+    ) -> Result<RgbaImage, RenderError> {
+        self.painter.paint_offscreen(gpu, frame)
+    }
+
+    /// Applies a frame's texture changes without painting it (the window skipped it).
+    pub fn skip_paint(&mut self, gpu: &GpuContext, frame: &PaintFrame) {
+        self.painter.skip(gpu, frame);
+    }
+
+    /// Paints an already painted frame again, offscreen, and reads it back.
+    pub fn paint_to_image(
+        &mut self,
+        gpu: &GpuContext,
+        frame: &PaintFrame,
+    ) -> Result<RgbaImage, RenderError> {
+        self.painter.paint_to_image(gpu, frame)
+    }
+}
+
+/// `netviz-screenshot-<UTC date and time>.png` in the current folder, e.g.
+/// `netviz-screenshot-20250101-120000.png` (with `-2`, `-3`, ... if taken within a second).
+pub fn screenshot_path() -> PathBuf {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let stem = format!("netviz-screenshot-{}", utc_timestamp(secs));
+    let mut path = PathBuf::from(format!("{stem}.png"));
+    let mut n = 2;
+    while path.exists() {
+        path = PathBuf::from(format!("{stem}-{n}.png"));
+        n += 1;
+    }
+    path
+}
+
+/// `YYYYMMDD-HHMMSS` (UTC) of a Unix time.
+fn utc_timestamp(unix_secs: u64) -> String {
+    let days = (unix_secs / 86_400) as i64;
+    let secs_of_day = unix_secs % 86_400;
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
+        secs_of_day / 3600,
+        secs_of_day / 60 % 60,
+        secs_of_day % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_utc_calendar_dates() {
+        assert_eq!(utc_timestamp(0), "19700101-000000");
+        assert_eq!(utc_timestamp(951_782_400), "20000229-000000");
+        assert_eq!(utc_timestamp(1_735_689_599), "20241231-235959");
+        assert_eq!(utc_timestamp(1_735_689_600), "20250101-000000");
+    }
+}

@@ -1,0 +1,27 @@
+//! The app shell: hosts a [`Lab`] in a window, offscreen (headless PNGs) or in a test harness.
+//!
+//! **Architecture Invariant:** `ui` knows nothing of neural networks. It hosts anything that
+//! implements [`Lab`] and draws plain [`Scene`](crate::render::Scene)s through
+//! [`crate::render`].
+//!
+//! - [`lab`]: the [`Lab`] trait (controls, panels, scenes, status, pause/reset).
+//! - [`dashboard`]: the one egui layout (side panel, panel grid, status bar, keys), used by
+//!   every host; [`panels`]: the resizable panel grid, cameras and scene images.
+//! - [`painter`]: the GPU side: scene textures per panel, egui painted into any view.
+//! - [`app`]: the per-frame steps both hosts share; [`window`]: winit + wgpu surface;
+//!   [`headless`]: offscreen PNGs with no display.
+
+pub mod app;
+pub mod dashboard;
+pub mod headless;
+pub mod lab;
+pub mod painter;
+pub mod panels;
+pub mod window;
+
+pub use app::App;
+pub use dashboard::{Dashboard, ShellAction, dashboard_ui};
+pub use headless::{HeadlessFrame, HeadlessOptions, render_headless, run_headless};
+pub use lab::{Lab, PanelKind, PanelSpec, SceneView, StatusInfo};
+pub use panels::{PanelRect, SceneJob};
+pub use window::{WindowError, WindowOptions, run_window};

@@ -1,0 +1,377 @@
+//! The lab's panels in the central area: a grid of resizable egui panels, each either a wgpu
+//! scene (shown as an image of its own texture, steered by its camera, with the scene's labels
+//! painted on top as egui text) or plain egui content.
+//!
+//! Scenes are not rendered here: a scene panel records a [`SceneJob`] (size and scene) that the
+//! GPU side renders into the panel's texture after the egui pass and before egui paints, so
+//! the image egui shows is always this frame's, at this frame's size.
+
+use egui::emath::GuiRounding;
+use egui::{
+    Align2, Color32, FontId, Frame, Key, Margin, Panel, Pos2, Rect, RichText, Sense, Stroke,
+    TextureId, Ui, Vec2,
+};
+
+use crate::render::{Camera2d, OrbitCamera, Scene, project_labels};
+use crate::ui::lab::{Lab, PanelKind, PanelSpec, SceneView};
+
+/// A scene to render into panel `panel`'s texture at `size_px`.
+#[derive(Clone, Debug)]
+pub struct SceneJob {
+    /// Index of the panel in the lab's list.
+    pub panel: usize,
+    /// Texture size in physical pixels (never zero).
+    pub size_px: [u32; 2],
+    /// What to draw.
+    pub scene: Scene,
+}
+
+/// Where a panel ended up this frame, in egui points (headless reports and tests use it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PanelRect {
+    /// The panel's title.
+    pub title: String,
+    /// The panel's content rectangle (for scene panels: exactly the scene image).
+    pub rect: Rect,
+}
+
+/// The camera the shell keeps for one panel.
+#[derive(Clone, Debug)]
+pub(crate) enum PanelCamera {
+    Orbit(OrbitCamera),
+    Flat(Camera2d),
+    None,
+}
+
+/// Per-panel state kept across frames.
+#[derive(Clone, Debug)]
+pub(crate) struct PanelState {
+    pub(crate) camera: PanelCamera,
+    /// The egui texture that shows this panel's scene (`None` without a GPU, e.g. in tests).
+    pub(crate) texture: Option<TextureId>,
+}
+
+impl PanelState {
+    pub(crate) fn new(spec: &PanelSpec) -> Self {
+        let camera = match &spec.kind {
+            PanelKind::Scene3d(camera) => PanelCamera::Orbit(camera.clone()),
+            PanelKind::Scene2d(camera) => PanelCamera::Flat(*camera),
+            PanelKind::Egui => PanelCamera::None,
+        };
+        Self {
+            camera,
+            texture: None,
+        }
+    }
+}
+
+/// What the panel grid hands back to the dashboard.
+#[derive(Default)]
+pub(crate) struct GridOutput {
+    pub(crate) jobs: Vec<SceneJob>,
+    pub(crate) rects: Vec<PanelRect>,
+    /// Whether a camera is still moving (keep repainting).
+    pub(crate) animating: bool,
+}
+
+/// Smallest panel side in points when resizing.
+const MIN_PANEL_PT: f32 = 120.0;
+
+/// Lays the panels out in columns of resizable egui panels and draws each.
+pub(crate) fn panel_grid_ui(
+    ui: &mut Ui,
+    lab: &mut dyn Lab,
+    specs: &[PanelSpec],
+    states: &mut [PanelState],
+    out: &mut GridOutput,
+) {
+    let columns = columns_for(specs.len(), ui.available_size());
+    let column_count = columns.len();
+    for (c, column) in columns.iter().enumerate() {
+        let mut column_ui = |ui: &mut Ui, out: &mut GridOutput| {
+            panel_column_ui(ui, c, column, lab, specs, states, out);
+        };
+        if c + 1 < column_count {
+            let room = ui.available_width();
+            let left = column_count - c;
+            Panel::left(("netviz-column", c))
+                .resizable(true)
+                .default_size(room / left as f32)
+                .size_range(
+                    MIN_PANEL_PT..=(room - MIN_PANEL_PT * (left - 1) as f32).max(MIN_PANEL_PT),
+                )
+                .frame(Frame::NONE)
+                .show(ui, |ui| column_ui(ui, out));
+        } else {
+            egui::CentralPanel::no_frame().show(ui, |ui| column_ui(ui, out));
+        }
+    }
+}
+
+fn panel_column_ui(
+    ui: &mut Ui,
+    column: usize,
+    rows: &[usize],
+    lab: &mut dyn Lab,
+    specs: &[PanelSpec],
+    states: &mut [PanelState],
+    out: &mut GridOutput,
+) {
+    for (r, &panel) in rows.iter().enumerate() {
+        let mut one_ui =
+            |ui: &mut Ui| panel_ui(ui, panel, lab, &specs[panel], &mut states[panel], out);
+        if r + 1 < rows.len() {
+            let room = ui.available_height();
+            let left = rows.len() - r;
+            Panel::top(("netviz-row", column, r))
+                .resizable(true)
+                .default_size(room / left as f32)
+                .size_range(
+                    MIN_PANEL_PT..=(room - MIN_PANEL_PT * (left - 1) as f32).max(MIN_PANEL_PT),
+                )
+                .frame(Frame::NONE)
+                .show(ui, |ui| one_ui(ui));
+        } else {
+            egui::CentralPanel::no_frame().show(ui, |ui| one_ui(ui));
+        }
+    }
+}
+
+/// Splits `count` panels into columns (each a list of panel indices, in reading order) so the
+/// cells of `size` stay close to 4:3.
+pub(crate) fn columns_for(count: usize, size: Vec2) -> Vec<Vec<usize>> {
+    if count == 0 {
+        return Vec::new();
+    }
+    let aspect = if size.y > 0.0 { size.x / size.y } else { 1.0 };
+    let column_count = (1..=count)
+        .min_by(|&a, &b| {
+            let badness = |cols: usize| {
+                let rows = count.div_ceil(cols) as f32;
+                let cell = aspect * rows / cols as f32;
+                (cell / (4.0 / 3.0)).ln().abs()
+            };
+            badness(a).total_cmp(&badness(b))
+        })
+        .unwrap_or(1);
+    let rows = count.div_ceil(column_count);
+    // Fill row by row so the reading order runs left to right, top to bottom.
+    let mut columns = vec![Vec::new(); column_count];
+    for panel in 0..count {
+        columns[(panel % column_count).min(column_count - 1)].push(panel);
+    }
+    debug_assert!(columns.iter().all(|c| c.len() <= rows));
+    columns.retain(|c| !c.is_empty());
+    columns
+}
+
+/// One panel: a title strip and its content, inside a thin frame.
+fn panel_ui(
+    ui: &mut Ui,
+    panel: usize,
+    lab: &mut dyn Lab,
+    spec: &PanelSpec,
+    state: &mut PanelState,
+    out: &mut GridOutput,
+) {
+    let visuals = ui.visuals().clone();
+    Frame::new()
+        .fill(visuals.extreme_bg_color)
+        .stroke(Stroke::new(
+            1.0,
+            visuals.widgets.noninteractive.bg_stroke.color,
+        ))
+        .inner_margin(Margin::same(1))
+        .outer_margin(Margin::same(2))
+        .show(ui, |ui| {
+            ui.set_min_size(ui.available_size());
+            Frame::new()
+                .fill(visuals.faint_bg_color)
+                .inner_margin(Margin::symmetric(6, 2))
+                .show(ui, |ui| {
+                    ui.set_width(ui.available_width());
+                    ui.label(RichText::new(&spec.title).strong());
+                });
+            if spec.is_scene() {
+                scene_panel_ui(ui, panel, &spec.title, lab, state, out);
+                return;
+            }
+            let rect = ui.available_rect_before_wrap();
+            out.rects.push(PanelRect {
+                title: spec.title.clone(),
+                rect,
+            });
+            Frame::new().inner_margin(Margin::same(4)).show(ui, |ui| {
+                ui.set_min_size(ui.available_size());
+                lab.panel_ui(panel, ui);
+            });
+        });
+}
+
+/// A scene panel: steer the camera, ask the lab for its scene, show the texture and labels.
+fn scene_panel_ui(
+    ui: &mut Ui,
+    panel: usize,
+    title: &str,
+    lab: &mut dyn Lab,
+    state: &mut PanelState,
+    out: &mut GridOutput,
+) {
+    let ppp = ui.pixels_per_point();
+    let rect = ui.available_rect_before_wrap().round_to_pixels(ppp);
+    let response = ui.allocate_rect(rect, Sense::click_and_drag());
+    let size_px = [
+        (rect.width() * ppp).round().max(0.0) as u32,
+        (rect.height() * ppp).round().max(0.0) as u32,
+    ];
+    out.rects.push(PanelRect {
+        title: title.to_string(),
+        rect,
+    });
+    if size_px[0] == 0 || size_px[1] == 0 {
+        return;
+    }
+    let viewport_px = glam::Vec2::new(size_px[0] as f32, size_px[1] as f32);
+    steer_camera(ui, &response, &mut state.camera, viewport_px, ppp);
+    let dt = ui.input(|i| i.stable_dt).min(0.1);
+    let camera = match &mut state.camera {
+        PanelCamera::Orbit(orbit) => {
+            out.animating |= orbit.update(dt);
+            orbit.scene_camera()
+        }
+        PanelCamera::Flat(flat) => flat.scene_camera(),
+        PanelCamera::None => return,
+    };
+    let view = SceneView {
+        size_px,
+        pixels_per_point: ppp,
+        camera,
+    };
+    let scene = lab.scene(panel, &view);
+    let painter = ui.painter_at(rect);
+    match state.texture {
+        Some(texture) => {
+            let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
+            painter.image(texture, rect, uv, Color32::WHITE);
+        }
+        None => {
+            painter.rect_filled(rect, 0.0, color32(scene.background));
+        }
+    }
+    for label in project_labels(&scene, viewport_px) {
+        let [fx, fy] = label.anchor.fractions();
+        let align = Align2([align_of(fx), align_of(fy)]);
+        let pos = rect.min + Vec2::new(label.pos_px.x, label.pos_px.y) / ppp;
+        painter.text(
+            pos,
+            align,
+            &label.text,
+            FontId::proportional(label.size_px / ppp),
+            color32(label.color),
+        );
+    }
+    out.jobs.push(SceneJob {
+        panel,
+        size_px,
+        scene,
+    });
+}
+
+/// Pointer and keys over a scene panel move its camera.
+fn steer_camera(
+    ui: &Ui,
+    response: &egui::Response,
+    camera: &mut PanelCamera,
+    viewport_px: glam::Vec2,
+    ppp: f32,
+) {
+    let (scroll, shift, arrows) = ui.input(|i| {
+        let arrow = |key| f32::from(u8::from(i.key_pressed(key)));
+        (
+            i.smooth_scroll_delta.y,
+            i.modifiers.shift,
+            glam::Vec2::new(
+                arrow(Key::ArrowRight) - arrow(Key::ArrowLeft),
+                arrow(Key::ArrowDown) - arrow(Key::ArrowUp),
+            ),
+        )
+    });
+    let delta = response.drag_delta() * ppp;
+    let delta_px = glam::Vec2::new(delta.x, delta.y);
+    let pan = response.dragged_by(egui::PointerButton::Secondary)
+        || response.dragged_by(egui::PointerButton::Middle)
+        || (shift && response.dragged_by(egui::PointerButton::Primary));
+    let rotate = !pan && response.dragged_by(egui::PointerButton::Primary);
+    let hovered = response.hovered() || response.dragged();
+    // About 50 points of smooth scrolling make one wheel notch.
+    let wheel_steps = if hovered { scroll / 50.0 } else { 0.0 };
+    let keys_free = ui.memory(|m| m.focused().is_none());
+    match camera {
+        PanelCamera::Orbit(orbit) => {
+            if rotate {
+                orbit.drag_rotate(delta_px);
+            }
+            if pan {
+                orbit.drag_pan(delta_px, viewport_px);
+            }
+            if wheel_steps != 0.0 {
+                orbit.zoom(wheel_steps);
+            }
+            if hovered && keys_free && arrows != glam::Vec2::ZERO {
+                orbit.rotate_keys(arrows.x, arrows.y);
+            }
+            if response.double_clicked() {
+                orbit.reset();
+            }
+        }
+        PanelCamera::Flat(flat) => {
+            if rotate || pan {
+                flat.drag_pan(delta_px, viewport_px);
+            }
+            if wheel_steps != 0.0 {
+                flat.zoom(wheel_steps);
+            }
+            if response.double_clicked() {
+                flat.reset();
+            }
+        }
+        PanelCamera::None => {}
+    }
+}
+
+fn align_of(fraction: f32) -> egui::Align {
+    if fraction < 0.25 {
+        egui::Align::Min
+    } else if fraction > 0.75 {
+        egui::Align::Max
+    } else {
+        egui::Align::Center
+    }
+}
+
+/// A scene color (display values 0..=1, straight alpha) as an egui color.
+pub(crate) fn color32(color: [f32; 4]) -> Color32 {
+    let [r, g, b, a] = crate::render::scene::color_to_rgba8(color);
+    Color32::from_rgba_unmultiplied(r, g, b, a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_keep_reading_order_and_cover_every_panel() {
+        let wide = Vec2::new(1600.0, 900.0);
+        assert_eq!(columns_for(0, wide), Vec::<Vec<usize>>::new());
+        assert_eq!(columns_for(1, wide), vec![vec![0]]);
+        assert_eq!(columns_for(2, wide), vec![vec![0], vec![1]]);
+        assert_eq!(columns_for(4, wide), vec![vec![0, 2], vec![1, 3]]);
+        let tall = Vec2::new(600.0, 1200.0);
+        assert_eq!(columns_for(2, tall), vec![vec![0, 1]]);
+        for count in 1..10 {
+            let mut all: Vec<usize> = columns_for(count, wide).concat();
+            all.sort_unstable();
+            assert_eq!(all, (0..count).collect::<Vec<_>>());
+        }
+    }
+}

@@ -1,0 +1,402 @@
+//! The window host: winit 0.30 events, a wgpu surface and egui-winit input around an [`App`].
+//!
+//! Robustness rules: a minimized or zero-sized window renders nothing (and idles); a lost
+//! surface is recreated and an outdated or suboptimal one reconfigured; egui-winit follows the
+//! window's scale factor, so layout is in points and the surface in physical pixels. Frames
+//! are capped at 60 per second (software rasterizers under Xvfb do not throttle on their
+//! own). No display is an error ([`WindowError::NoDisplay`]) that says how to run headless.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_wgpu::wgpu;
+use winit::application::ApplicationHandler;
+use winit::dpi::LogicalSize;
+use winit::event::WindowEvent;
+use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
+use winit::window::{Fullscreen, Window, WindowId};
+
+use crate::render::{GpuContext, RenderError};
+use crate::ui::app::{App, screenshot_path};
+use crate::ui::dashboard::ShellAction;
+use crate::ui::lab::Lab;
+use crate::ui::painter::PaintFrame;
+
+/// Frame pacing: at most this many frames per second.
+const MAX_FPS: f64 = 60.0;
+
+/// How the window opens.
+#[derive(Clone, Debug)]
+pub struct WindowOptions {
+    /// Inner size in points (logical pixels); scaled by the monitor's scale factor.
+    pub size_pt: [f32; 2],
+}
+
+impl Default for WindowOptions {
+    fn default() -> Self {
+        Self {
+            size_pt: [1280.0, 800.0],
+        }
+    }
+}
+
+/// Why the window could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum WindowError {
+    /// No display server to connect to (e.g. `DISPLAY` unset).
+    #[error(
+        "cannot open a window: {0}; to render without a display use --headless --screenshot out.png"
+    )]
+    NoDisplay(winit::error::EventLoopError),
+    /// The event loop failed while running.
+    #[error("the window's event loop failed: {0}")]
+    EventLoop(#[from] winit::error::EventLoopError),
+    /// The window could not be created.
+    #[error("cannot create the window: {0}")]
+    CreateWindow(#[from] winit::error::OsError),
+    /// The window gave no surface to draw on.
+    #[error("cannot draw into the window: {0}")]
+    CreateSurface(#[from] wgpu::CreateSurfaceError),
+    /// The surface offers no usable format.
+    #[error("the window's surface offers no color format this adapter can draw")]
+    NoSurfaceFormat,
+    /// GPU setup or rendering failed.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+}
+
+/// Opens a window showing `lab` and runs until the user quits (`q`, Escape or closing it).
+pub fn run_window(lab: Box<dyn Lab>, options: WindowOptions) -> Result<(), WindowError> {
+    let event_loop = EventLoop::new().map_err(WindowError::NoDisplay)?;
+    let mut host = WindowHost {
+        lab: Some(lab),
+        options,
+        running: None,
+        error: None,
+    };
+    event_loop.run_app(&mut host)?;
+    match host.error {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
+
+struct WindowHost {
+    /// The lab, until the window exists and an [`App`] takes it.
+    lab: Option<Box<dyn Lab>>,
+    options: WindowOptions,
+    running: Option<Running>,
+    error: Option<WindowError>,
+}
+
+/// Everything that exists while the window is open.
+struct Running {
+    window: Arc<Window>,
+    gpu: GpuContext,
+    surface: wgpu::Surface<'static>,
+    config: wgpu::SurfaceConfiguration,
+    /// The format views of the surface are created with (the non-sRGB twin of `config.format`).
+    view_format: wgpu::TextureFormat,
+    input: egui_winit::State,
+    app: App,
+    last_frame: Option<Instant>,
+    next_frame: Instant,
+    /// When the first frame started and how many frames were drawn (for `NETVIZ_FRAME_STATS`).
+    first_frame: Option<Instant>,
+    frames: u64,
+}
+
+impl ApplicationHandler for WindowHost {
+    fn resumed(&mut self, event_loop: &ActiveEventLoop) {
+        if self.running.is_some() {
+            return;
+        }
+        let Some(lab) = self.lab.take() else {
+            return;
+        };
+        match Running::open(event_loop, lab, &self.options) {
+            Ok(running) => self.running = Some(running),
+            Err(error) => {
+                self.error = Some(error);
+                event_loop.exit();
+            }
+        }
+    }
+
+    fn window_event(&mut self, event_loop: &ActiveEventLoop, _: WindowId, event: WindowEvent) {
+        let Some(running) = &mut self.running else {
+            return;
+        };
+        let _ = running.input.on_window_event(&running.window, &event);
+        match event {
+            WindowEvent::CloseRequested => event_loop.exit(),
+            WindowEvent::Resized(_) | WindowEvent::ScaleFactorChanged { .. } => {
+                running.reconfigure();
+                running.window.request_redraw();
+            }
+            WindowEvent::RedrawRequested => match running.frame() {
+                Ok(actions) => {
+                    for action in actions {
+                        running.act(event_loop, action);
+                    }
+                }
+                Err(error) => {
+                    self.error = Some(error);
+                    event_loop.exit();
+                }
+            },
+            _ => {}
+        }
+    }
+
+    fn exiting(&mut self, _: &ActiveEventLoop) {
+        if std::env::var_os("NETVIZ_FRAME_STATS").is_none() {
+            return;
+        }
+        if let Some(running) = &self.running {
+            let size = running.window.inner_size();
+            if let (Some(first), Some(last)) = (running.first_frame, running.last_frame) {
+                let intervals = running.frames.saturating_sub(1).max(1);
+                let ms = last.duration_since(first).as_secs_f64() * 1000.0 / intervals as f64;
+                eprintln!(
+                    "frames {} at {}x{} px: {ms:.1} ms/frame",
+                    running.frames, size.width, size.height
+                );
+            }
+        }
+    }
+
+    fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
+        let Some(running) = &self.running else {
+            return;
+        };
+        if !running.can_render() {
+            // Nothing to draw into; look again now and then.
+            event_loop.set_control_flow(ControlFlow::wait_duration(Duration::from_millis(100)));
+            return;
+        }
+        if Instant::now() >= running.next_frame {
+            running.window.request_redraw();
+            event_loop.set_control_flow(ControlFlow::Wait);
+        } else {
+            event_loop.set_control_flow(ControlFlow::WaitUntil(running.next_frame));
+        }
+    }
+}
+
+impl Running {
+    fn open(
+        event_loop: &ActiveEventLoop,
+        lab: Box<dyn Lab>,
+        options: &WindowOptions,
+    ) -> Result<Self, WindowError> {
+        let attributes = Window::default_attributes()
+            .with_title(format!("netviz \u{2013} {}", lab.name()))
+            .with_inner_size(LogicalSize::new(options.size_pt[0], options.size_pt[1]))
+            .with_min_inner_size(LogicalSize::new(320.0, 240.0));
+        let window = Arc::new(event_loop.create_window(attributes)?);
+        let instance = wgpu::Instance::new(
+            wgpu::InstanceDescriptor::new_with_display_handle(Box::new(
+                event_loop.owned_display_handle(),
+            ))
+            .with_env(),
+        );
+        let surface = instance.create_surface(Arc::clone(&window))?;
+        let gpu = GpuContext::from_instance(instance, Some(&surface))?;
+        let caps = surface.get_capabilities(&gpu.adapter);
+        let format = pick_format(&caps.formats).ok_or(WindowError::NoSurfaceFormat)?;
+        let view_format = format.remove_srgb_suffix();
+        let present_mode = if caps.present_modes.contains(&wgpu::PresentMode::Mailbox) {
+            wgpu::PresentMode::Mailbox
+        } else {
+            wgpu::PresentMode::Fifo
+        };
+        let size = window.inner_size();
+        let config = wgpu::SurfaceConfiguration {
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+            format,
+            width: size.width.max(1),
+            height: size.height.max(1),
+            present_mode,
+            desired_maximum_frame_latency: 2,
+            alpha_mode: caps
+                .alpha_modes
+                .first()
+                .copied()
+                .unwrap_or(wgpu::CompositeAlphaMode::Auto),
+            color_space: wgpu::SurfaceColorSpace::Auto,
+            view_formats: if view_format == format {
+                Vec::new()
+            } else {
+                vec![view_format]
+            },
+        };
+        if size.width > 0 && size.height > 0 {
+            surface.configure(&gpu.device, &config);
+        }
+        let app = App::new(&gpu, lab, view_format);
+        let max_texture_side = gpu.device.limits().max_texture_dimension_2d as usize;
+        let input = egui_winit::State::new(
+            app.context().clone(),
+            egui::ViewportId::ROOT,
+            event_loop,
+            Some(window.scale_factor() as f32),
+            window.theme(),
+            Some(max_texture_side),
+        );
+        window.request_redraw();
+        Ok(Self {
+            window,
+            gpu,
+            surface,
+            config,
+            view_format,
+            input,
+            app,
+            last_frame: None,
+            next_frame: Instant::now(),
+            first_frame: None,
+            frames: 0,
+        })
+    }
+
+    /// Whether there are pixels to draw into.
+    fn can_render(&self) -> bool {
+        let size = self.window.inner_size();
+        size.width > 0 && size.height > 0 && self.window.is_minimized() != Some(true)
+    }
+
+    /// Matches the surface to the window's size (skipped while it is zero).
+    fn reconfigure(&mut self) {
+        let size = self.window.inner_size();
+        if size.width == 0 || size.height == 0 {
+            return;
+        }
+        self.config.width = size.width;
+        self.config.height = size.height;
+        self.surface.configure(&self.gpu.device, &self.config);
+    }
+
+    /// Draws one frame; returns the actions its keys asked for.
+    fn frame(&mut self) -> Result<Vec<ShellAction>, WindowError> {
+        let started = Instant::now();
+        self.next_frame = started + Duration::from_secs_f64(1.0 / MAX_FPS);
+        if !self.can_render() {
+            return Ok(Vec::new());
+        }
+        self.first_frame.get_or_insert(started);
+        self.frames += 1;
+        if let Some(last) = self.last_frame.replace(started) {
+            let dt = started.duration_since(last).as_secs_f32();
+            self.app.dashboard_mut().record_frame_time(dt);
+        }
+        let size = self.window.inner_size();
+        if (size.width, size.height) != (self.config.width, self.config.height) {
+            self.reconfigure();
+        }
+        let raw_input = self.input.take_egui_input(&self.window);
+        let mut output = self.app.run_ui(&self.gpu, raw_input);
+        let platform_output = std::mem::take(&mut output.platform_output);
+        self.input
+            .handle_platform_output(&self.window, platform_output);
+        let size_px = [self.config.width, self.config.height];
+        let prepared = self.app.prepare(&self.gpu, output, size_px)?;
+        self.present(&prepared.paint);
+        let mut actions = prepared.actions;
+        if actions.contains(&ShellAction::Screenshot) {
+            actions.retain(|a| *a != ShellAction::Screenshot);
+            self.save_screenshot(&prepared.paint);
+        }
+        Ok(actions)
+    }
+
+    /// Paints `frame` into the surface and presents it, recovering a lost or outdated surface
+    /// (that frame is then skipped, but its texture changes are kept).
+    fn present(&mut self, frame: &PaintFrame) {
+        let texture = match self.surface.get_current_texture() {
+            wgpu::CurrentSurfaceTexture::Success(texture) => texture,
+            wgpu::CurrentSurfaceTexture::Suboptimal(texture) => {
+                // Draw this one, then match the surface to the window again.
+                self.paint_and_present(texture, frame);
+                self.reconfigure();
+                return;
+            }
+            wgpu::CurrentSurfaceTexture::Outdated => {
+                self.reconfigure();
+                self.app.skip_paint(&self.gpu, frame);
+                return;
+            }
+            wgpu::CurrentSurfaceTexture::Lost => {
+                match self.gpu.instance.create_surface(Arc::clone(&self.window)) {
+                    Ok(surface) => self.surface = surface,
+                    Err(error) => eprintln!("warning: recreating the lost surface failed: {error}"),
+                }
+                self.reconfigure();
+                self.app.skip_paint(&self.gpu, frame);
+                return;
+            }
+            _ => {
+                // Timeout, occluded or a validation error: try again next frame.
+                self.app.skip_paint(&self.gpu, frame);
+                return;
+            }
+        };
+        self.paint_and_present(texture, frame);
+    }
+
+    fn paint_and_present(&mut self, texture: wgpu::SurfaceTexture, frame: &PaintFrame) {
+        let view = texture.texture.create_view(&wgpu::TextureViewDescriptor {
+            format: Some(self.view_format),
+            ..wgpu::TextureViewDescriptor::default()
+        });
+        self.app.paint(&self.gpu, &view, frame);
+        self.window.pre_present_notify();
+        self.gpu.queue.present(texture);
+    }
+
+    /// Paints the frame again offscreen and saves it next to the working directory.
+    fn save_screenshot(&mut self, frame: &PaintFrame) {
+        let path = screenshot_path();
+        let message = match self
+            .app
+            .paint_to_image(&self.gpu, frame)
+            .and_then(|image| image.save_png(&path))
+        {
+            Ok(()) => format!("saved {}", path.display()),
+            Err(error) => format!("screenshot failed: {error}"),
+        };
+        eprintln!("{message}");
+        self.app.dashboard_mut().show_message(message);
+    }
+
+    fn act(&mut self, event_loop: &ActiveEventLoop, action: ShellAction) {
+        match action {
+            ShellAction::Quit => event_loop.exit(),
+            ShellAction::ToggleFullscreen => {
+                let fullscreen = match self.window.fullscreen() {
+                    Some(_) => None,
+                    None => Some(Fullscreen::Borderless(None)),
+                };
+                self.window.set_fullscreen(fullscreen);
+            }
+            ShellAction::Screenshot => {}
+        }
+    }
+}
+
+/// A surface format egui-wgpu can draw: `Bgra8Unorm` or `Rgba8Unorm` if offered, else any
+/// 8-bit format whose non-sRGB twin can be used for views.
+fn pick_format(formats: &[wgpu::TextureFormat]) -> Option<wgpu::TextureFormat> {
+    use wgpu::TextureFormat as F;
+    let plain = [F::Bgra8Unorm, F::Rgba8Unorm];
+    formats
+        .iter()
+        .copied()
+        .find(|f| plain.contains(f))
+        .or_else(|| {
+            formats
+                .iter()
+                .copied()
+                .find(|f| plain.contains(&f.remove_srgb_suffix()))
+        })
+}

@@ -1,0 +1,273 @@
+//! Offscreen targets and the renderer's contract: readback without skew at odd widths,
+//! resizing (to zero too), MSAA, buffer reuse, labels, and errors instead of panics.
+
+mod render_support;
+
+use glam::{Vec2, Vec3};
+use netviz::render::scene::color_to_rgba8;
+use netviz::render::target::{COLOR_FORMAT, padded_bytes_per_row};
+use netviz::render::{
+    Camera2d, Colormap, GpuContext, Image, Label, Mesh, MeshVertex, OrbitCamera, Point, PointStyle,
+    RenderError, Scene, SceneRenderer, SceneTexture, colormap_rgba, project_labels,
+};
+use render_support::{ctx, maybe_save, render, render_with_samples};
+
+/// A grayscale value that lands exactly in LUT bin `level` over the range 0..1.
+fn level_value(level: u32) -> f32 {
+    (level as f32 + 0.5) / 256.0
+}
+
+#[test]
+fn odd_widths_read_back_without_skew() {
+    for (width, height) in [(333, 101), (1, 7), (65, 3)] {
+        assert!(padded_bytes_per_row(width) % 256 == 0);
+        // One texel per pixel, each with its own gray level.
+        let level = |x: u32, y: u32| (x * 7 + y * 13) % 256;
+        let values = (0..height)
+            .flat_map(|y| (0..width).map(move |x| level_value(level(x, y))))
+            .collect();
+        let mut scene = Scene::new(
+            Camera2d::new(Vec2::ZERO, Vec2::new(width as f32, height as f32)).scene_camera(),
+        );
+        scene.images.push(
+            Image::in_rect(
+                [0.0, 0.0],
+                [width as f32, height as f32],
+                0.0,
+                width,
+                height,
+                values,
+            )
+            .with_colormap(Colormap::Grayscale, (0.0, 1.0)),
+        );
+        let image = render(&scene, width, height);
+        maybe_save(&image, &format!("odd_{width}x{height}"));
+        assert_eq!((image.width, image.height), (width, height));
+        assert_eq!(image.pixels.len(), (width * height * 4) as usize);
+        for y in 0..height {
+            for x in 0..width {
+                let l = level(x, y) as u8;
+                assert_eq!(
+                    image.pixel(x, y),
+                    [l, l, l, 255],
+                    "pixel ({x}, {y}) of {width}x{height}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn resizing_to_zero_gives_a_one_pixel_target_and_never_panics() {
+    let ctx = ctx();
+    let mut target = SceneTexture::new(&ctx.device, 0, 0, 1);
+    assert_eq!((target.width(), target.height()), (1, 1));
+    assert!(target.resize(&ctx.device, 40, 30));
+    assert_eq!(target.generation(), 1);
+    assert!(
+        !target.resize(&ctx.device, 40, 30),
+        "same size: nothing to do"
+    );
+    assert!(target.resize(&ctx.device, 0, 0));
+    assert_eq!((target.width(), target.height()), (1, 1));
+    assert!(!target.resize(&ctx.device, 0, 1), "still 1x1");
+    let mut renderer = SceneRenderer::new(&ctx.device, COLOR_FORMAT, 1);
+    let scene = Scene {
+        background: [1.0, 0.0, 0.0, 1.0],
+        ..Scene::default()
+    };
+    renderer
+        .render(&ctx.device, &ctx.queue, &target, &scene)
+        .unwrap();
+    let image = target.read_rgba(&ctx.device, &ctx.queue).unwrap();
+    assert_eq!(image.pixels, vec![255, 0, 0, 255]);
+}
+
+#[test]
+fn msaa_resolves_interiors_to_the_exact_color_and_smooths_edges() {
+    let ctx = ctx();
+    let samples = ctx.sample_count_for(COLOR_FORMAT, 4);
+    assert_eq!(
+        samples,
+        4,
+        "lavapipe supports 4x MSAA on {}",
+        ctx.adapter_summary()
+    );
+    let color = [0.25, 0.5, 0.75, 1.0];
+    let mut scene = Scene::new(Camera2d::new(Vec2::ZERO, Vec2::splat(32.0)).scene_camera());
+    scene.background = [0.0, 0.0, 0.0, 1.0];
+    // A triangle with a slanted edge: MSAA gives its edge pixels in-between values.
+    scene.meshes.push(Mesh {
+        vertices: [[2.0, 2.0], [30.0, 2.0], [2.0, 30.0]]
+            .map(|[x, y]| MeshVertex {
+                pos: [x, y, 0.0],
+                color,
+            })
+            .to_vec(),
+        indices: vec![0, 1, 2],
+        wireframe: false,
+    });
+    let image = render_with_samples(&scene, 32, 32, samples);
+    maybe_save(&image, "msaa");
+    assert_eq!(image.pixel(8, 24), color_to_rgba8(color), "interior");
+    let partial = image
+        .pixels
+        .chunks(4)
+        .filter(|p| p[2] > 0 && p[2] < color_to_rgba8(color)[2])
+        .count();
+    assert!(
+        partial >= 20,
+        "only {partial} partially covered pixels along the edge"
+    );
+}
+
+#[test]
+fn buffers_are_reused_until_the_scene_grows() {
+    let ctx = ctx();
+    let mut renderer = SceneRenderer::new(&ctx.device, COLOR_FORMAT, 1);
+    let target = SceneTexture::new(&ctx.device, 16, 16, 1);
+    let scene_of = |n: usize| {
+        let mut scene = Scene::default();
+        scene.points = (0..n)
+            .map(|i| Point {
+                pos: [i as f32 / n as f32, 0.0, 0.0],
+                color: [1.0; 4],
+                radius_px: 2.0,
+                style: PointStyle::Disc,
+            })
+            .collect();
+        scene.images.push(Image::in_rect(
+            [0.0, 0.0],
+            [1.0, 1.0],
+            0.0,
+            3,
+            2,
+            vec![0.5; 6],
+        ));
+        scene
+    };
+    let mut render = |scene: &Scene| {
+        renderer
+            .render(&ctx.device, &ctx.queue, &target, scene)
+            .unwrap();
+        renderer.gpu_allocations()
+    };
+    let first = render(&scene_of(100));
+    assert_eq!(
+        render(&scene_of(100)),
+        first,
+        "same scene: nothing reallocated"
+    );
+    assert_eq!(
+        render(&scene_of(10)),
+        first,
+        "smaller scene: nothing reallocated"
+    );
+    assert!(render(&scene_of(100_000)) > first, "a bigger scene regrows");
+    let grown = render(&scene_of(100_000));
+    assert_eq!(render(&scene_of(50_000)), grown);
+}
+
+#[test]
+fn labels_project_to_the_points_the_camera_predicts() {
+    let camera = OrbitCamera::default();
+    let viewport = Vec2::new(120.0, 80.0);
+    let mut scene = Scene::new(camera.scene_camera());
+    let label = |pos: Vec3, text: &str| Label {
+        pos: pos.into(),
+        text: text.into(),
+        color: [1.0; 4],
+        size_px: 12.0,
+        anchor: Default::default(),
+    };
+    scene.labels.push(label(Vec3::new(0.5, 0.2, 0.1), "near"));
+    scene.labels.push(label(Vec3::new(-0.5, 0.0, -1.0), "far"));
+    let behind = camera.eye() * 2.0;
+    scene.labels.push(label(behind, "behind"));
+    let placed = project_labels(&scene, viewport);
+    let texts: Vec<&str> = placed.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        vec!["far", "near"],
+        "farthest first, the one behind left out"
+    );
+    let expected = camera.project(Vec3::new(0.5, 0.2, 0.1), viewport).unwrap();
+    assert!((placed[1].pos_px - expected).length() < 1e-4);
+}
+
+#[test]
+fn malformed_scenes_and_mismatched_targets_are_errors() {
+    let ctx = ctx();
+    let mut renderer = SceneRenderer::new(&ctx.device, COLOR_FORMAT, 1);
+    let target = SceneTexture::new(&ctx.device, 8, 8, 1);
+    let mut scene = Scene::default();
+    scene.meshes.push(Mesh {
+        vertices: vec![MeshVertex {
+            pos: [0.0; 3],
+            color: [1.0; 4],
+        }],
+        indices: vec![0, 0, 3],
+        wireframe: false,
+    });
+    let err = renderer
+        .render(&ctx.device, &ctx.queue, &target, &scene)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid scene: mesh 0: index 3 is out of range for 1 vertices"
+    );
+    let mut scene = Scene::default();
+    scene
+        .images
+        .push(Image::in_rect([0.0; 2], [1.0; 2], 0.0, 4, 3, vec![0.0; 11]));
+    let err = renderer
+        .render(&ctx.device, &ctx.queue, &target, &scene)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("a 4x3 image needs 12 values, got 11"),
+        "{err}"
+    );
+    let msaa_target = SceneTexture::new(&ctx.device, 8, 8, 4);
+    let err = renderer
+        .render(&ctx.device, &ctx.queue, &msaa_target, &Scene::default())
+        .unwrap_err();
+    assert!(matches!(err, RenderError::TargetMismatch { .. }), "{err}");
+}
+
+#[test]
+fn no_adapter_is_an_error_that_says_what_to_install() {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+        backends: wgpu::Backends::empty(),
+        ..wgpu::InstanceDescriptor::new_without_display_handle()
+    });
+    let err = GpuContext::from_instance(instance, None).unwrap_err();
+    assert!(matches!(err, RenderError::NoAdapter { .. }));
+    assert!(
+        err.to_string().starts_with(
+            "no GPU adapter found; on Linux install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn pngs_round_trip_through_the_png_crate() {
+    let colors = [0.0, 0.5, 1.0].map(|v| colormap_rgba(Colormap::Viridis, (0.0, 1.0), v));
+    let image = netviz::render::RgbaImage {
+        width: 3,
+        height: 1,
+        pixels: colors.concat(),
+    };
+    let path = std::env::temp_dir().join(format!("netviz-render-{}.png", std::process::id()));
+    image.save_png(&path).unwrap();
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buffer = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buffer).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!((info.width, info.height), (3, 1));
+    assert_eq!(&buffer[..info.buffer_size()], image.pixels.as_slice());
+    let err = image.save_png("/nonexistent-dir/x.png").unwrap_err();
+    assert!(err.to_string().contains("/nonexistent-dir/x.png"), "{err}");
+}
