@@ -14,10 +14,8 @@ fn main() -> ExitCode {
     let args = cli::legacy::map_legacy_args(std::env::args_os().collect());
     let cli = Cli::parse_from(args);
     let result = match cli.command {
-        None => {
-            cli::print_help();
-            Ok(())
-        }
+        // No command: the flagship, the XOR lab in a window.
+        None => cli::xor::run(&cli::xor::default_args()),
         Some(Command::Mnist { what }) => match what {
             MnistCommand::Train(args) => cli::mnist::train(&args),
             MnistCommand::Infer(args) => cli::mnist::infer(&args),

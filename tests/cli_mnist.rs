@@ -420,7 +420,7 @@ fn the_user_config_is_created_once_and_never_overwritten() {
 
 #[test]
 fn the_original_xor_line_trains_and_prints_the_outputs() {
-    let out = netviz(&["--xor", "-hn", "3", "-ner", "200", "-e", "2000"]);
+    let out = netviz(&["--xor", "-hn", "3", "-ner", "200", "-e", "2000", "--text"]);
     assert_success(&out);
     let text = stdout(&out);
     assert_eq!(text.matches("\nepoch ").count(), 10, "{text}");

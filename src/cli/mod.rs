@@ -7,7 +7,7 @@ pub mod legacy;
 pub mod mnist;
 pub mod xor;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 /// Train small neural networks from scratch on the CPU and watch them learn.
 ///
@@ -60,10 +60,4 @@ pub enum BenchCommand {
     Cnn(bench::CnnArgs),
     /// Train the 2-3-1 XOR network; prints `epochs_per_sec=N` last.
     Xor(bench::XorArgs),
-}
-
-/// Prints the top-level help.
-pub fn print_help() {
-    // Printing help can only fail if stdout is closed; nothing useful to do then.
-    let _ = Cli::command().print_help();
 }

@@ -1,11 +1,19 @@
-//! `netviz xor`: trains the original `2 -> h -> 1` network ([`XorNet`]) on the four XOR
-//! points by full-batch gradient descent and prints, as the original program did, the loss
-//! every `--refresh` epochs and at the end every neuron's pre-activation `z`, activation `a`
-//! and bias `b` for each input. The last line is machine-readable:
-//! `final_loss=0.000812 outputs=0.0213,0.9790,0.9790,0.0240`.
+//! `netviz xor`: the XOR lab. By default it opens the window (live training, feature space,
+//! input space, network, loss surface, curves); `--headless` trains to `--epochs` and writes
+//! the dashboard (or one `--scene`) as a PNG; `--text` trains in the terminal and prints, as
+//! the original program did, the loss every `--refresh` epochs and at the end every neuron's
+//! pre-activation `z`, activation `a` and bias `b` for each input. Text and headless runs end
+//! with a machine-readable line: `final_loss=0.000812 outputs=0.0213,0.9790,0.9790,0.0240`.
 
-use anyhow::{Result, ensure};
+use std::time::Duration;
+
+use anyhow::{Context, Result, ensure};
 use clap::{Args, ValueEnum};
+
+use crate::cli::app::{ShellArgs, run_lab};
+use netviz::labs::xor::{DatasetKind, XorLab, XorLabOptions, XorSettings};
+use netviz::render::RgbaImage;
+use netviz::ui::{HeadlessOptions, Lab, render_headless};
 
 use netviz::nn::xor::{Activation, XOR_INPUTS, XOR_TARGETS, XorNet, sigmoid};
 
@@ -51,15 +59,238 @@ pub struct XorArgs {
     /// Activation of the hidden layer (the output is always a sigmoid).
     #[arg(long, value_enum, default_value = "sigmoid")]
     pub activation: ActivationArg,
+    /// Dataset (two classes in the plane).
+    #[arg(long, value_enum, default_value = "xor")]
+    pub dataset: DatasetArg,
+    /// Gaussian noise added to the dataset's points.
+    #[arg(long, default_value_t = 0.0)]
+    pub noise: f32,
+    /// Train in the terminal and print the neurons instead of opening the lab.
+    #[arg(long, conflicts_with = "headless")]
+    pub text: bool,
+    /// With --headless: write only this view instead of the whole dashboard.
+    #[arg(long, value_enum, requires = "headless")]
+    pub scene: Option<SceneArg>,
+    #[command(flatten)]
+    pub shell: ShellArgs,
 }
 
-/// Runs `netviz xor`: trains in the terminal and prints the neurons.
+/// Datasets on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DatasetArg {
+    /// The four XOR points.
+    Xor,
+    /// A disc inside a ring.
+    Circles,
+    /// Two gaussian blobs.
+    Gaussians,
+    /// Two spiral arms.
+    Spiral,
+    /// Two moons.
+    Moons,
+}
+
+impl From<DatasetArg> for DatasetKind {
+    fn from(d: DatasetArg) -> Self {
+        match d {
+            DatasetArg::Xor => DatasetKind::Xor,
+            DatasetArg::Circles => DatasetKind::Circles,
+            DatasetArg::Gaussians => DatasetKind::Gaussians,
+            DatasetArg::Spiral => DatasetKind::Spiral,
+            DatasetArg::Moons => DatasetKind::Moons,
+        }
+    }
+}
+
+/// One view of the lab, for `--headless --scene`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum SceneArg {
+    /// The hidden layer's space with the separating plane.
+    FeatureSpace,
+    /// The decision heatmap over the inputs.
+    InputSpace,
+    /// The loss over two weights.
+    LossSurface,
+    /// The network diagram.
+    Network,
+}
+
+impl SceneArg {
+    /// Index of the view among the lab's panels.
+    fn panel(self) -> usize {
+        use netviz::labs::xor::lab::panel;
+        match self {
+            SceneArg::FeatureSpace => panel::FEATURE,
+            SceneArg::InputSpace => panel::INPUT,
+            SceneArg::Network => panel::NETWORK,
+            SceneArg::LossSurface => panel::LOSS_SURFACE,
+        }
+    }
+}
+
+/// The arguments of a plain `netviz xor` (what `netviz` with no command runs).
+pub fn default_args() -> XorArgs {
+    #[derive(clap::Parser)]
+    struct Defaults {
+        #[command(flatten)]
+        args: XorArgs,
+    }
+    <Defaults as clap::Parser>::parse_from(["netviz"]).args
+}
+
+/// Runs `netviz xor`: the lab in a window, headless to a PNG, or in the terminal (`--text`).
 pub fn run(args: &XorArgs) -> Result<()> {
     ensure!(
         args.lr.is_finite() && args.lr > 0.0,
         "--lr must be a positive number, got {}",
         args.lr
     );
+    ensure!(
+        args.noise.is_finite() && args.noise >= 0.0,
+        "--noise must be zero or positive, got {}",
+        args.noise
+    );
+    if args.text {
+        return run_text(args);
+    }
+    let settings = XorSettings {
+        hidden: args.hidden as usize,
+        activation: args.activation.into(),
+        lr: args.lr,
+        epochs_per_refresh: args.refresh,
+        max_epochs: args.epochs,
+        seed: args.seed,
+        dataset: args.dataset.into(),
+        noise: args.noise,
+        ..XorSettings::default()
+    };
+    let headless = args.shell.headless;
+    let mut lab = XorLab::new(XorLabOptions {
+        settings,
+        // A picture shows the end of training, reached as fast as possible.
+        max_refresh_hz: if headless { None } else { Some(60.0) },
+        ..XorLabOptions::default()
+    })?;
+    if !headless {
+        return run_lab(Box::new(lab), &args.shell);
+    }
+    ensure!(
+        lab.wait_until_done(Duration::from_secs(600)),
+        "training did not reach {} epochs within 10 minutes",
+        args.epochs
+    );
+    let snap = lab.snapshot().clone();
+    if let Some(why) = &snap.diverged {
+        eprintln!("warning: {why}");
+    }
+    match args.scene {
+        None => run_lab(Box::new(lab), &args.shell)?,
+        Some(scene) => write_single_view(lab, scene, &args.shell)?,
+    }
+    let outputs: Vec<String> = snap.points.iter().map(|p| format!("{:.4}", p.y)).collect();
+    println!(
+        "epochs={} final_loss={:.6} outputs={}",
+        snap.epoch,
+        snap.loss,
+        outputs.join(",")
+    );
+    Ok(())
+}
+
+/// Renders the dashboard with only `scene`'s panel and writes that panel's pixels.
+fn write_single_view(lab: XorLab, scene: SceneArg, shell: &ShellArgs) -> Result<()> {
+    let path = shell
+        .screenshot
+        .clone()
+        .unwrap_or_else(netviz::ui::app::screenshot_path);
+    let [w, h] = shell.size.unwrap_or([900, 700]);
+    // The side panel takes part of the width; widen the picture so the view gets about `w`.
+    let options = HeadlessOptions {
+        size_px: [
+            w + (320.0 * shell.scale) as u32,
+            h + (60.0 * shell.scale) as u32,
+        ],
+        pixels_per_point: shell.scale,
+    };
+    let single = OnePanel {
+        lab,
+        panel: scene.panel(),
+    };
+    let gpu = netviz::render::GpuContext::headless()?;
+    let frame = render_headless(&gpu, Box::new(single), options)?;
+    let rect = frame
+        .panels
+        .first()
+        .map(|p| p.rect)
+        .context("the view was not laid out")?;
+    let view = crop(&frame.image, rect);
+    view.save_png(&path)?;
+    println!("wrote {} ({}x{})", path.display(), view.width, view.height);
+    Ok(())
+}
+
+/// The pixels of `image` inside `rect` (physical pixels).
+fn crop(image: &RgbaImage, rect: egui::Rect) -> RgbaImage {
+    let x0 = (rect.min.x.max(0.0) as u32).min(image.width);
+    let y0 = (rect.min.y.max(0.0) as u32).min(image.height);
+    let x1 = (rect.max.x.max(0.0) as u32).clamp(x0, image.width);
+    let y1 = (rect.max.y.max(0.0) as u32).clamp(y0, image.height);
+    let (w, h) = (x1 - x0, y1 - y0);
+    let mut pixels = Vec::with_capacity((w * h * 4) as usize);
+    for y in y0..y1 {
+        let start = ((y * image.width + x0) * 4) as usize;
+        pixels.extend_from_slice(&image.pixels[start..start + (w * 4) as usize]);
+    }
+    RgbaImage {
+        width: w,
+        height: h,
+        pixels,
+    }
+}
+
+/// A lab showing only one of another lab's panels.
+struct OnePanel {
+    lab: XorLab,
+    panel: usize,
+}
+
+impl Lab for OnePanel {
+    fn name(&self) -> &str {
+        self.lab.name()
+    }
+    fn update(&mut self) {
+        self.lab.update();
+    }
+    fn controls_ui(&mut self, ui: &mut egui::Ui) {
+        self.lab.controls_ui(ui);
+    }
+    fn panels(&self) -> Vec<netviz::ui::PanelSpec> {
+        self.lab
+            .panels()
+            .into_iter()
+            .skip(self.panel)
+            .take(1)
+            .collect()
+    }
+    fn scene(&mut self, _panel: usize, view: &netviz::ui::SceneView) -> netviz::render::Scene {
+        self.lab.scene(self.panel, view)
+    }
+    fn panel_ui(&mut self, _panel: usize, ui: &mut egui::Ui) {
+        self.lab.panel_ui(self.panel, ui);
+    }
+    fn status(&self) -> netviz::ui::StatusInfo {
+        self.lab.status()
+    }
+    fn toggle_pause(&mut self) {
+        self.lab.toggle_pause();
+    }
+    fn reset(&mut self) {
+        self.lab.reset();
+    }
+}
+
+/// `netviz xor --text`: trains in the terminal and prints the neurons.
+fn run_text(args: &XorArgs) -> Result<()> {
     let activation = Activation::from(args.activation);
     let mut net = XorNet::new(args.hidden as usize, activation, args.seed)?;
     println!(

@@ -1,15 +1,20 @@
 //! The XOR lab: the original 2-h-1 network learning XOR (and other two-class datasets in the
 //! plane), with everything its views need to show why a hidden layer makes the classes
-//! separable. This part is the model side: datasets, the training session and its commands,
-//! and the snapshot computations. Nothing here draws.
+//! separable. - `datasets`, `session`, `snapshot`, `geometry`: the model side (what is trained and every
+//!   number the views show), pure and tested without a GPU;
+//! - `worker`: the lab thread; `scenes`: snapshot to plain render scenes; `lab`: the
+//!   [`Lab`](crate::ui::Lab) the shell hosts; `file`: the network as a model file.
 
 pub mod datasets;
 pub mod file;
 pub mod geometry;
+pub mod lab;
 pub mod scenes;
 pub mod session;
 pub mod snapshot;
+pub mod worker;
 
 pub use datasets::{Dataset2d, DatasetKind};
+pub use lab::{XorLab, XorLabOptions};
 pub use session::{XorCommand, XorSession, XorSettings};
 pub use snapshot::XorSnapshot;

@@ -220,8 +220,8 @@ pub fn input_space(snap: &XorSnapshot, camera: SceneCamera) -> Scene {
         if snap.data.len() <= 8 {
             label(
                 &mut scene,
-                [p[0], p[1], 1.0],
-                format!("{} → {:.2}", snap.data.point_label(i), snap.points[i].y),
+                [p[0] + 0.06, p[1] + 0.06, 1.0],
+                format!("{}: {:.2}", snap.data.point_label(i), snap.points[i].y),
                 13.0,
                 Anchor::BottomLeft,
             );
@@ -512,7 +512,7 @@ pub fn loss_surface(snap: &XorSnapshot, camera: SceneCamera) -> Scene {
         (p[0] - ls.center[0]).abs() <= ls.half_range && (p[1] - ls.center[1]).abs() <= ls.half_range
     };
     let path: Vec<[f32; 3]> = ls
-        .trajectory
+        .path_on_surface
         .iter()
         .filter(|p| inside(p))
         .map(|p| {
@@ -549,11 +549,11 @@ pub fn loss_surface(snap: &XorSnapshot, camera: SceneCamera) -> Scene {
 /// Layout of the network diagram in its own 2D world: `(x, y)` of neuron `j` of a layer of
 /// `count` neurons at column `x`.
 fn neuron_pos(x: f32, j: usize, count: usize) -> [f32; 3] {
-    let span = 0.8f32;
+    let span = 0.72f32;
     let y = if count == 1 {
-        0.5
+        0.6
     } else {
-        0.9 - span * j as f32 / (count - 1) as f32
+        0.96 - span * j as f32 / (count - 1) as f32
     };
     [x, y, 0.5]
 }

@@ -78,8 +78,11 @@ pub struct LossSurface {
     pub samples: usize,
     /// Half-width around the center.
     pub half_range: f32,
-    /// `(wa, wb, loss)` at every refresh so far.
+    /// `(wa, wb, loss then)` at every refresh so far (the loss with all weights as they were).
     pub trajectory: Vec<[f32; 3]>,
+    /// The same path drawn on this surface: `(wa, wb, loss now at (wa, wb))`, the other
+    /// weights at their current values.
+    pub path_on_surface: Vec<[f32; 3]>,
 }
 
 /// Everything the views show at one moment of training.
@@ -318,13 +321,23 @@ fn loss_surface(session: &XorSession, net: &XorNet, data: &Dataset2d) -> LossSur
             values.push(probe.loss(&data.points, &data.labels));
         }
     }
+    let trajectory = session.trajectory().to_vec();
+    let path_on_surface = trajectory
+        .iter()
+        .map(|&[wa, wb, _]| {
+            set_param(&mut probe, ia, wa);
+            set_param(&mut probe, ib, wb);
+            [wa, wb, probe.loss(&data.points, &data.labels)]
+        })
+        .collect();
     LossSurface {
         weights: [(ia, names[ia].clone()), (ib, names[ib].clone())],
         center,
         values,
         samples: n,
         half_range: half,
-        trajectory: session.trajectory().to_vec(),
+        trajectory,
+        path_on_surface,
     }
 }
 
@@ -419,5 +432,9 @@ mod tests {
             snap.loss
         );
         assert_eq!(ls.trajectory.last().map(|t| t[2]), Some(snap.loss));
+        // The path drawn on the surface ends at the surface's center, at today's loss.
+        let end = ls.path_on_surface.last().unwrap();
+        assert_eq!([end[0], end[1]], ls.center);
+        assert!((end[2] - at_center).abs() < 1e-6);
     }
 }

@@ -1,0 +1,525 @@
+//! `XorLab`: the XOR lab in the app shell. Its thread ([`worker`](super::worker)) trains and
+//! publishes snapshots; this side keeps the newest one, eases the feature space toward it, and
+//! lays out five panels: feature space, input space, network, loss surface, and the loss and
+//! gradient-norm curves; the side panel holds every setting.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::{ComboBox, DragValue, RichText, Slider, Ui};
+use egui_plot::{Legend, Line as PlotLine, Plot, PlotPoints};
+use glam::{Vec2, Vec3};
+
+use crate::labs::thread::LabThread;
+use crate::labs::xor::datasets::DatasetKind;
+use crate::labs::xor::file::{load_xor, save_xor};
+use crate::labs::xor::scenes::{self, FeatureMotion, NETWORK_EXTENT};
+use crate::labs::xor::session::{XorCommand, XorSession, XorSettings, param_names};
+use crate::labs::xor::snapshot::{FeatureSpace, XorSnapshot};
+use crate::labs::xor::worker::{self, Published, WorkerCommand};
+use crate::nn::xor::Activation;
+use crate::render::{Camera2d, OrbitCamera, Scene};
+use crate::ui::{Lab, PanelSpec, SceneView, StatusInfo};
+
+/// Title of the feature-space panel (the dimension is appended).
+pub const FEATURE_PANEL: &str = "Feature space";
+/// Title of the input-space panel.
+pub const INPUT_PANEL: &str = "Input space: output probability";
+/// Title of the network panel.
+pub const NETWORK_PANEL: &str = "Network";
+/// Title of the loss-surface panel.
+pub const LOSS_SURFACE_PANEL: &str = "Loss surface";
+/// Title of the curves panel.
+pub const CURVES_PANEL: &str = "Loss and gradient norms";
+
+/// Indices of the lab's panels (the dashboard lays them out in this reading order; the
+/// feature space gets the large top-right place).
+pub mod panel {
+    /// The network diagram.
+    pub const NETWORK: usize = 0;
+    /// The feature space.
+    pub const FEATURE: usize = 1;
+    /// The input space.
+    pub const INPUT: usize = 2;
+    /// The loss surface.
+    pub const LOSS_SURFACE: usize = 3;
+    /// The loss and gradient-norm curves.
+    pub const CURVES: usize = 4;
+}
+
+/// How the lab starts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct XorLabOptions {
+    /// Training settings.
+    pub settings: XorSettings,
+    /// Snapshots per second at most (`None`: unpaced).
+    pub max_refresh_hz: Option<f32>,
+    /// Where "Save network" / "Load network" read and write.
+    pub model_path: PathBuf,
+}
+
+impl Default for XorLabOptions {
+    fn default() -> Self {
+        XorLabOptions {
+            settings: XorSettings::default(),
+            max_refresh_hz: Some(60.0),
+            model_path: PathBuf::from("models/xor.safetensors"),
+        }
+    }
+}
+
+/// The XOR lab.
+pub struct XorLab {
+    thread: LabThread<Published, WorkerCommand>,
+    latest: Published,
+    motion: FeatureMotion,
+    last_frame: Instant,
+    /// The settings as the controls show them (sent to the thread when changed).
+    controls: XorSettings,
+    paced: bool,
+    max_refresh_hz: f32,
+    selected_point: Option<usize>,
+    trails: bool,
+    log_scale: bool,
+    model_path: String,
+    message: Option<String>,
+}
+
+impl XorLab {
+    /// Starts the lab's thread with `options`.
+    pub fn new(options: XorLabOptions) -> crate::nn::Result<Self> {
+        let session = XorSession::new(options.settings.clone())?;
+        let latest = Arc::new(session.snapshot());
+        let hz = options.max_refresh_hz;
+        let thread =
+            LabThread::spawn("xor", move |w| worker::run(&w, session, hz)).map_err(|e| {
+                crate::nn::NnError::Config(format!("cannot start the XOR lab thread: {e}"))
+            })?;
+        Ok(XorLab {
+            thread,
+            motion: FeatureMotion::at(&latest),
+            latest,
+            last_frame: Instant::now(),
+            controls: options.settings,
+            paced: options.max_refresh_hz.is_some(),
+            max_refresh_hz: options.max_refresh_hz.unwrap_or(60.0),
+            selected_point: Some(1),
+            trails: false,
+            log_scale: true,
+            model_path: options.model_path.display().to_string(),
+            message: None,
+        })
+    }
+
+    /// The newest snapshot taken from the thread.
+    pub fn snapshot(&self) -> &XorSnapshot {
+        &self.latest
+    }
+
+    /// Waits (up to `timeout`) until the thread has published a snapshot at `max_epochs` (or
+    /// stopped on its own); returns whether it did. For headless pictures and tests.
+    pub fn wait_until_done(&mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.update();
+            let s = &self.latest;
+            if s.epoch >= s.settings.max_epochs || s.diverged.is_some() {
+                self.motion = FeatureMotion::at(&self.latest);
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Sends a training command.
+    pub fn send(&mut self, command: XorCommand) {
+        if !self.thread.send(WorkerCommand::Session(command)) {
+            self.message = Some("the training thread has stopped".into());
+        }
+    }
+
+    fn network_controls_ui(&mut self, ui: &mut Ui) {
+        ui.label(RichText::new("Network").strong());
+        let lr = ui.add(
+            Slider::new(&mut self.controls.lr, 1e-4..=20.0)
+                .logarithmic(true)
+                .text("learning rate"),
+        );
+        if lr.changed() {
+            self.send(XorCommand::SetLearningRate(self.controls.lr));
+        }
+        let mut hidden = self.controls.hidden as u32;
+        if ui
+            .add(Slider::new(&mut hidden, 1..=16).text("hidden neurons"))
+            .changed()
+        {
+            self.controls.hidden = hidden as usize;
+            self.send(XorCommand::SetHidden(self.controls.hidden));
+        }
+        let before = self.controls.activation;
+        ComboBox::from_label("activation")
+            .selected_text(before.name())
+            .show_ui(ui, |ui| {
+                for a in [Activation::Sigmoid, Activation::Tanh, Activation::Relu] {
+                    ui.selectable_value(&mut self.controls.activation, a, a.name());
+                }
+            });
+        if self.controls.activation != before {
+            self.send(XorCommand::SetActivation(self.controls.activation));
+        }
+    }
+
+    fn data_controls_ui(&mut self, ui: &mut Ui) {
+        ui.label(RichText::new("Data").strong());
+        let before = (self.controls.dataset, self.controls.noise);
+        ComboBox::from_label("dataset")
+            .selected_text(self.controls.dataset.name())
+            .show_ui(ui, |ui| {
+                for k in DatasetKind::ALL {
+                    ui.selectable_value(&mut self.controls.dataset, k, k.name());
+                }
+            });
+        ui.add(Slider::new(&mut self.controls.noise, 0.0..=0.5).text("noise"));
+        if (self.controls.dataset, self.controls.noise) != before {
+            self.send(XorCommand::SetDataset(
+                self.controls.dataset,
+                self.controls.noise,
+            ));
+        }
+        ui.horizontal(|ui| {
+            ui.label("seed");
+            if ui.add(DragValue::new(&mut self.controls.seed)).changed() {
+                self.send(XorCommand::SetSeed(self.controls.seed));
+            }
+        });
+    }
+
+    fn training_controls_ui(&mut self, ui: &mut Ui) {
+        ui.label(RichText::new("Training").strong());
+        let paused = self.latest.paused;
+        ui.horizontal(|ui| {
+            if ui
+                .button(if paused { "Resume" } else { "Pause" })
+                .on_hover_text("Space")
+                .clicked()
+            {
+                self.toggle_pause();
+            }
+            if ui
+                .button("Step")
+                .on_hover_text("train one refresh, then pause")
+                .clicked()
+            {
+                self.send(XorCommand::Step);
+            }
+            if ui.button("Reset").on_hover_text("r: same seed").clicked() {
+                self.reset();
+            }
+            if ui.button("New seed").clicked() {
+                self.send(XorCommand::Reset { new_seed: true });
+            }
+        });
+        let mut refresh = self.controls.epochs_per_refresh;
+        if ui
+            .add(
+                Slider::new(&mut refresh, 1..=10_000)
+                    .logarithmic(true)
+                    .text("epochs / refresh"),
+            )
+            .changed()
+        {
+            self.controls.epochs_per_refresh = refresh;
+            self.send(XorCommand::SetEpochsPerRefresh(refresh));
+        }
+        let mut max = self.controls.max_epochs;
+        if ui
+            .add(
+                Slider::new(&mut max, 100..=1_000_000)
+                    .logarithmic(true)
+                    .text("max epochs"),
+            )
+            .changed()
+        {
+            self.controls.max_epochs = max;
+            self.send(XorCommand::SetMaxEpochs(max));
+        }
+        ui.horizontal(|ui| {
+            let paced = ui.checkbox(&mut self.paced, "at most").changed();
+            let hz = ui
+                .add_enabled(
+                    self.paced,
+                    Slider::new(&mut self.max_refresh_hz, 1.0..=240.0).text("refreshes/s"),
+                )
+                .changed();
+            if paced || hz {
+                let _ = self.thread.send(WorkerCommand::SetMaxRefreshHz(
+                    self.paced.then_some(self.max_refresh_hz),
+                ));
+            }
+        });
+        if let Some(why) = &self.latest.diverged {
+            ui.colored_label(egui::Color32::from_rgb(240, 120, 100), why);
+        }
+    }
+
+    fn view_controls_ui(&mut self, ui: &mut Ui) {
+        ui.label(RichText::new("Views").strong());
+        let snap = self.latest.clone();
+        let point_name = |i: Option<usize>| match i {
+            Some(i) if i < snap.data.len() => format!("input {}", snap.data.point_label(i)),
+            _ => "all inputs".to_string(),
+        };
+        ComboBox::from_label("network shows")
+            .selected_text(point_name(self.selected_point))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut self.selected_point, None, "all inputs");
+                for i in 0..snap.data.len().min(16) {
+                    ui.selectable_value(&mut self.selected_point, Some(i), point_name(Some(i)));
+                }
+            });
+        ui.checkbox(&mut self.trails, "trails in feature space");
+        ui.checkbox(&mut self.log_scale, "log-scale loss");
+        let names = param_names(snap.net.hidden());
+        let (mut a, mut b) = snap.settings.surface_weights;
+        for (label, value) in [("surface x", &mut a), ("surface z", &mut b)] {
+            ComboBox::from_label(label)
+                .selected_text(names.get(*value).cloned().unwrap_or_default())
+                .show_ui(ui, |ui| {
+                    for (i, n) in names.iter().enumerate() {
+                        ui.selectable_value(value, i, n);
+                    }
+                });
+        }
+        if (a, b) != snap.settings.surface_weights && a != b {
+            self.send(XorCommand::SetSurfaceWeights(a, b));
+        }
+    }
+
+    fn file_controls_ui(&mut self, ui: &mut Ui) {
+        ui.label(RichText::new("Network file").strong());
+        ui.text_edit_singleline(&mut self.model_path);
+        ui.horizontal(|ui| {
+            if ui.button("Save network").clicked() {
+                let path = PathBuf::from(&self.model_path);
+                let snap = &self.latest;
+                self.message = Some(
+                    match save_xor(&path, &snap.net, snap.settings.lr, snap.settings.seed) {
+                        Ok(()) => format!("saved {}", path.display()),
+                        Err(e) => format!("not saved: {e}"),
+                    },
+                );
+            }
+            if ui.button("Load network").clicked() {
+                let path = PathBuf::from(&self.model_path);
+                match load_xor(&path) {
+                    Ok(net) => {
+                        self.controls.hidden = net.hidden();
+                        self.controls.activation = net.activation();
+                        self.send(XorCommand::LoadNetwork(Box::new(net)));
+                        self.message = Some(format!("loaded {}", path.display()));
+                    }
+                    Err(e) => self.message = Some(format!("not loaded: {e}")),
+                }
+            }
+        });
+        if let Some(m) = &self.message {
+            ui.label(m);
+        }
+    }
+
+    fn curves_ui(&self, ui: &mut Ui) {
+        let snap = &self.latest;
+        let log = self.log_scale;
+        let y = |v: f32| {
+            if log {
+                f64::from(v.max(1e-12)).log10()
+            } else {
+                f64::from(v)
+            }
+        };
+        let loss: PlotPoints = snap
+            .history
+            .iter()
+            .map(|(e, l, _)| [*e as f64, y(*l)])
+            .collect();
+        // Gradient norms exist from the first epoch on (epoch 0 has none yet).
+        let trained = || snap.history.iter().filter(|(e, _, _)| *e > 0);
+        let hidden: PlotPoints = trained()
+            .map(|(e, _, g)| [*e as f64, y(g.hidden)])
+            .collect();
+        let output: PlotPoints = trained()
+            .map(|(e, _, g)| [*e as f64, y(g.output)])
+            .collect();
+        Plot::new("xor-curves")
+            .legend(Legend::default())
+            .x_axis_label("epoch")
+            .y_axis_label(if log { "log10" } else { "value" })
+            .allow_scroll(false)
+            .show(ui, |plot| {
+                plot.line(PlotLine::new("loss", loss));
+                plot.line(PlotLine::new("|grad| hidden", hidden));
+                plot.line(PlotLine::new("|grad| output", output));
+            });
+    }
+
+    fn feature_title(&self) -> String {
+        let h = self.latest.net.hidden();
+        match h {
+            1 => format!("{FEATURE_PANEL}: 1 hidden neuron (axis)"),
+            2 => format!("{FEATURE_PANEL}: 2 hidden neurons (plane)"),
+            3 => format!("{FEATURE_PANEL}: 3 hidden neurons (cube)"),
+            _ => format!("{FEATURE_PANEL}: {h} hidden neurons (PCA projection)"),
+        }
+    }
+}
+
+/// Multiplies every pixel size in `scene` by `pixels_per_point`, so sizes given in points look
+/// the same on HiDPI screens.
+fn scale_sizes(scene: &mut Scene, pixels_per_point: f32) {
+    for p in &mut scene.points {
+        p.radius_px *= pixels_per_point;
+    }
+    for l in &mut scene.lines {
+        l.width_px *= pixels_per_point;
+    }
+    for l in &mut scene.labels {
+        l.size_px *= pixels_per_point;
+    }
+}
+
+/// A camera framing the feature box of `snap`.
+pub fn feature_camera(snap: &XorSnapshot) -> PanelSpec {
+    let (lo, hi) = snap.feature_box;
+    match snap.feature_space {
+        FeatureSpace::Axis { .. } => PanelSpec::scene_2d(
+            "",
+            Camera2d::new(Vec2::new(lo[0] - 0.25, -0.5), Vec2::new(hi[0] + 0.25, 0.5))
+                .keeping_aspect(),
+        ),
+        FeatureSpace::Plane { .. } => PanelSpec::scene_2d(
+            "",
+            Camera2d::new(
+                Vec2::new(lo[0] - 0.2, lo[1] - 0.2),
+                Vec2::new(hi[0] + 0.15, hi[1] + 0.15),
+            )
+            .keeping_aspect(),
+        ),
+        _ => PanelSpec::scene_3d("", OrbitCamera::framing(Vec3::from(lo), Vec3::from(hi))),
+    }
+}
+
+/// A camera framing the loss surface of `snap`.
+pub fn loss_surface_camera(snap: &XorSnapshot) -> OrbitCamera {
+    let r = snap.loss_surface.half_range;
+    let top = 2.0 * r * 0.6;
+    OrbitCamera::framing(Vec3::new(-r, 0.0, -r), Vec3::new(r, top, r))
+}
+
+impl Lab for XorLab {
+    fn name(&self) -> &str {
+        "xor"
+    }
+
+    fn update(&mut self) {
+        if let Some(s) = self.thread.take_latest() {
+            self.latest = s;
+        }
+        let now = Instant::now();
+        let dt = (now - self.last_frame).as_secs_f32().min(0.25);
+        self.last_frame = now;
+        // Ease about 95% of the way in a quarter second.
+        let t = 1.0 - (-12.0 * dt).exp();
+        self.motion.ease_toward(&self.latest, t);
+        if self.controls.hidden != self.latest.settings.hidden && !self.thread.is_finished() {
+            // A loaded network may change the size; keep the controls honest.
+            self.controls.hidden = self.latest.settings.hidden;
+        }
+    }
+
+    fn controls_ui(&mut self, ui: &mut Ui) {
+        let snap = self.latest.clone();
+        ui.label(format!(
+            "epoch {} of {}",
+            snap.epoch, snap.settings.max_epochs
+        ));
+        ui.label(format!("loss {:.6}", snap.loss));
+        ui.add_space(6.0);
+        self.network_controls_ui(ui);
+        ui.add_space(6.0);
+        self.data_controls_ui(ui);
+        ui.add_space(6.0);
+        self.training_controls_ui(ui);
+        ui.add_space(6.0);
+        self.view_controls_ui(ui);
+        ui.add_space(6.0);
+        self.file_controls_ui(ui);
+    }
+
+    fn panels(&self) -> Vec<PanelSpec> {
+        let snap = &self.latest;
+        let (lo, hi) = snap.data.extent;
+        let mut feature = feature_camera(snap);
+        feature.title = self.feature_title();
+        let input = PanelSpec::scene_2d(
+            INPUT_PANEL,
+            Camera2d::new(
+                Vec2::new(lo - 0.25, lo - 0.2),
+                Vec2::new(hi + 0.15, hi + 0.2),
+            )
+            .keeping_aspect(),
+        );
+        let network = PanelSpec::scene_2d(
+            NETWORK_PANEL,
+            Camera2d::new(Vec2::from(NETWORK_EXTENT.0), Vec2::from(NETWORK_EXTENT.1))
+                .keeping_aspect(),
+        );
+        let loss = PanelSpec::scene_3d(
+            format!(
+                "{LOSS_SURFACE_PANEL} over {} and {}",
+                snap.loss_surface.weights[0].1, snap.loss_surface.weights[1].1
+            ),
+            loss_surface_camera(snap),
+        );
+        // In the order of the panel indices.
+        vec![network, feature, input, loss, PanelSpec::egui(CURVES_PANEL)]
+    }
+
+    fn scene(&mut self, panel: usize, view: &SceneView) -> Scene {
+        let snap = &self.latest;
+        let mut scene = match panel {
+            panel::FEATURE => scenes::feature_space(snap, &self.motion, view.camera, self.trails),
+            panel::INPUT => scenes::input_space(snap, view.camera),
+            panel::NETWORK => scenes::network(snap, self.selected_point, view.camera),
+            panel::LOSS_SURFACE => scenes::loss_surface(snap, view.camera),
+            _ => Scene::new(view.camera),
+        };
+        scale_sizes(&mut scene, view.pixels_per_point);
+        scene
+    }
+
+    fn panel_ui(&mut self, panel: usize, ui: &mut Ui) {
+        if panel == panel::CURVES {
+            self.curves_ui(ui);
+        }
+    }
+
+    fn status(&self) -> StatusInfo {
+        StatusInfo {
+            step: self.latest.epoch,
+            loss: Some(self.latest.loss),
+            paused: self.latest.paused,
+        }
+    }
+
+    fn toggle_pause(&mut self) {
+        self.send(XorCommand::TogglePause);
+    }
+
+    fn reset(&mut self) {
+        self.send(XorCommand::Reset { new_seed: false });
+    }
+}
