@@ -1,0 +1,372 @@
+//! The XOR lab's pictures checked against the numbers they show: the decision heatmap's color
+//! at the four points, the separating plane between the classes (in the camera's projection
+//! and in the rendered pixels), the warped surface, the network's printed values, and a
+//! headless run of the whole dashboard.
+
+mod render_support;
+
+use std::sync::Arc;
+
+use glam::{Vec2, Vec3};
+use netviz::labs::xor::lab::{INPUT_PANEL, XorLab, XorLabOptions, panel};
+use netviz::labs::xor::scenes::{self, FeatureMotion, PROB_COLORMAP};
+use netviz::labs::xor::session::{XorSession, XorSettings};
+use netviz::labs::xor::snapshot::{FeatureSpace, HEATMAP_CELLS, XorSnapshot};
+use netviz::render::camera::OrbitPose;
+use netviz::render::{Camera2d, OrbitCamera, colormap_rgba};
+use netviz::ui::{HeadlessOptions, Lab, render_headless};
+use render_support::{ctx, maybe_save, render};
+
+/// The default lab settings (seed 42), trained to 20,000 epochs: XOR is solved.
+fn solved() -> XorSnapshot {
+    let mut s = XorSession::new(XorSettings {
+        max_epochs: 20_000,
+        ..XorSettings::default()
+    })
+    .unwrap();
+    while s.advance() {}
+    let snap = s.snapshot();
+    for (p, &l) in snap.points.iter().zip(&snap.data.labels) {
+        assert_eq!(
+            p.y > 0.5,
+            l > 0.5,
+            "XOR is solved from the fixed seed: {}",
+            p.y
+        );
+    }
+    snap
+}
+
+/// The heatmap cell containing world point `p` and that cell's center.
+fn cell_of(snap: &XorSnapshot, p: [f32; 2]) -> (usize, [f32; 2]) {
+    let (lo, hi) = snap.data.extent;
+    let n = HEATMAP_CELLS;
+    let w = (hi - lo) / n as f32;
+    let col = (((p[0] - lo) / w) as usize).min(n - 1);
+    let row_from_bottom = (((p[1] - lo) / w) as usize).min(n - 1);
+    let row = n - 1 - row_from_bottom;
+    (
+        row * n + col,
+        [
+            lo + (col as f32 + 0.5) * w,
+            lo + (row_from_bottom as f32 + 0.5) * w,
+        ],
+    )
+}
+
+#[test]
+fn the_input_heatmap_shows_the_predicted_class_at_each_point() {
+    let snap = solved();
+    let (lo, hi) = snap.data.extent;
+    let camera = Camera2d::new(
+        Vec2::new(lo - 0.25, lo - 0.2),
+        Vec2::new(hi + 0.15, hi + 0.2),
+    )
+    .keeping_aspect();
+    let mut scene = scenes::input_space(&snap, camera.scene_camera());
+    // The markers would cover the points: look at the heatmap itself.
+    scene.points.clear();
+    let size = Vec2::new(400.0, 400.0);
+    let image = render(&scene, 400, 400);
+    maybe_save(&image, "xor_input_heatmap");
+    for (i, p) in snap.data.points.iter().enumerate() {
+        let (cell, center) = cell_of(&snap, *p);
+        let value = snap.output_grid[cell];
+        let px = camera
+            .project(Vec3::new(center[0], center[1], 0.0), size)
+            .unwrap();
+        let got = image.pixel(px.x as u32, px.y as u32);
+        assert_eq!(
+            got,
+            colormap_rgba(PROB_COLORMAP, (0.0, 1.0), value),
+            "point {i}: heatmap texel"
+        );
+        // Red (above 0.5) exactly where the network predicts class 1.
+        assert_eq!(
+            got[0] > got[2],
+            snap.points[i].y > 0.5,
+            "point {i}: color {got:?}, output {}",
+            snap.points[i].y
+        );
+    }
+}
+
+/// A camera whose eye lies in the plane `n · a + b = 0`, so the plane projects to a line.
+fn edge_on_camera(n: Vec3, b: f32, center: Vec3) -> OrbitCamera {
+    let target = center - n * (n.dot(center) + b) / n.length_squared();
+    let along = n.cross(Vec3::Y).normalize();
+    let mut camera = OrbitCamera::framing(Vec3::ZERO, Vec3::ONE);
+    let home = camera.pose();
+    camera.limits.max_pitch_rad = camera.limits.max_pitch_rad.max(0.1);
+    camera.set_home(OrbitPose {
+        target,
+        yaw_rad: along.x.atan2(along.z),
+        pitch_rad: 0.0,
+        ..home
+    });
+    camera
+}
+
+#[test]
+fn the_separating_plane_splits_the_classes_in_the_projection_and_in_the_pixels() {
+    let snap = solved();
+    let FeatureSpace::Cube { plane } = &snap.feature_space else {
+        panic!("3 hidden neurons make a cube")
+    };
+    let n = Vec3::from_slice(&snap.net.w2);
+    let b = snap.net.b2;
+    // 1. Seen edge-on, the plane is a line on screen with the true points on one side.
+    let camera = edge_on_camera(n, b, Vec3::splat(0.5));
+    let size = Vec2::new(600.0, 600.0);
+    let sc = camera.scene_camera();
+    let corners: Vec<Vec2> = plane
+        .iter()
+        .map(|c| sc.project(Vec3::from(*c), size).unwrap())
+        .collect();
+    let (p0, p1) = corners
+        .iter()
+        .flat_map(|a| corners.iter().map(move |b| (*a, *b)))
+        .max_by(|x, y| (x.0 - x.1).length().total_cmp(&(y.0 - y.1).length()))
+        .unwrap();
+    let dir = (p1 - p0).normalize();
+    for c in &corners {
+        let off = (*c - p0).perp_dot(dir).abs();
+        assert!(
+            off < 1.0,
+            "the plane is seen edge-on: corner {off} px off the line"
+        );
+    }
+    let mut sides = [Vec::new(), Vec::new()];
+    for (p, &l) in snap.point_features.iter().zip(&snap.data.labels) {
+        let s = (sc.project(Vec3::from(*p), size).unwrap() - p0).perp_dot(dir);
+        assert!(s.abs() > 2.0, "point {p:?} is off the plane on screen");
+        sides[usize::from(l > 0.5)].push(s > 0.0);
+    }
+    assert!(
+        sides[0].iter().all(|&s| s == sides[0][0]) && sides[1].iter().all(|&s| s == sides[1][0])
+    );
+    assert_ne!(
+        sides[0][0], sides[1][0],
+        "the classes fall on opposite sides of the projected plane"
+    );
+
+    // 2. Seen face-on, a point behind the translucent plane is tinted by it, a point in front
+    //    of it is not: the picture agrees with each point's side of the plane.
+    let mut camera = OrbitCamera::framing(Vec3::ZERO, Vec3::ONE);
+    let normal = n.normalize();
+    let home = camera.pose();
+    camera.set_home(OrbitPose {
+        target: Vec3::splat(0.5),
+        yaw_rad: normal.x.atan2(normal.z),
+        pitch_rad: normal.y.asin(),
+        ..home
+    });
+    let eye_side = n.dot(camera.eye()) + b > 0.0;
+    let motion = FeatureMotion::at(&snap);
+    let mut with_plane = scenes::feature_space(&snap, &motion, camera.scene_camera(), false);
+    with_plane.meshes.remove(0); // the warped surface; keep the plane (mesh 1) and the points
+    with_plane.lines.clear();
+    let mut without_plane = with_plane.clone();
+    without_plane.meshes.clear();
+    let (a, b_img) = (
+        render(&with_plane, 600, 600),
+        render(&without_plane, 600, 600),
+    );
+    maybe_save(&a, "xor_plane");
+    let scam = camera.scene_camera();
+    let mut checked = [0, 0];
+    let quad: Vec<Vec2> = plane
+        .iter()
+        .map(|c| scam.project(Vec3::from(*c), size).unwrap())
+        .collect();
+    for (p, &l) in snap.point_features.iter().zip(&snap.data.labels) {
+        let px = scam.project(Vec3::from(*p), size).unwrap();
+        if !inside_convex(&quad, px) {
+            continue;
+        }
+        let (x, y) = (px.x as u32, px.y as u32);
+        let tinted = a.pixel(x, y) != b_img.pixel(x, y);
+        let behind = (n.dot(Vec3::from(*p)) + b > 0.0) != eye_side;
+        assert_eq!(
+            tinted, behind,
+            "point {p:?} (class {l}) behind the plane: {behind}"
+        );
+        checked[usize::from(behind)] += 1;
+    }
+    assert!(
+        checked[0] + checked[1] > 0,
+        "some point lies under the plane in this view"
+    );
+}
+
+fn inside_convex(poly: &[Vec2], p: Vec2) -> bool {
+    let mut sign = 0.0f32;
+    for i in 0..poly.len() {
+        let (a, b) = (poly[i], poly[(i + 1) % poly.len()]);
+        let s = (b - a).perp_dot(p - a);
+        if s.abs() < 1e-3 {
+            continue;
+        }
+        if sign == 0.0 {
+            sign = s.signum();
+        } else if s.signum() != sign {
+            return false;
+        }
+    }
+    true
+}
+
+#[test]
+fn the_warped_surface_is_the_hidden_layer_of_the_grid_and_the_network_prints_its_values() {
+    let snap = solved();
+    let scene = scenes::feature_space(
+        &snap,
+        &FeatureMotion::at(&snap),
+        OrbitCamera::default().scene_camera(),
+        false,
+    );
+    let m = netviz::labs::xor::snapshot::SURFACE_VERTICES;
+    let (lo, hi) = snap.data.extent;
+    let (mut z, mut a) = (vec![0.0; 3], vec![0.0; 3]);
+    for (k, v) in scene.meshes[0].vertices.iter().enumerate() {
+        let x = lo + (hi - lo) * (k % m) as f32 / (m - 1) as f32;
+        let y = lo + (hi - lo) * (k / m) as f32 / (m - 1) as f32;
+        snap.net.hidden_into([x, y], &mut z, &mut a);
+        assert_eq!(v.pos, [a[0], a[1], a[2]], "vertex {k}");
+    }
+    let net = scenes::network(
+        &snap,
+        Some(2),
+        Camera2d::new(Vec2::ZERO, Vec2::ONE).scene_camera(),
+    );
+    let text: String = net.labels.iter().map(|l| l.text.clone() + "\n").collect();
+    for j in 0..3 {
+        assert!(
+            text.contains(&format!("b = {:.3}", snap.net.b1[j])),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "z = {:.3}  a = {:.3}",
+                snap.points[2].z1[j], snap.points[2].a1[j]
+            )),
+            "{text}"
+        );
+    }
+    assert!(
+        text.contains(&format!("ŷ = {:.3}", snap.points[2].y)),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_headless_dashboard_of_the_default_lab_solves_xor_and_shows_it() {
+    let mut lab = XorLab::new(XorLabOptions {
+        settings: XorSettings {
+            max_epochs: 20_000,
+            ..XorSettings::default()
+        },
+        max_refresh_hz: None,
+        ..XorLabOptions::default()
+    })
+    .unwrap();
+    assert!(lab.wait_until_done(std::time::Duration::from_secs(120)));
+    let snap: Arc<XorSnapshot> = Arc::new(lab.snapshot().clone());
+    for (p, &l) in snap.points.iter().zip(&snap.data.labels) {
+        assert_eq!(p.y > 0.5, l > 0.5, "solved: output {}", p.y);
+    }
+    let camera = match lab.panels()[panel::INPUT].kind.clone() {
+        netviz::ui::PanelKind::Scene2d(c) => c,
+        other => panic!("the input space is a 2D scene, not {other:?}"),
+    };
+    let frame = render_headless(
+        ctx(),
+        Box::new(lab),
+        HeadlessOptions {
+            size_px: [1280, 800],
+            pixels_per_point: 1.0,
+        },
+    )
+    .unwrap();
+    maybe_save(&frame.image, "xor_dashboard");
+    let rect = frame
+        .panel(INPUT_PANEL)
+        .expect("the input panel is laid out");
+    let size = Vec2::new(rect.width(), rect.height());
+    // The middle of the input plane, between the four points: the heatmap's exact color there.
+    let (cell, center) = cell_of(&snap, [0.5, 0.5]);
+    let local = camera
+        .project(Vec3::new(center[0], center[1], 0.0), size)
+        .unwrap();
+    let (x, y) = ((rect.min.x + local.x) as u32, (rect.min.y + local.y) as u32);
+    let want = colormap_rgba(PROB_COLORMAP, (0.0, 1.0), snap.output_grid[cell]);
+    let got = frame.image.pixel(x, y);
+    let close = got
+        .iter()
+        .zip(want)
+        .all(|(g, w)| (i32::from(*g) - i32::from(w)).abs() <= 8);
+    assert!(
+        close,
+        "dashboard pixel {got:?} at ({x},{y}) vs heatmap {want:?} (MSAA may soften edges only)"
+    );
+    assert!(
+        got[2] > got[0],
+        "the middle of XOR's plane is class 0 (blue): {got:?}"
+    );
+    // The feature-space panel is a picture, not a blank rectangle.
+    let fs = frame.panels[panel::FEATURE].rect;
+    let mut colors = std::collections::HashSet::new();
+    for yy in (fs.min.y as u32..fs.max.y as u32).step_by(7) {
+        for xx in (fs.min.x as u32..fs.max.x as u32).step_by(7) {
+            colors.insert(frame.image.pixel(xx, yy));
+        }
+    }
+    assert!(
+        colors.len() > 50,
+        "the feature space shows {} colors",
+        colors.len()
+    );
+}
+
+#[test]
+fn the_command_line_headless_run_writes_a_png_and_the_outputs() {
+    let dir = std::env::temp_dir().join(format!("netviz-xor-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = dir.join("xor.png");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_netviz"))
+        .args([
+            "xor",
+            "--headless",
+            "--epochs",
+            "20000",
+            "--size",
+            "800x500",
+            "--screenshot",
+        ])
+        .arg(&png)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last = stdout.lines().last().unwrap_or_default();
+    let outputs: Vec<f32> = last
+        .split("outputs=")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(
+        outputs.iter().map(|&o| o > 0.5).collect::<Vec<_>>(),
+        [false, true, true, false],
+        "{last}"
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
+    let reader = decoder.read_info().unwrap();
+    assert_eq!((reader.info().width, reader.info().height), (800, 500));
+    std::fs::remove_dir_all(&dir).ok();
+}
