@@ -142,7 +142,7 @@ pub struct Mesh {
 impl Mesh {
     /// Checks that the indices form whole triangles and stay in range.
     pub fn validate(&self) -> Result<(), String> {
-        if self.indices.len() % 3 != 0 {
+        if !self.indices.len().is_multiple_of(3) {
             return Err(format!(
                 "{} indices do not form whole triangles",
                 self.indices.len()
