@@ -79,7 +79,7 @@ fn resizing_to_zero_gives_a_one_pixel_target_and_never_panics() {
     renderer
         .render(&ctx.device, &ctx.queue, &target, &scene)
         .unwrap();
-    let image = target.read_rgba(&ctx.device, &ctx.queue).unwrap();
+    let image = target.read_rgba(ctx).unwrap();
     assert_eq!(image.pixels, vec![255, 0, 0, 255]);
 }
 
