@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Some(Command::Bench { what }) => match what {
             BenchCommand::Cnn(args) => cli::bench::cnn(&args),
             BenchCommand::Xor(args) => cli::bench::xor(&args),
+            BenchCommand::Render(args) => cli::render_bench::run(args.points, args.frames),
         },
         Some(Command::Gallery(args)) => cli::app::gallery(&args),
     };

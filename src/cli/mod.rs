@@ -5,6 +5,7 @@ pub mod bench;
 pub mod digits;
 pub mod legacy;
 pub mod mnist;
+pub mod render_bench;
 pub mod xor;
 
 use clap::{Parser, Subcommand};
@@ -60,4 +61,6 @@ pub enum BenchCommand {
     Cnn(bench::CnnArgs),
     /// Train the 2-3-1 XOR network; prints `epochs_per_sec=N` last.
     Xor(bench::XorArgs),
+    /// Draw N points offscreen; prints `points=N cpu_ms_per_frame=X` last.
+    Render(render_bench::RenderArgs),
 }
