@@ -41,15 +41,20 @@ fn vs_main(@builtin(vertex_index) vertex: u32, point: PointIn) -> VsOut {
         vec2<f32>(-1.0, -1.0), vec2<f32>(1.0, 1.0), vec2<f32>(-1.0, 1.0),
     );
     let corner = corners[vertex];
+    var out: VsOut;
+    if !(point.radius_px > 0.0) {
+        // Zero, negative or NaN radius: a degenerate, clipped quad draws nothing.
+        out.clip = vec4<f32>(0.0, 0.0, -1.0, 1.0);
+        return out;
+    }
     let center = frame.clip_from_world * vec4<f32>(point.pos, 1.0);
-    let radius = max(point.radius_px, 0.0);
+    let radius = point.radius_px;
     let extent_px = radius + AA_MARGIN_PX;
     // Offsets in NDC scaled by w, so the quad keeps its pixel size at any depth. Points behind
     // the camera have w < 0 and are clipped whole.
     let offset_ndc = corner * extent_px * 2.0 / frame.viewport_px;
-    var out: VsOut;
     out.clip = vec4<f32>(center.xy + offset_ndc * center.w, center.z, center.w);
-    out.local = corner * extent_px / max(radius, 1e-6);
+    out.local = corner * extent_px / radius;
     out.color = point.color;
     out.style = point.style;
     out.radius_px = radius;

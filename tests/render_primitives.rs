@@ -145,6 +145,44 @@ fn points_behind_the_camera_are_not_drawn() {
     assert!(image.pixels.chunks(4).all(|p| p == BACKGROUND_RGBA));
 }
 
+#[test]
+fn large_point_counts_keep_every_batch_in_place() {
+    // Enough points for the parallel upload path; only a few are visible (radius 0 draws
+    // nothing), at batch boundaries and in the last, partial batch.
+    let (width, height) = (64, 64);
+    let visible = [0usize, 1023, 1024, 50_000, 70_000];
+    let mut scene = scene_with(pixel_camera(width, height).scene_camera());
+    let hidden = Point {
+        pos: [32.0, 32.0, 0.0],
+        color: [1.0; 4],
+        radius_px: 0.0,
+        style: PointStyle::Disc,
+    };
+    scene.points = vec![hidden; 70_001];
+    for (k, &i) in visible.iter().enumerate() {
+        scene.points[i] = Point {
+            pos: [8.0 + 12.0 * k as f32, 20.0, 0.0],
+            color: [0.2 * k as f32, 1.0 - 0.2 * k as f32, 0.5, 1.0],
+            radius_px: 3.0,
+            style: PointStyle::Disc,
+        };
+    }
+    let image = render(&scene, width, height);
+    for (k, &i) in visible.iter().enumerate() {
+        let color = color_to_rgba8(scene.points[i].color);
+        assert_eq!(
+            image.pixel(8 + 12 * k as u32, height - 21),
+            color,
+            "point {i}"
+        );
+    }
+    assert_eq!(
+        image.pixel(32, 31),
+        BACKGROUND_RGBA,
+        "radius 0 draws nothing"
+    );
+}
+
 /// A camera showing world 0..width x 0..height over a viewport of that many pixels: one world
 /// unit per pixel, world y up, so pixel row `j` is centered at world y `height - j - 0.5`.
 fn pixel_camera(width: u32, height: u32) -> Camera2d {

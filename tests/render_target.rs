@@ -20,7 +20,7 @@ fn level_value(level: u32) -> f32 {
 #[test]
 fn odd_widths_read_back_without_skew() {
     for (width, height) in [(333, 101), (1, 7), (65, 3)] {
-        assert!(padded_bytes_per_row(width) % 256 == 0);
+        assert!(padded_bytes_per_row(width).is_multiple_of(256));
         // One texel per pixel, each with its own gray level.
         let level = |x: u32, y: u32| (x * 7 + y * 13) % 256;
         let values = (0..height)
@@ -79,7 +79,7 @@ fn resizing_to_zero_gives_a_one_pixel_target_and_never_panics() {
     renderer
         .render(&ctx.device, &ctx.queue, &target, &scene)
         .unwrap();
-    let image = target.read_rgba(&ctx.device, &ctx.queue).unwrap();
+    let image = target.read_rgba(ctx).unwrap();
     assert_eq!(image.pixels, vec![255, 0, 0, 255]);
 }
 
@@ -127,15 +127,17 @@ fn buffers_are_reused_until_the_scene_grows() {
     let mut renderer = SceneRenderer::new(&ctx.device, COLOR_FORMAT, 1);
     let target = SceneTexture::new(&ctx.device, 16, 16, 1);
     let scene_of = |n: usize| {
-        let mut scene = Scene::default();
-        scene.points = (0..n)
-            .map(|i| Point {
-                pos: [i as f32 / n as f32, 0.0, 0.0],
-                color: [1.0; 4],
-                radius_px: 2.0,
-                style: PointStyle::Disc,
-            })
-            .collect();
+        let mut scene = Scene {
+            points: (0..n)
+                .map(|i| Point {
+                    pos: [i as f32 / n as f32, 0.0, 0.0],
+                    color: [1.0; 4],
+                    radius_px: 2.0,
+                    style: PointStyle::Disc,
+                })
+                .collect(),
+            ..Scene::default()
+        };
         scene.images.push(Image::in_rect(
             [0.0, 0.0],
             [1.0, 1.0],
@@ -270,4 +272,180 @@ fn pngs_round_trip_through_the_png_crate() {
     assert_eq!(&buffer[..info.buffer_size()], image.pixels.as_slice());
     let err = image.save_png("/nonexistent-dir/x.png").unwrap_err();
     assert!(err.to_string().contains("/nonexistent-dir/x.png"), "{err}");
+}
+
+/// Whole sample scenes with every primitive, in the app's MSAA mode: they draw something and
+/// (with `NETVIZ_SAVE_TEST_PNGS=1`) land under `target/render-tests/` to be looked at.
+#[test]
+fn sample_scenes_render_with_msaa() {
+    let samples = ctx().sample_count_for(COLOR_FORMAT, 4);
+    for (name, scene) in [("scatter_3d", scatter_3d()), ("heatmaps_2d", heatmaps_2d())] {
+        let image = render_with_samples(&scene, 480, 320, samples);
+        maybe_save(&image, name);
+        let background = color_to_rgba8(scene.background);
+        let drawn = image.pixels.chunks(4).filter(|p| *p != background).count();
+        assert!(drawn > 480 * 320 / 10, "{name}: only {drawn} pixels drawn");
+    }
+}
+
+/// Two clusters of spheres split by a translucent plane, a loss-surface mesh with wireframe,
+/// a trajectory and axes.
+fn scatter_3d() -> Scene {
+    let camera = OrbitCamera::framing(Vec3::splat(-1.0), Vec3::splat(1.0));
+    let mut scene = Scene::new(camera.scene_camera());
+    netviz::render::Axes::new(Vec3::splat(-1.0), Vec3::splat(1.0)).add_to(&mut scene);
+    let mut seed = 7u32;
+    let mut rand = move || {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+    };
+    for i in 0..400 {
+        let side = if i % 2 == 0 { 0.5 } else { -0.5 };
+        scene.points.push(Point {
+            pos: [side + 0.5 * rand(), 0.6 * rand(), side + 0.5 * rand()],
+            color: if side > 0.0 {
+                [0.95, 0.55, 0.2, 1.0]
+            } else {
+                [0.3, 0.6, 0.95, 1.0]
+            },
+            radius_px: 4.0,
+            style: PointStyle::Sphere,
+        });
+    }
+    // The separating plane x + z = 0, translucent.
+    let plane_color = [0.9, 0.9, 0.9, 0.25];
+    scene.meshes.push(Mesh {
+        vertices: [
+            [-1.0, -1.0, 1.0],
+            [1.0, -1.0, -1.0],
+            [1.0, 1.0, -1.0],
+            [-1.0, 1.0, 1.0],
+        ]
+        .map(|pos| MeshVertex {
+            pos,
+            color: plane_color,
+        })
+        .to_vec(),
+        indices: vec![0, 1, 2, 0, 2, 3],
+        wireframe: true,
+    });
+    // A loss surface below, colored by height through viridis.
+    let n = 24;
+    let mut surface = Mesh {
+        wireframe: true,
+        ..Mesh::default()
+    };
+    for j in 0..=n {
+        for i in 0..=n {
+            let (x, z) = (
+                i as f32 / n as f32 * 2.0 - 1.0,
+                j as f32 / n as f32 * 2.0 - 1.0,
+            );
+            let h = 0.3 * (x * x + 0.5 * z * z) + 0.05 * (6.0 * x).sin();
+            let c = colormap_rgba(Colormap::Viridis, (-0.05, 0.5), h).map(|b| b as f32 / 255.0);
+            surface.vertices.push(MeshVertex {
+                pos: [x, -1.0 + h, z],
+                color: [c[0], c[1], c[2], 0.85],
+            });
+        }
+    }
+    for j in 0..n {
+        for i in 0..n {
+            let k = (j * (n + 1) + i) as u32;
+            let row = (n + 1) as u32;
+            surface
+                .indices
+                .extend([k, k + 1, k + row + 1, k, k + row + 1, k + row]);
+        }
+    }
+    scene.meshes.push(surface);
+    let path: Vec<[f32; 3]> = (0..40)
+        .map(|i| {
+            let t = i as f32 / 39.0;
+            let x = 0.9 * (1.0 - t) * (3.0 * t).cos();
+            let z = 0.9 * (1.0 - t) * (3.0 * t).sin();
+            [
+                x,
+                -1.0 + 0.3 * (x * x + 0.5 * z * z) + 0.05 * (6.0 * x).sin() + 0.02,
+                z,
+            ]
+        })
+        .collect();
+    scene.lines.extend(netviz::render::Line::polyline(
+        &path,
+        [1.0, 0.3, 0.3, 1.0],
+        3.0,
+    ));
+    scene
+}
+
+/// A row of images with the three colormaps, a 2D scatter of discs and a polyline.
+fn heatmaps_2d() -> Scene {
+    let mut scene = Scene::new(
+        Camera2d::new(Vec2::new(-0.2, -0.2), Vec2::new(3.2, 2.2))
+            .keeping_aspect()
+            .scene_camera(),
+    );
+    let (w, h) = (28, 28);
+    let digit: Vec<f32> = (0..w * h)
+        .map(|i| {
+            let (x, y) = ((i % w) as f32 - 13.5, (i / w) as f32 - 13.5);
+            let r = (x * x + y * y).sqrt();
+            (1.0 - (r - 8.0).abs() / 3.0).max(0.0)
+        })
+        .collect();
+    let weights: Vec<f32> = (0..8 * 8)
+        .map(|i| ((i * 37 % 17) as f32 - 8.0) / 8.0)
+        .collect();
+    scene.images.push(
+        Image::in_rect(
+            [0.0, 1.1],
+            [0.9, 2.0],
+            0.0,
+            w as u32,
+            h as u32,
+            digit.clone(),
+        )
+        .with_colormap(Colormap::Grayscale, (0.0, 1.0)),
+    );
+    scene.images.push(
+        Image::in_rect([1.05, 1.1], [1.95, 2.0], 0.0, 8, 8, weights)
+            .with_colormap(Colormap::Diverging { center: 0.0 }, (-1.0, 1.0)),
+    );
+    scene.images.push(Image::in_rect(
+        [2.1, 1.1],
+        [3.0, 2.0],
+        0.0,
+        w as u32,
+        h as u32,
+        digit,
+    ));
+    for i in 0..200 {
+        let t = i as f32 / 200.0 * std::f32::consts::TAU * 2.0;
+        let r = 0.1 + 0.35 * i as f32 / 200.0;
+        scene.points.push(Point {
+            pos: [1.5 + r * t.cos(), 0.5 + r * t.sin(), 0.1],
+            color: [
+                0.2 + 0.8 * (i % 2) as f32,
+                0.7,
+                1.0 - 0.8 * (i % 2) as f32,
+                1.0,
+            ],
+            radius_px: 3.0,
+            style: PointStyle::Disc,
+        });
+    }
+    let curve: Vec<[f32; 3]> = (0..60)
+        .map(|i| {
+            let x = i as f32 / 59.0 * 3.0;
+            [x, 0.5 + 0.4 * (x * 3.0).sin() * (-x * 0.5).exp(), 0.2]
+        })
+        .collect();
+    scene.lines.extend(netviz::render::Line::polyline(
+        &curve,
+        [1.0, 0.8, 0.2, 1.0],
+        2.0,
+    ));
+    netviz::render::Axes::new(Vec3::ZERO, Vec3::new(3.0, 1.0, 0.0)).add_to(&mut scene);
+    scene
 }

@@ -52,7 +52,8 @@ impl Axes {
         let tick_len = 0.03 * extent.max_element();
         for axis in 0..3 {
             let (lo, hi) = (self.min[axis], self.max[axis]);
-            if !(hi > lo) {
+            // Empty, reversed or NaN ranges draw no axis.
+            if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
                 continue;
             }
             let along = Vec3::AXES[axis];

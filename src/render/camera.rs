@@ -314,8 +314,10 @@ mod tests {
     #[test]
     fn the_target_projects_to_the_viewport_center() {
         for orthographic in [false, true] {
-            let mut camera = OrbitCamera::default();
-            camera.orthographic = orthographic;
+            let camera = OrbitCamera {
+                orthographic,
+                ..OrbitCamera::default()
+            };
             let px = camera.project(camera.pose().target, VIEWPORT).unwrap();
             assert!((px - VIEWPORT * 0.5).length() < 1e-3, "{px}");
         }

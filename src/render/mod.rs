@@ -18,7 +18,11 @@
 //!   own file with a same-named WGSL shader in `shaders/` ([`points`], [`lines`], [`mesh`],
 //!   [`image`]), and reuses its GPU buffers frame to frame.
 //! - [`labels`]: text is not drawn by wgpu; [`project_labels`] gives screen positions for the
-//!   UI to draw crisp egui text.
+//!   UI to draw crisp egui text. [`axes`] builds axis lines, ticks and tick labels from plain
+//!   scene items.
+//! - [`colormap`]: the CPU reference of every colormap, which the image shader mirrors
+//!   exactly.
+//! - [`bench`]: `netviz bench render`.
 //!
 //! Colors are `[f32; 4]` display values in 0..=1 (sRGB-encoded, straight alpha), written as is
 //! into an `Rgba8Unorm` texture: a color's bytes are `round(c * 255)` (see
@@ -67,3 +71,26 @@ pub const DETERMINISTIC_SAMPLE_COUNT: u32 = 1;
 
 /// The sample count the app uses for on-screen views (4x MSAA).
 pub const DEFAULT_SAMPLE_COUNT: u32 = 4;
+
+#[cfg(test)]
+mod tests {
+    /// The architecture invariant, checked: no file of this module names the training core.
+    #[test]
+    fn render_never_imports_nn() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/render");
+        for entry in std::fs::read_dir(&dir).expect("read src/render") {
+            let path = entry.expect("directory entry").path();
+            let source = std::fs::read_to_string(&path).expect("read source");
+            // Built at run time so this test does not trip over itself.
+            let forbidden = [["crate", "::nn"].concat(), ["netviz", "::nn"].concat()];
+            let code = source
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("//"));
+            for line in code {
+                for name in &forbidden {
+                    assert!(!line.contains(name.as_str()), "{}: {line}", path.display());
+                }
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicU64;
 
 use bytemuck::{Pod, Zeroable};
 use glam::{Vec2, Vec3};
+use rayon::prelude::*;
 
 use crate::render::buffer::GrowableBuffer;
 use crate::render::pipeline::{self, PipelineSpec};
@@ -68,12 +69,44 @@ pub fn sphere_lit_color(color: [f32; 4], local: Vec2) -> [f32; 4] {
     [shade(color[0]), shade(color[1]), shade(color[2]), color[3]]
 }
 
+/// Points converted per batch: small enough to stay in cache on the way to staging memory.
+const BATCH: usize = 1024;
+const BATCH_BYTES: usize = BATCH * std::mem::size_of::<PointInstance>();
+/// From this many points on, batches are converted on all rayon threads.
+const PARALLEL_MIN: usize = 1 << 16;
+
+/// Converts `points` into `out` (exactly their instances' size in bytes), batch by batch.
+fn write_instances(out: wgpu::WriteOnly<'_, [u8]>, points: &[Point]) {
+    let (whole, rest) = out.into_chunks::<BATCH_BYTES>();
+    let whole: Vec<wgpu::WriteOnly<'_, [u8; BATCH_BYTES]>> = whole.into_iter().collect();
+    let (batched_points, rest_points) = points.split_at(whole.len() * BATCH);
+    if points.len() >= PARALLEL_MIN {
+        whole
+            .into_par_iter()
+            .zip(batched_points.par_chunks_exact(BATCH))
+            .for_each(|(out, batch)| write_batch(out.into(), batch));
+    } else {
+        for (out, batch) in whole.into_iter().zip(batched_points.chunks_exact(BATCH)) {
+            write_batch(out.into(), batch);
+        }
+    }
+    write_batch(rest, rest_points);
+}
+
+/// Converts at most [`BATCH`] points into `out`.
+fn write_batch(mut out: wgpu::WriteOnly<'_, [u8]>, points: &[Point]) {
+    let mut batch = [PointInstance::zeroed(); BATCH];
+    for (instance, point) in batch.iter_mut().zip(points) {
+        *instance = PointInstance::from(point);
+    }
+    out.copy_from_slice(bytemuck::cast_slice(&batch[..points.len()]));
+}
+
 /// Draws a scene's points.
 #[derive(Debug)]
 pub struct PointsRenderer {
     pipeline: wgpu::RenderPipeline,
     instances: GrowableBuffer,
-    scratch: Vec<PointInstance>,
     count: u32,
 }
 
@@ -111,17 +144,23 @@ impl PointsRenderer {
                 wgpu::BufferUsages::VERTEX,
                 allocations,
             ),
-            scratch: Vec::new(),
             count: 0,
         }
     }
 
-    /// Converts and uploads `points`.
+    /// Converts `points` straight into the queue's staging memory (in parallel for large
+    /// scenes), so a million points cost one pass over the data.
     pub fn prepare(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, points: &[Point]) {
-        self.scratch.clear();
-        self.scratch.extend(points.iter().map(PointInstance::from));
-        self.instances
-            .write(device, queue, bytemuck::cast_slice(&self.scratch));
+        self.count = 0;
+        let bytes = points.len() * std::mem::size_of::<PointInstance>();
+        let Some(size) = wgpu::BufferSize::new(bytes as u64) else {
+            return;
+        };
+        let buffer = self.instances.reserve(device, size.get());
+        let Some(mut staging) = queue.write_buffer_with(buffer, 0, size) else {
+            return;
+        };
+        write_instances(staging.slice(..), points);
         self.count = points.len() as u32;
     }
 

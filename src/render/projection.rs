@@ -163,7 +163,8 @@ impl SceneCamera {
 /// position and the clip-space depth (0 near .. 1 far).
 pub fn project_with(clip_from_world: &Mat4, world: Vec3, viewport_px: Vec2) -> Option<(Vec2, f32)> {
     let clip = *clip_from_world * world.extend(1.0);
-    if !(clip.w > 1e-7) {
+    // Behind the eye, at it, or NaN.
+    if clip.w.partial_cmp(&1e-7) != Some(std::cmp::Ordering::Greater) {
         return None;
     }
     let ndc = clip.xyz() / clip.w;

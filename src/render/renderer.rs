@@ -116,6 +116,10 @@ impl SceneRenderer {
     }
 
     /// Uploads `scene` and records its render pass into `encoder`; the caller submits.
+    ///
+    /// The uploads land before the submission, so one renderer can record only one scene per
+    /// submission: give each view its own renderer, or use [`render`](Self::render), which
+    /// submits each view before the next one's uploads.
     pub fn render_into(
         &mut self,
         device: &wgpu::Device,
@@ -193,6 +197,13 @@ impl SceneRenderer {
         })
     }
 }
+
+// Renderers and targets live in egui-wgpu's callback resources, which need `Send + Sync`.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<SceneRenderer>();
+    send_sync::<SceneTexture>();
+};
 
 /// Rejects malformed meshes and images before anything reaches the GPU.
 fn validate(scene: &Scene, max_texture_dimension: u32) -> Result<(), RenderError> {

@@ -8,6 +8,7 @@
 
 use std::path::Path;
 
+use crate::render::context::GpuContext;
 use crate::render::error::RenderError;
 
 /// Color format of scene textures.
@@ -166,7 +167,12 @@ impl SceneTexture {
 
     /// Copies the resolved texture to the CPU (rows padded to 256 bytes on the GPU side,
     /// unpadded here) and waits for it.
-    pub fn read_rgba(
+    pub fn read_rgba(&self, ctx: &GpuContext) -> Result<RgbaImage, RenderError> {
+        self.read_rgba_with(&ctx.device, &ctx.queue)
+    }
+
+    /// [`read_rgba`](Self::read_rgba) with a bare device and queue (e.g. egui-wgpu's).
+    pub fn read_rgba_with(
         &self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,

@@ -52,7 +52,7 @@ pub fn render_with_samples(scene: &Scene, width: u32, height: u32, samples: u32)
     renderer
         .render(&ctx.device, &ctx.queue, &target, scene)
         .expect("render");
-    target.read_rgba(&ctx.device, &ctx.queue).expect("readback")
+    target.read_rgba(ctx).expect("readback")
 }
 
 /// Saves `image` under `target/render-tests/<name>.png` when `NETVIZ_SAVE_TEST_PNGS` is set,
