@@ -9,7 +9,7 @@
 //! 3. [`App::paint`] into the window's surface texture, or [`App::paint_to_image`] offscreen.
 
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use egui_wgpu::wgpu;
 
@@ -32,7 +32,14 @@ pub struct PreparedFrame {
     pub paint: PaintFrame,
     /// Actions asked for by keys in this pass.
     pub actions: Vec<ShellAction>,
+    /// When the next frame is needed if no input arrives: at once while the lab runs or a
+    /// camera moves, else when egui asks (a fading message), and at least now and then (a
+    /// paused lab may still publish, e.g. after a reset).
+    pub repaint_after: Duration,
 }
+
+/// The longest a host waits between frames with no input.
+pub const IDLE_REPAINT: Duration = Duration::from_millis(250);
 
 impl App {
     /// Hosts `lab`, painting frames in `output_format`.
@@ -85,6 +92,15 @@ impl App {
         output: egui::FullOutput,
         size_px: [u32; 2],
     ) -> Result<PreparedFrame, RenderError> {
+        let busy = !self.lab.status().paused || self.dashboard.is_animating();
+        let repaint_after = if busy {
+            Duration::ZERO
+        } else {
+            output
+                .viewport_output
+                .get(&egui::ViewportId::ROOT)
+                .map_or(IDLE_REPAINT, |v| v.repaint_delay.min(IDLE_REPAINT))
+        };
         let jobs = self.dashboard.take_scene_jobs();
         self.painter.render_scenes(gpu, &jobs)?;
         let primitives = self.ctx.tessellate(output.shapes, output.pixels_per_point);
@@ -96,6 +112,7 @@ impl App {
                 pixels_per_point: output.pixels_per_point,
             },
             actions: self.dashboard.take_actions(),
+            repaint_after,
         })
     }
 

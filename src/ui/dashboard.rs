@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 
-use egui::{Color32, Frame, Key, Margin, Modifiers, Panel, Rect, RichText, TextureId, Ui};
+use egui::{Color32, Frame, Key, Margin, Modifiers, Panel, Rect, RichText, Ui};
 
 use crate::ui::lab::{Lab, PanelSpec, StatusInfo};
 use crate::ui::panels::{GridOutput, PanelRect, PanelState, SceneJob, panel_grid_ui};
@@ -26,7 +26,7 @@ pub enum ShellAction {
 
 /// How long a status message stays, in seconds.
 const TOAST_SECS: f64 = 4.0;
-/// Default width of the controls panel, in points.
+/// Default width of the controls panel, in points (less in small windows).
 const SIDE_PANEL_PT: f32 = 250.0;
 
 /// Dashboard state kept across frames.
@@ -78,10 +78,12 @@ impl Dashboard {
         self.panels.len()
     }
 
-    /// The egui texture showing scene panel `panel` (registered by the GPU side).
-    pub fn set_texture(&mut self, panel: usize, texture: TextureId) {
+    /// Marks scene panel `panel` as rendered and shown by a GPU side (see
+    /// [`FramePainter::attach`](crate::ui::painter::FramePainter::attach)); until then it
+    /// shows a plain rectangle of its scene's background color.
+    pub fn attach_scene(&mut self, panel: usize) {
         if let Some(state) = self.panels.get_mut(panel) {
-            state.texture = Some(texture);
+            state.attached = true;
         }
     }
 
@@ -116,7 +118,7 @@ impl Dashboard {
         std::mem::take(&mut self.actions)
     }
 
-    /// Where each panel's content went in the last pass, in points.
+    /// Where each panel's content went in the last pass, in points, in the lab's order.
     pub fn panel_rects(&self) -> &[PanelRect] {
         &self.last.rects
     }
@@ -141,9 +143,10 @@ pub fn dashboard_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
     Panel::bottom("netviz-status")
         .frame(Frame::side_top_panel(ui.style()).inner_margin(Margin::symmetric(8, 4)))
         .show(ui, |ui| status_bar_ui(ui, &status, dashboard));
+    let side_pt = (ui.available_width() * 0.22).clamp(180.0, SIDE_PANEL_PT);
     let side = Panel::left("netviz-controls")
         .resizable(true)
-        .default_size(SIDE_PANEL_PT)
+        .default_size(side_pt)
         .size_range(160.0..=480.0)
         .show(ui, |ui| side_panel_ui(ui, lab));
     dashboard.side_rect = Some(side.response.rect);

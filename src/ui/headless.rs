@@ -109,6 +109,7 @@ pub fn render_headless(
             .panel_rects()
             .iter()
             .map(|p| PanelRect {
+                index: p.index,
                 title: p.title.clone(),
                 rect: to_px(p.rect),
             })

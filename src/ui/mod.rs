@@ -7,7 +7,8 @@
 //! - [`lab`]: the [`Lab`] trait (controls, panels, scenes, status, pause/reset).
 //! - [`dashboard`]: the one egui layout (side panel, panel grid, status bar, keys), used by
 //!   every host; [`panels`]: the resizable panel grid, cameras and scene images.
-//! - [`painter`]: the GPU side: scene textures per panel, egui painted into any view.
+//! - [`painter`]: the GPU side: scene textures per panel, egui painted into any view (scene
+//!   panels copy their texture in through a paint callback, `scene_blit`).
 //! - [`app`]: the per-frame steps both hosts share; [`window`]: winit + wgpu surface;
 //!   [`headless`]: offscreen PNGs with no display.
 
@@ -17,6 +18,7 @@ pub mod headless;
 pub mod lab;
 pub mod painter;
 pub mod panels;
+mod scene_blit;
 pub mod window;
 
 pub use app::App;

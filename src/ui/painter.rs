@@ -1,10 +1,10 @@
 //! The GPU side of a dashboard frame, shared by the window, the window's screenshots and the
-//! headless path: render each scene panel into its own texture, then paint egui (which shows
-//! those textures as images) into any target view.
+//! headless path: render each scene panel into its own texture, then paint egui (whose scene
+//! panels copy those textures in through a paint callback) into any target view.
 //!
-//! Every scene panel owns a [`SceneTexture`] registered with egui-wgpu under a stable
-//! [`egui::TextureId`]; when the panel's size changes the texture is reallocated and the same
-//! id is pointed at the new view, so the layout code never waits for the GPU.
+//! Every scene panel owns a [`SceneTexture`] the size of its rectangle; when the panel's size
+//! changes the texture is reallocated and the panel's copy is pointed at the new view, so the
+//! layout code never waits for the GPU.
 
 use egui::{ClippedPrimitive, TexturesDelta};
 use egui_wgpu::wgpu;
@@ -15,6 +15,7 @@ use crate::render::{
 };
 use crate::ui::dashboard::Dashboard;
 use crate::ui::panels::SceneJob;
+use crate::ui::scene_blit::BlitResources;
 
 /// One tessellated egui frame, ready to paint.
 pub struct PaintFrame {
@@ -28,18 +29,14 @@ pub struct PaintFrame {
     pub pixels_per_point: f32,
 }
 
-/// The scene texture of one panel and the egui id showing it.
-struct PanelTarget {
-    texture: SceneTexture,
-    id: egui::TextureId,
-}
-
 /// Long-lived renderers (egui and scenes) and the panels' scene textures.
 pub struct FramePainter {
     egui: egui_wgpu::Renderer,
     scenes: SceneRenderer,
     sample_count: u32,
-    targets: Vec<PanelTarget>,
+    targets: Vec<SceneTexture>,
+    /// The scene each target holds now, to skip rendering an unchanged one (a paused lab).
+    shown: Vec<Option<crate::render::Scene>>,
     output_format: wgpu::TextureFormat,
 }
 
@@ -54,11 +51,15 @@ impl FramePainter {
             ..egui_wgpu::RendererOptions::default()
         };
         let sample_count = gpu.sample_count_for(COLOR_FORMAT, DEFAULT_SAMPLE_COUNT);
+        let mut egui = egui_wgpu::Renderer::new(&gpu.device, output_format, options);
+        egui.callback_resources
+            .insert(BlitResources::new(&gpu.device, output_format));
         Self {
-            egui: egui_wgpu::Renderer::new(&gpu.device, output_format, options),
+            egui,
             scenes: SceneRenderer::new(&gpu.device, COLOR_FORMAT, sample_count),
             sample_count,
             targets: Vec::new(),
+            shown: Vec::new(),
             output_format,
         }
     }
@@ -68,47 +69,54 @@ impl FramePainter {
         self.output_format
     }
 
-    /// Gives every panel of `dashboard` a scene texture and tells the dashboard its id.
-    /// Call after [`Dashboard::sync_panels`], before the egui pass.
+    /// Gives every panel of `dashboard` a scene texture and tells the dashboard that scenes
+    /// can be shown. Call after [`Dashboard::sync_panels`], before the egui pass.
     pub fn attach(&mut self, gpu: &GpuContext, dashboard: &mut Dashboard) {
         while self.targets.len() < dashboard.panel_count() {
             let texture = SceneTexture::new(&gpu.device, 1, 1, self.sample_count);
-            let id = self.egui.register_native_texture(
-                &gpu.device,
-                texture.view(),
-                wgpu::FilterMode::Nearest,
-            );
-            self.targets.push(PanelTarget { texture, id });
+            self.point_blit_at(gpu, self.targets.len(), &texture);
+            self.targets.push(texture);
+            self.shown.push(None);
         }
-        for (panel, target) in self.targets.iter().enumerate() {
-            dashboard.set_texture(panel, target.id);
+        for panel in 0..self.targets.len() {
+            dashboard.attach_scene(panel);
+        }
+    }
+
+    fn point_blit_at(&mut self, gpu: &GpuContext, panel: usize, texture: &SceneTexture) {
+        if let Some(blit) = self.egui.callback_resources.get_mut::<BlitResources>() {
+            blit.set_texture(&gpu.device, panel, texture.view());
         }
     }
 
     /// Renders each job's scene into its panel's texture (resized to the job's size) and
-    /// submits the work.
+    /// submits the work; a texture that already shows that scene at that size is kept.
     pub fn render_scenes(
         &mut self,
         gpu: &GpuContext,
         jobs: &[SceneJob],
     ) -> Result<(), RenderError> {
         for job in jobs {
-            let Some(target) = self.targets.get_mut(job.panel) else {
+            let Some(texture) = self.targets.get_mut(job.panel) else {
                 continue;
             };
             let [width, height] = job.size_px;
-            if target.texture.resize(&gpu.device, width, height) {
-                self.egui.update_egui_texture_from_wgpu_texture(
-                    &gpu.device,
-                    target.texture.view(),
-                    wgpu::FilterMode::Nearest,
-                    target.id,
-                );
+            let shown = &mut self.shown[job.panel];
+            if texture.resize(&gpu.device, width, height) {
+                *shown = None;
+                if let Some(blit) = self.egui.callback_resources.get_mut::<BlitResources>() {
+                    blit.set_texture(&gpu.device, job.panel, texture.view());
+                }
+            }
+            if shown.as_ref() == Some(&job.scene) {
+                continue;
             }
             // One submission per scene: the renderer reuses its buffers, so two scenes
             // must not share a submission.
+            *shown = None;
             self.scenes
-                .render(&gpu.device, &gpu.queue, &target.texture, &job.scene)?;
+                .render(&gpu.device, &gpu.queue, texture, &job.scene)?;
+            *shown = Some(job.scene.clone());
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! The lab's panels in the central area: a grid of resizable egui panels, each either a wgpu
-//! scene (shown as an image of its own texture, steered by its camera, with the scene's labels
-//! painted on top as egui text) or plain egui content.
+//! scene (its own texture copied in by a paint callback, steered by its camera, with the
+//! scene's labels painted on top as egui text) or plain egui content.
 //!
 //! Scenes are not rendered here: a scene panel records a [`SceneJob`] (size and scene) that the
 //! GPU side renders into the panel's texture after the egui pass and before egui paints, so
@@ -8,12 +8,12 @@
 
 use egui::emath::GuiRounding;
 use egui::{
-    Align2, Color32, FontId, Frame, Key, Margin, Panel, Pos2, Rect, RichText, Sense, Stroke,
-    TextureId, Ui, Vec2,
+    Align2, Color32, FontId, Frame, Key, Margin, Panel, Rect, RichText, Sense, Stroke, Ui, Vec2,
 };
 
 use crate::render::{Camera2d, OrbitCamera, Scene, project_labels};
 use crate::ui::lab::{Lab, PanelKind, PanelSpec, SceneView};
+use crate::ui::scene_blit::SceneBlit;
 
 /// A scene to render into panel `panel`'s texture at `size_px`.
 #[derive(Clone, Debug)]
@@ -29,6 +29,8 @@ pub struct SceneJob {
 /// Where a panel ended up this frame, in egui points (headless reports and tests use it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PanelRect {
+    /// The panel's index in the lab's list.
+    pub index: usize,
     /// The panel's title.
     pub title: String,
     /// The panel's content rectangle (for scene panels: exactly the scene image).
@@ -47,8 +49,8 @@ pub(crate) enum PanelCamera {
 #[derive(Clone, Debug)]
 pub(crate) struct PanelState {
     pub(crate) camera: PanelCamera,
-    /// The egui texture that shows this panel's scene (`None` without a GPU, e.g. in tests).
-    pub(crate) texture: Option<TextureId>,
+    /// Whether a GPU side renders and shows this panel's scene (not in a test harness).
+    pub(crate) attached: bool,
 }
 
 impl PanelState {
@@ -60,7 +62,7 @@ impl PanelState {
         };
         Self {
             camera,
-            texture: None,
+            attached: false,
         }
     }
 }
@@ -106,6 +108,7 @@ pub(crate) fn panel_grid_ui(
             egui::CentralPanel::no_frame().show(ui, |ui| column_ui(ui, out));
         }
     }
+    out.rects.sort_by_key(|r| r.index);
 }
 
 fn panel_column_ui(
@@ -175,8 +178,15 @@ fn panel_ui(
     out: &mut GridOutput,
 ) {
     let visuals = ui.visuals().clone();
+    // A scene's image covers the whole content area: filling behind it would only cost a
+    // layer of (software-rasterized) pixels.
+    let fill = if spec.is_scene() {
+        Color32::TRANSPARENT
+    } else {
+        visuals.extreme_bg_color
+    };
     Frame::new()
-        .fill(visuals.extreme_bg_color)
+        .fill(fill)
         .stroke(Stroke::new(
             1.0,
             visuals.widgets.noninteractive.bg_stroke.color,
@@ -198,6 +208,7 @@ fn panel_ui(
             }
             let rect = ui.available_rect_before_wrap();
             out.rects.push(PanelRect {
+                index: panel,
                 title: spec.title.clone(),
                 rect,
             });
@@ -225,6 +236,7 @@ fn scene_panel_ui(
         (rect.height() * ppp).round().max(0.0) as u32,
     ];
     out.rects.push(PanelRect {
+        index: panel,
         title: title.to_string(),
         rect,
     });
@@ -249,14 +261,13 @@ fn scene_panel_ui(
     };
     let scene = lab.scene(panel, &view);
     let painter = ui.painter_at(rect);
-    match state.texture {
-        Some(texture) => {
-            let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
-            painter.image(texture, rect, uv, Color32::WHITE);
-        }
-        None => {
-            painter.rect_filled(rect, 0.0, color32(scene.background));
-        }
+    if state.attached {
+        painter.add(egui_wgpu::Callback::new_paint_callback(
+            rect,
+            SceneBlit { panel },
+        ));
+    } else {
+        painter.rect_filled(rect, 0.0, color32(scene.background));
     }
     for label in project_labels(&scene, viewport_px) {
         let [fx, fy] = label.anchor.fractions();

@@ -4,7 +4,8 @@
 //! surface is recreated and an outdated or suboptimal one reconfigured; egui-winit follows the
 //! window's scale factor, so layout is in points and the surface in physical pixels. Frames
 //! are capped at 60 per second (software rasterizers under Xvfb do not throttle on their
-//! own). No display is an error ([`WindowError::NoDisplay`]) that says how to run headless.
+//! own); a paused, idle dashboard redraws only on input and a few times a second. No
+//! display is an error ([`WindowError::NoDisplay`]) that says how to run headless.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -127,7 +128,11 @@ impl ApplicationHandler for WindowHost {
         let Some(running) = &mut self.running else {
             return;
         };
-        let _ = running.input.on_window_event(&running.window, &event);
+        let response = running.input.on_window_event(&running.window, &event);
+        if response.repaint {
+            // Input: answer it in the next frame slot even if the dashboard is idle.
+            running.next_frame = running.next_frame.min(running.earliest_next_frame());
+        }
         match event {
             WindowEvent::CloseRequested => event_loop.exit(),
             WindowEvent::Resized(_) | WindowEvent::ScaleFactorChanged { .. } => {
@@ -260,6 +265,12 @@ impl Running {
         })
     }
 
+    /// The frame-rate cap: no frame before this.
+    fn earliest_next_frame(&self) -> Instant {
+        let cap = Duration::from_secs_f64(1.0 / MAX_FPS);
+        self.last_frame.map_or_else(Instant::now, |last| last + cap)
+    }
+
     /// Whether there are pixels to draw into.
     fn can_render(&self) -> bool {
         let size = self.window.inner_size();
@@ -301,6 +312,7 @@ impl Running {
             .handle_platform_output(&self.window, platform_output);
         let size_px = [self.config.width, self.config.height];
         let prepared = self.app.prepare(&self.gpu, output, size_px)?;
+        self.next_frame = self.next_frame.max(started + prepared.repaint_after);
         self.present(&prepared.paint);
         let mut actions = prepared.actions;
         if actions.contains(&ShellAction::Screenshot) {
@@ -354,16 +366,23 @@ impl Running {
         self.gpu.queue.present(texture);
     }
 
-    /// Paints the frame again offscreen and saves it next to the working directory.
+    /// Paints the frame again offscreen and saves it in the working directory (under a
+    /// temporary name first, so the PNG appears complete).
     fn save_screenshot(&mut self, frame: &PaintFrame) {
         let path = screenshot_path();
-        let message = match self
+        let partial = path.with_extension("png.partial");
+        let saved = self
             .app
             .paint_to_image(&self.gpu, frame)
-            .and_then(|image| image.save_png(&path))
-        {
+            .and_then(|image| image.save_png(&partial))
+            .map_err(|error| error.to_string())
+            .and_then(|()| std::fs::rename(&partial, &path).map_err(|error| error.to_string()));
+        let message = match saved {
             Ok(()) => format!("saved {}", path.display()),
-            Err(error) => format!("screenshot failed: {error}"),
+            Err(error) => {
+                let _ = std::fs::remove_file(&partial);
+                format!("screenshot failed: {error}")
+            }
         };
         eprintln!("{message}");
         self.app.dashboard_mut().show_message(message);

@@ -5,7 +5,7 @@
 use glam::{Vec2, Vec3};
 
 use crate::labs::gallery::world::{
-    CLOUD_HALF, LANDSCAPE_HALF, LANDSCAPE_RANGE, Snapshot, landscape_value,
+    CLOUD_HALF, LANDSCAPE_HALF, LANDSCAPE_RANGE, MINIMA, Snapshot, landscape_value,
 };
 use crate::render::camera::OrbitPose;
 use crate::render::{
@@ -15,18 +15,11 @@ use crate::render::{
 use crate::ui::SceneView;
 
 /// Background of every gallery scene.
-const BACKGROUND: [f32; 4] = [0.07, 0.075, 0.09, 1.0];
+pub const BACKGROUND: [f32; 4] = [0.07, 0.075, 0.09, 1.0];
 /// Text color of labels.
 const TEXT: [f32; 4] = [0.85, 0.86, 0.9, 1.0];
 /// Colors of the three clusters.
 const CLUSTER_COLORS: [[f32; 3]; 3] = [[0.98, 0.6, 0.25], [0.3, 0.7, 0.98], [0.55, 0.88, 0.4]];
-/// The four minima of Himmelblau's function.
-const MINIMA: [[f32; 2]; 4] = [
-    [3.0, 2.0],
-    [-2.805_118, 3.131_312],
-    [-3.779_31, -3.283_186],
-    [3.584_428, -1.848_126],
-];
 /// The colorbar of the landscape view spans these world x values (right of the heatmap).
 const COLORBAR_X: (f32, f32) = (6.3, 6.9);
 /// Resolution of the landscape's surface mesh (cells per side).

@@ -27,6 +27,14 @@ const MAX_RUN_STEPS: usize = 600;
 /// Ticks a settled run stays on screen before the next one starts (at speed 1).
 const SETTLED_TICKS: f32 = 90.0;
 
+/// The four minima of [`himmelblau`] (all with value 0).
+pub const MINIMA: [[f32; 2]; 4] = [
+    [3.0, 2.0],
+    [-2.805_118, 3.131_312],
+    [-3.779_31, -3.283_186],
+    [3.584_428, -1.848_126],
+];
+
 /// Himmelblau's function.
 pub fn himmelblau(x: f32, y: f32) -> f32 {
     (x * x + y - 11.0).powi(2) + (x + y * y - 7.0).powi(2)
@@ -421,6 +429,17 @@ mod tests {
                 .flatten()
                 .all(|c| c.abs() < CLOUD_HALF)
         );
+    }
+
+    #[test]
+    fn the_minima_are_minima() {
+        for [x, y] in MINIMA {
+            assert!(
+                himmelblau(x, y) < 1e-6,
+                "f({x}, {y}) = {}",
+                himmelblau(x, y)
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,231 @@
+//! The real window, on a virtual X display: `netviz gallery` opens, renders frames for a
+//! while, saves a screenshot on `s`, and exits with code 0 on `q`, with keys sent through
+//! the X server (XTEST, via `xdotool`) as a user's keyboard would. Without any display the
+//! window command fails with exit code 2 and a one-line hint, and `--headless` still works.
+//!
+//! Needs the `xvfb` and `xdotool` packages (and a GPU adapter: lavapipe in CI); where they
+//! are missing the tests fail naming the package.
+
+mod ui_support;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use ui_support::{read_png, scratch_dir};
+
+const NETVIZ: &str = env!("CARGO_BIN_EXE_netviz");
+
+/// A virtual X server, killed on drop.
+struct Xvfb {
+    child: Child,
+    display: String,
+}
+
+impl Xvfb {
+    /// Starts `Xvfb` on a free display number, which it picks itself (`-displayfd`).
+    fn start() -> Self {
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| {
+                panic!("the window test needs Xvfb: install the xvfb package (apt-get install xvfb xauth): {err}")
+            });
+        let stdout = child.stdout.take().expect("Xvfb's stdout is piped");
+        let mut line = String::new();
+        // Xvfb writes the display number once it accepts connections.
+        let read = BufReader::new(stdout).read_line(&mut line);
+        let number = line.trim();
+        if read.is_err() || number.is_empty() {
+            let _ = child.kill();
+            panic!("Xvfb did not report a display number (read {line:?})");
+        }
+        Self {
+            display: format!(":{number}"),
+            child,
+        }
+    }
+
+    /// Runs `xdotool` with `args` on this display.
+    fn xdotool(&self, args: &[&str]) -> Output {
+        Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .output()
+            .unwrap_or_else(|err| {
+                panic!(
+                    "the window test sends keys with xdotool: install the xdotool package: {err}"
+                )
+            })
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Kills a child still running when a test fails.
+struct Reaper(Option<Child>);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Polls `check` every 50 ms for up to `secs` seconds.
+fn wait_until<T>(secs: u64, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The PNG files in `dir`.
+fn pngs_in(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "png"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_window_renders_saves_a_screenshot_on_s_and_quits_on_q() {
+    let xvfb = Xvfb::start();
+    let dir = scratch_dir("window");
+    let child = Command::new(NETVIZ)
+        .args(["gallery", "--points", "500"])
+        .current_dir(&dir)
+        .env("DISPLAY", &xvfb.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("NETVIZ_FRAME_STATS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start netviz");
+    let mut app = Reaper(Some(child));
+
+    let window = wait_until(20, || {
+        let found = xvfb.xdotool(&["search", "--name", "netviz"]);
+        let id = String::from_utf8_lossy(&found.stdout)
+            .lines()
+            .next()?
+            .trim()
+            .to_string();
+        (!id.is_empty()).then_some(id)
+    })
+    .expect("no netviz window appeared within 20 s");
+    // Let it render frames for a while, then give it the keyboard focus.
+    std::thread::sleep(Duration::from_millis(1500));
+    let focus = xvfb.xdotool(&["windowfocus", "--sync", &window]);
+    assert!(focus.status.success(), "xdotool windowfocus: {focus:?}");
+
+    xvfb.xdotool(&["key", "s"]);
+    let screenshot = wait_until(20, || pngs_in(&dir).into_iter().next())
+        .expect("no screenshot PNG appeared within 20 s of pressing s");
+    let name = screenshot
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    assert!(name.starts_with("netviz-screenshot-"), "{name}");
+    // Written to a temporary name and renamed, so a visible PNG is complete.
+    let image = read_png(&screenshot);
+    assert_eq!(
+        (image.width, image.height),
+        (1280, 800),
+        "the default window size"
+    );
+    let first = &image.pixels[..4];
+    assert!(
+        image.pixels.chunks_exact(4).any(|p| p != first),
+        "the screenshot is a single color"
+    );
+
+    xvfb.xdotool(&["key", "q"]);
+    let Some(mut child) = app.0.take() else {
+        unreachable!("the child is only taken here")
+    };
+    let status = wait_until(20, || child.try_wait().ok().flatten());
+    let Some(status) = status else {
+        app.0 = Some(child);
+        panic!("netviz did not exit within 20 s of pressing q");
+    };
+    let output = child.wait_with_output().expect("collect netviz's output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprintln!("{stderr}");
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit status after q; stderr:\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let frames: u64 = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("frames ")?.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no frame statistics in stderr:\n{stderr}"));
+    assert!(frames >= 5, "only {frames} frames in about two seconds");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn without_a_display_the_window_fails_with_a_hint_and_headless_still_works() {
+    let dir = scratch_dir("no-display");
+    let run = |args: &[&str]| {
+        Command::new(NETVIZ)
+            .args(args)
+            .current_dir(&dir)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("WAYLAND_SOCKET")
+            .output()
+            .expect("run netviz")
+    };
+
+    let window = run(&["gallery"]);
+    let stderr = String::from_utf8_lossy(&window.stderr);
+    assert_eq!(window.status.code(), Some(2), "stderr:\n{stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "one line expected:\n{stderr}"
+    );
+    assert!(
+        stderr.starts_with("error: cannot open a window"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--headless"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let headless = run(&[
+        "gallery",
+        "--headless",
+        "--screenshot",
+        "out.png",
+        "--size",
+        "320x200",
+    ]);
+    let stderr = String::from_utf8_lossy(&headless.stderr);
+    assert_eq!(headless.status.code(), Some(0), "stderr:\n{stderr}");
+    let image = read_png(&dir.join("out.png"));
+    assert_eq!((image.width, image.height), (320, 200));
+    let _ = std::fs::remove_dir_all(&dir);
+}
