@@ -27,17 +27,18 @@ const SURFACE_CELLS: u32 = 24;
 
 /// The point cloud's starting camera.
 pub fn cloud_camera() -> OrbitCamera {
-    closer(OrbitCamera::framing(
-        Vec3::splat(-CLOUD_HALF),
-        Vec3::splat(CLOUD_HALF),
-    ))
+    closer(
+        OrbitCamera::framing(Vec3::splat(-CLOUD_HALF), Vec3::splat(CLOUD_HALF)),
+        0.68,
+    )
 }
 
-/// `framing` fits the bounding sphere; a box's corners rarely reach it, so move in.
-fn closer(mut camera: OrbitCamera) -> OrbitCamera {
+/// `framing` fits the bounding sphere; a box's corners rarely reach it, so move in (`factor`
+/// of the distance).
+fn closer(mut camera: OrbitCamera, factor: f32) -> OrbitCamera {
     let home = camera.goal();
     camera.set_home(OrbitPose {
-        distance: home.distance * 0.68,
+        distance: home.distance * factor,
         ..home
     });
     camera
@@ -51,7 +52,7 @@ pub fn landscape_camera() -> Camera2d {
 /// The surface's starting camera.
 pub fn surface_camera() -> OrbitCamera {
     let (min, max) = surface_box();
-    closer(OrbitCamera::framing(min, max))
+    closer(OrbitCamera::framing(min, max), 0.8)
 }
 
 /// World box of the surface view: landscape x and y along world x and z, `ln(1 + f)` up.
