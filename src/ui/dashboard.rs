@@ -253,10 +253,16 @@ fn status_bar_ui(ui: &mut Ui, status: &StatusInfo, dashboard: &mut Dashboard) {
             None => ui.label("loss \u{2013}"),
         };
         ui.separator();
-        match dashboard.frame_rate() {
-            Some((fps, ms)) => ui.label(format!("{fps:.0} fps ({ms:.1} ms)")),
-            None => ui.label("fps \u{2013}"),
-        };
+        // A paused, still dashboard redraws only now and then: its frame rate means nothing.
+        if status.paused && !dashboard.is_animating() {
+            dashboard.frame_secs.clear();
+            ui.label("idle");
+        } else {
+            match dashboard.frame_rate() {
+                Some((fps, ms)) => ui.label(format!("{fps:.0} fps ({ms:.1} ms)")),
+                None => ui.label("fps \u{2013}"),
+            };
+        }
         if let Some((text, shown_at)) = &mut dashboard.toast {
             let since = *shown_at.get_or_insert(now);
             if now - since < TOAST_SECS {
