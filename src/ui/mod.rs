@@ -21,6 +21,7 @@ pub mod lab;
 pub mod painter;
 pub mod panels;
 mod scene_blit;
+mod surface;
 pub mod window;
 
 pub use app::App;
