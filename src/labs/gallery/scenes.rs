@@ -4,9 +4,8 @@
 
 use glam::{Vec2, Vec3};
 
-use crate::labs::gallery::world::{
-    CLOUD_HALF, LANDSCAPE_HALF, LANDSCAPE_RANGE, MINIMA, Snapshot, landscape_value,
-};
+use crate::labs::gallery::landscape::{LANDSCAPE_HALF, LANDSCAPE_RANGE, MINIMA, landscape_value};
+use crate::labs::gallery::world::{CLOUD_HALF, Snapshot};
 use crate::render::camera::OrbitPose;
 use crate::render::{
     Anchor, Axes, Camera2d, Colormap, Image, Label, Line, Mesh, MeshVertex, OrbitCamera, Point,
@@ -204,7 +203,7 @@ fn grid_indices(cells: u32) -> Vec<u32> {
 }
 
 /// The landscape as a heatmap (`values` is the `cells x cells` grid from
-/// [`landscape_grid`](crate::labs::gallery::world::landscape_grid)), the optimizer's path,
+/// [`landscape_grid`](crate::labs::gallery::landscape::landscape_grid)), the optimizer's path,
 /// the minima, axes and a colorbar with its scale.
 pub fn landscape_scene(
     snapshot: &Snapshot,
