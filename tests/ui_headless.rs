@@ -9,8 +9,8 @@ mod ui_support;
 
 use glam::{Vec2, Vec3};
 
+use netviz::labs::gallery::landscape::{LANDSCAPE_RANGE, MINIMA, cell_center};
 use netviz::labs::gallery::scenes::{BACKGROUND, landscape_camera};
-use netviz::labs::gallery::world::{LANDSCAPE_RANGE, MINIMA, cell_center};
 use netviz::labs::gallery::{
     CLOUD_PANEL, CURVE_PANEL, HEATMAP_CELLS, LANDSCAPE_PANEL, SURFACE_PANEL,
 };

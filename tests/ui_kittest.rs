@@ -104,3 +104,68 @@ fn space_pauses_the_lab_thread_and_q_asks_to_quit() {
     harness.run();
     assert_eq!(harness.state_mut().1.take_actions(), [ShellAction::Quit]);
 }
+
+/// Presses the primary button at `from`, moves to `to` in a few steps and releases there.
+fn drag(harness: &mut Harness<'_, State>, from: egui::Pos2, to: egui::Pos2) {
+    let button = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    harness.hover_at(from);
+    harness.run();
+    harness.event(button(from, true));
+    harness.step();
+    for i in 1..=4 {
+        harness.hover_at(from + (to - from) * (i as f32 / 4.0));
+        harness.step();
+    }
+    harness.event(button(to, false));
+    harness.run();
+}
+
+#[test]
+fn dragging_a_splitter_resizes_panels_and_dragging_a_scene_turns_its_camera() {
+    let mut harness = harness(paused_gallery());
+    harness.run();
+    let rects = harness.state().1.panel_rects().to_vec();
+    let (cloud, landscape) = (rects[0].rect, rects[1].rect);
+    assert!(landscape.left() > cloud.right(), "{rects:?}");
+
+    // The splitter between the two columns.
+    let boundary = egui::pos2((cloud.right() + landscape.left()) / 2.0, cloud.center().y);
+    drag(&mut harness, boundary, boundary + egui::vec2(80.0, 0.0));
+    let wider = harness.state().1.panel_rects()[0].rect;
+    assert!(
+        (wider.width() - cloud.width() - 80.0).abs() < 2.0,
+        "the first column went from {} to {} points wide",
+        cloud.width(),
+        wider.width()
+    );
+
+    // The point cloud's camera turns with a drag inside its panel.
+    let camera_of = |harness: &mut Harness<'_, State>| {
+        harness.step();
+        harness
+            .state_mut()
+            .1
+            .take_scene_jobs()
+            .into_iter()
+            .find(|job| job.panel == 0)
+            .map(|job| job.scene.camera.view_from_world)
+            .expect("the point cloud is rendered")
+    };
+    let before = camera_of(&mut harness);
+    let center = harness.state().1.panel_rects()[0].rect.center();
+    drag(&mut harness, center, center + egui::vec2(60.0, 20.0));
+    // Damping moves the camera over a few frames; let it settle.
+    for _ in 0..30 {
+        harness.step();
+    }
+    let after = camera_of(&mut harness);
+    assert!(
+        !before.abs_diff_eq(after, 1e-3),
+        "the camera did not turn: {before:?}"
+    );
+}

@@ -6,6 +6,7 @@
 //! It is also the pattern the training labs follow: a [`LabThread`] publishes snapshots, the
 //! controls send commands, and every scene is rebuilt from the newest snapshot.
 
+pub mod landscape;
 pub mod scenes;
 pub mod world;
 
@@ -79,7 +80,7 @@ impl GalleryLab {
             latest,
             controls: options.settings,
             colormap: Colormap::Viridis,
-            heatmap: world::landscape_grid(HEATMAP_CELLS),
+            heatmap: landscape::landscape_grid(HEATMAP_CELLS),
             surface: Surface::new(),
         })
     }

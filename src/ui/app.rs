@@ -45,12 +45,15 @@ impl App {
     /// Hosts `lab`, painting frames in `output_format`.
     pub fn new(gpu: &GpuContext, lab: Box<dyn Lab>, output_format: wgpu::TextureFormat) -> Self {
         let ctx = egui::Context::default();
-        ctx.set_visuals(egui::Visuals::dark());
+        let visuals = egui::Visuals::dark();
+        let mut painter = FramePainter::new(gpu, output_format);
+        painter.set_clear_color(visuals.panel_fill);
+        ctx.set_visuals(visuals);
         Self {
             lab,
             ctx,
             dashboard: Dashboard::new(),
-            painter: FramePainter::new(gpu, output_format),
+            painter,
         }
     }
 

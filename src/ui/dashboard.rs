@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 
 use egui::{Color32, Frame, Key, Margin, Modifiers, Panel, Rect, RichText, Ui};
 
+use crate::ui::grid::GridShares;
 use crate::ui::lab::{Lab, PanelSpec, StatusInfo};
 use crate::ui::panels::{GridOutput, PanelRect, PanelState, SceneJob, panel_grid_ui};
 
@@ -33,6 +34,7 @@ const SIDE_PANEL_PT: f32 = 250.0;
 pub struct Dashboard {
     panels: Vec<PanelState>,
     titles: Vec<String>,
+    grid: GridShares,
     frame_secs: VecDeque<f32>,
     toast: Option<(String, Option<f64>)>,
     last: GridOutput,
@@ -52,6 +54,7 @@ impl Dashboard {
         Self {
             panels: Vec::new(),
             titles: Vec::new(),
+            grid: GridShares::default(),
             frame_secs: VecDeque::new(),
             toast: None,
             last: GridOutput::default(),
@@ -152,7 +155,14 @@ pub fn dashboard_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
     dashboard.side_rect = Some(side.response.rect);
     let mut out = GridOutput::default();
     egui::CentralPanel::no_frame().show(ui, |ui| {
-        panel_grid_ui(ui, lab, &specs, &mut dashboard.panels, &mut out);
+        panel_grid_ui(
+            ui,
+            lab,
+            &specs,
+            &mut dashboard.panels,
+            &mut dashboard.grid,
+            &mut out,
+        );
     });
     dashboard.last = out;
 }
@@ -243,10 +253,16 @@ fn status_bar_ui(ui: &mut Ui, status: &StatusInfo, dashboard: &mut Dashboard) {
             None => ui.label("loss \u{2013}"),
         };
         ui.separator();
-        match dashboard.frame_rate() {
-            Some((fps, ms)) => ui.label(format!("{fps:.0} fps ({ms:.1} ms)")),
-            None => ui.label("fps \u{2013}"),
-        };
+        // A paused, still dashboard redraws only now and then: its frame rate means nothing.
+        if status.paused && !dashboard.is_animating() {
+            dashboard.frame_secs.clear();
+            ui.label("idle");
+        } else {
+            match dashboard.frame_rate() {
+                Some((fps, ms)) => ui.label(format!("{fps:.0} fps ({ms:.1} ms)")),
+                None => ui.label("fps \u{2013}"),
+            };
+        }
         if let Some((text, shown_at)) = &mut dashboard.toast {
             let since = *shown_at.get_or_insert(now);
             if now - since < TOAST_SECS {

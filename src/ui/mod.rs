@@ -6,7 +6,8 @@
 //!
 //! - [`lab`]: the [`Lab`] trait (controls, panels, scenes, status, pause/reset).
 //! - [`dashboard`]: the one egui layout (side panel, panel grid, status bar, keys), used by
-//!   every host; [`panels`]: the resizable panel grid, cameras and scene images.
+//!   every host; [`panels`]: each panel's content (cameras, scene images, labels), laid out
+//!   by `grid` (columns and rows sized by shares, with draggable splitters).
 //! - [`painter`]: the GPU side: scene textures per panel, egui painted into any view (scene
 //!   panels copy their texture in through a paint callback, `scene_blit`).
 //! - [`app`]: the per-frame steps both hosts share; [`window`]: winit + wgpu surface;
@@ -14,11 +15,13 @@
 
 pub mod app;
 pub mod dashboard;
+mod grid;
 pub mod headless;
 pub mod lab;
 pub mod painter;
 pub mod panels;
 mod scene_blit;
+mod surface;
 pub mod window;
 
 pub use app::App;

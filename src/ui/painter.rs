@@ -37,6 +37,8 @@ pub struct FramePainter {
     targets: Vec<SceneTexture>,
     /// The scene each target holds now, to skip rendering an unchanged one (a paused lab).
     shown: Vec<Option<crate::render::Scene>>,
+    /// What shows where egui paints nothing (the gaps between panels).
+    clear: wgpu::Color,
     output_format: wgpu::TextureFormat,
 }
 
@@ -60,8 +62,15 @@ impl FramePainter {
             sample_count,
             targets: Vec::new(),
             shown: Vec::new(),
+            clear: wgpu::Color::BLACK,
             output_format,
         }
+    }
+
+    /// Clears frames to `color` (an egui color: display values, as the target stores them).
+    pub fn set_clear_color(&mut self, color: egui::Color32) {
+        let [r, g, b, a] = color.to_array().map(|c| f64::from(c) / 255.0);
+        self.clear = wgpu::Color { r, g, b, a };
     }
 
     /// The format frames are painted in.
@@ -232,7 +241,7 @@ impl FramePainter {
                     depth_slice: None,
                     resolve_target: None,
                     ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        load: wgpu::LoadOp::Clear(self.clear),
                         store: wgpu::StoreOp::Store,
                     },
                 })],

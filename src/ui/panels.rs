@@ -7,11 +7,10 @@
 //! the image egui shows is always this frame's, at this frame's size.
 
 use egui::emath::GuiRounding;
-use egui::{
-    Align2, Color32, FontId, Frame, Key, Margin, Panel, Rect, RichText, Sense, Stroke, Ui, Vec2,
-};
+use egui::{Align2, Color32, FontId, Frame, Key, Margin, Rect, RichText, Sense, Stroke, Ui, Vec2};
 
-use crate::render::{Camera2d, OrbitCamera, Scene, project_labels};
+use crate::render::{Camera2d, OrbitCamera, Projection, Scene, SceneCamera, project_labels};
+use crate::ui::grid::{GridShares, columns_for, grid_ui};
 use crate::ui::lab::{Lab, PanelKind, PanelSpec, SceneView};
 use crate::ui::scene_blit::SceneBlit;
 
@@ -76,96 +75,20 @@ pub(crate) struct GridOutput {
     pub(crate) animating: bool,
 }
 
-/// Smallest panel side in points when resizing.
-const MIN_PANEL_PT: f32 = 120.0;
-
-/// Lays the panels out in columns of resizable egui panels and draws each.
+/// Lays the panels out in a grid of resizable cells (see [`grid_ui`]) and draws each.
 pub(crate) fn panel_grid_ui(
     ui: &mut Ui,
     lab: &mut dyn Lab,
     specs: &[PanelSpec],
     states: &mut [PanelState],
+    shares: &mut GridShares,
     out: &mut GridOutput,
 ) {
     let columns = columns_for(specs.len(), ui.available_size());
-    let column_count = columns.len();
-    for (c, column) in columns.iter().enumerate() {
-        let mut column_ui = |ui: &mut Ui, out: &mut GridOutput| {
-            panel_column_ui(ui, c, column, lab, specs, states, out);
-        };
-        if c + 1 < column_count {
-            let room = ui.available_width();
-            let left = column_count - c;
-            Panel::left(("netviz-column", c))
-                .resizable(true)
-                .default_size(room / left as f32)
-                .size_range(
-                    MIN_PANEL_PT..=(room - MIN_PANEL_PT * (left - 1) as f32).max(MIN_PANEL_PT),
-                )
-                .frame(Frame::NONE)
-                .show(ui, |ui| column_ui(ui, out));
-        } else {
-            egui::CentralPanel::no_frame().show(ui, |ui| column_ui(ui, out));
-        }
-    }
+    grid_ui(ui, shares, columns, |ui, panel| {
+        panel_ui(ui, panel, lab, &specs[panel], &mut states[panel], out);
+    });
     out.rects.sort_by_key(|r| r.index);
-}
-
-fn panel_column_ui(
-    ui: &mut Ui,
-    column: usize,
-    rows: &[usize],
-    lab: &mut dyn Lab,
-    specs: &[PanelSpec],
-    states: &mut [PanelState],
-    out: &mut GridOutput,
-) {
-    for (r, &panel) in rows.iter().enumerate() {
-        let mut one_ui =
-            |ui: &mut Ui| panel_ui(ui, panel, lab, &specs[panel], &mut states[panel], out);
-        if r + 1 < rows.len() {
-            let room = ui.available_height();
-            let left = rows.len() - r;
-            Panel::top(("netviz-row", column, r))
-                .resizable(true)
-                .default_size(room / left as f32)
-                .size_range(
-                    MIN_PANEL_PT..=(room - MIN_PANEL_PT * (left - 1) as f32).max(MIN_PANEL_PT),
-                )
-                .frame(Frame::NONE)
-                .show(ui, |ui| one_ui(ui));
-        } else {
-            egui::CentralPanel::no_frame().show(ui, |ui| one_ui(ui));
-        }
-    }
-}
-
-/// Splits `count` panels into columns (each a list of panel indices, in reading order) so the
-/// cells of `size` stay close to 4:3.
-pub(crate) fn columns_for(count: usize, size: Vec2) -> Vec<Vec<usize>> {
-    if count == 0 {
-        return Vec::new();
-    }
-    let aspect = if size.y > 0.0 { size.x / size.y } else { 1.0 };
-    let column_count = (1..=count)
-        .min_by(|&a, &b| {
-            let badness = |cols: usize| {
-                let rows = count.div_ceil(cols) as f32;
-                let cell = aspect * rows / cols as f32;
-                (cell / (4.0 / 3.0)).ln().abs()
-            };
-            badness(a).total_cmp(&badness(b))
-        })
-        .unwrap_or(1);
-    let rows = count.div_ceil(column_count);
-    // Fill row by row so the reading order runs left to right, top to bottom.
-    let mut columns = vec![Vec::new(); column_count];
-    for panel in 0..count {
-        columns[(panel % column_count).min(column_count - 1)].push(panel);
-    }
-    debug_assert!(columns.iter().all(|c| c.len() <= rows));
-    columns.retain(|c| !c.is_empty());
-    columns
 }
 
 /// One panel: a title strip and its content, inside a thin frame.
@@ -249,7 +172,7 @@ fn scene_panel_ui(
     let camera = match &mut state.camera {
         PanelCamera::Orbit(orbit) => {
             out.animating |= orbit.update(dt);
-            orbit.scene_camera()
+            fit_narrow(orbit.scene_camera(), viewport_px.x / viewport_px.y)
         }
         PanelCamera::Flat(flat) => flat.scene_camera(),
         PanelCamera::None => return,
@@ -286,6 +209,39 @@ fn scene_panel_ui(
         size_px,
         scene,
     });
+}
+
+/// In a panel taller than wide, widens a 3D camera's vertical view so its horizontal view
+/// is what the vertical one was: what fits a square panel fits a narrow one too.
+fn fit_narrow(camera: SceneCamera, aspect: f32) -> SceneCamera {
+    if !(aspect.is_finite() && aspect > 0.0 && aspect < 1.0) {
+        return camera;
+    }
+    let projection = match camera.projection {
+        Projection::Perspective {
+            fov_y_rad,
+            near,
+            far,
+        } => Projection::Perspective {
+            fov_y_rad: 2.0 * ((fov_y_rad * 0.5).tan() / aspect).atan(),
+            near,
+            far,
+        },
+        Projection::Orthographic {
+            half_height,
+            near,
+            far,
+        } => Projection::Orthographic {
+            half_height: half_height / aspect,
+            near,
+            far,
+        },
+        other => other,
+    };
+    SceneCamera {
+        projection,
+        ..camera
+    }
 }
 
 /// Pointer and keys over a scene panel move its camera.
@@ -364,25 +320,4 @@ fn align_of(fraction: f32) -> egui::Align {
 pub(crate) fn color32(color: [f32; 4]) -> Color32 {
     let [r, g, b, a] = crate::render::scene::color_to_rgba8(color);
     Color32::from_rgba_unmultiplied(r, g, b, a)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn columns_keep_reading_order_and_cover_every_panel() {
-        let wide = Vec2::new(1600.0, 900.0);
-        assert_eq!(columns_for(0, wide), Vec::<Vec<usize>>::new());
-        assert_eq!(columns_for(1, wide), vec![vec![0]]);
-        assert_eq!(columns_for(2, wide), vec![vec![0], vec![1]]);
-        assert_eq!(columns_for(4, wide), vec![vec![0, 2], vec![1, 3]]);
-        let tall = Vec2::new(600.0, 1200.0);
-        assert_eq!(columns_for(2, tall), vec![vec![0, 1]]);
-        for count in 1..10 {
-            let mut all: Vec<usize> = columns_for(count, wide).concat();
-            all.sort_unstable();
-            assert_eq!(all, (0..count).collect::<Vec<_>>());
-        }
-    }
 }

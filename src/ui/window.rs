@@ -22,6 +22,7 @@ use crate::ui::app::{App, screenshot_path};
 use crate::ui::dashboard::ShellAction;
 use crate::ui::lab::Lab;
 use crate::ui::painter::PaintFrame;
+use crate::ui::surface::surface_config;
 
 /// Frame pacing: at most this many frames per second.
 const MAX_FPS: f64 = 60.0;
@@ -208,34 +209,14 @@ impl Running {
         );
         let surface = instance.create_surface(Arc::clone(&window))?;
         let gpu = GpuContext::from_instance(instance, Some(&surface))?;
-        let caps = surface.get_capabilities(&gpu.adapter);
-        let format = pick_format(&caps.formats).ok_or(WindowError::NoSurfaceFormat)?;
-        let view_format = format.remove_srgb_suffix();
-        let present_mode = if caps.present_modes.contains(&wgpu::PresentMode::Mailbox) {
-            wgpu::PresentMode::Mailbox
-        } else {
-            wgpu::PresentMode::Fifo
-        };
         let size = window.inner_size();
-        let config = wgpu::SurfaceConfiguration {
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-            format,
-            width: size.width.max(1),
-            height: size.height.max(1),
-            present_mode,
-            desired_maximum_frame_latency: 2,
-            alpha_mode: caps
-                .alpha_modes
-                .first()
-                .copied()
-                .unwrap_or(wgpu::CompositeAlphaMode::Auto),
-            color_space: wgpu::SurfaceColorSpace::Auto,
-            view_formats: if view_format == format {
-                Vec::new()
-            } else {
-                vec![view_format]
-            },
-        };
+        let config = surface_config(
+            &surface.get_capabilities(&gpu.adapter),
+            size.width,
+            size.height,
+        )
+        .ok_or(WindowError::NoSurfaceFormat)?;
+        let view_format = config.format.remove_srgb_suffix();
         if size.width > 0 && size.height > 0 {
             surface.configure(&gpu.device, &config);
         }
@@ -401,21 +382,4 @@ impl Running {
             ShellAction::Screenshot => {}
         }
     }
-}
-
-/// A surface format egui-wgpu can draw: `Bgra8Unorm` or `Rgba8Unorm` if offered, else any
-/// 8-bit format whose non-sRGB twin can be used for views.
-fn pick_format(formats: &[wgpu::TextureFormat]) -> Option<wgpu::TextureFormat> {
-    use wgpu::TextureFormat as F;
-    let plain = [F::Bgra8Unorm, F::Rgba8Unorm];
-    formats
-        .iter()
-        .copied()
-        .find(|f| plain.contains(f))
-        .or_else(|| {
-            formats
-                .iter()
-                .copied()
-                .find(|f| plain.contains(&f.remove_srgb_suffix()))
-        })
 }

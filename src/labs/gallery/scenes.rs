@@ -4,9 +4,8 @@
 
 use glam::{Vec2, Vec3};
 
-use crate::labs::gallery::world::{
-    CLOUD_HALF, LANDSCAPE_HALF, LANDSCAPE_RANGE, MINIMA, Snapshot, landscape_value,
-};
+use crate::labs::gallery::landscape::{LANDSCAPE_HALF, LANDSCAPE_RANGE, MINIMA, landscape_value};
+use crate::labs::gallery::world::{CLOUD_HALF, Snapshot};
 use crate::render::camera::OrbitPose;
 use crate::render::{
     Anchor, Axes, Camera2d, Colormap, Image, Label, Line, Mesh, MeshVertex, OrbitCamera, Point,
@@ -27,17 +26,18 @@ const SURFACE_CELLS: u32 = 24;
 
 /// The point cloud's starting camera.
 pub fn cloud_camera() -> OrbitCamera {
-    closer(OrbitCamera::framing(
-        Vec3::splat(-CLOUD_HALF),
-        Vec3::splat(CLOUD_HALF),
-    ))
+    closer(
+        OrbitCamera::framing(Vec3::splat(-CLOUD_HALF), Vec3::splat(CLOUD_HALF)),
+        0.68,
+    )
 }
 
-/// `framing` fits the bounding sphere; a box's corners rarely reach it, so move in.
-fn closer(mut camera: OrbitCamera) -> OrbitCamera {
+/// `framing` fits the bounding sphere; a box's corners rarely reach it, so move in (`factor`
+/// of the distance).
+fn closer(mut camera: OrbitCamera, factor: f32) -> OrbitCamera {
     let home = camera.goal();
     camera.set_home(OrbitPose {
-        distance: home.distance * 0.68,
+        distance: home.distance * factor,
         ..home
     });
     camera
@@ -51,7 +51,7 @@ pub fn landscape_camera() -> Camera2d {
 /// The surface's starting camera.
 pub fn surface_camera() -> OrbitCamera {
     let (min, max) = surface_box();
-    closer(OrbitCamera::framing(min, max))
+    closer(OrbitCamera::framing(min, max), 0.8)
 }
 
 /// World box of the surface view: landscape x and y along world x and z, `ln(1 + f)` up.
@@ -203,7 +203,7 @@ fn grid_indices(cells: u32) -> Vec<u32> {
 }
 
 /// The landscape as a heatmap (`values` is the `cells x cells` grid from
-/// [`landscape_grid`](crate::labs::gallery::world::landscape_grid)), the optimizer's path,
+/// [`landscape_grid`](crate::labs::gallery::landscape::landscape_grid)), the optimizer's path,
 /// the minima, axes and a colorbar with its scale.
 pub fn landscape_scene(
     snapshot: &Snapshot,
