@@ -370,3 +370,55 @@ fn the_command_line_headless_run_writes_a_png_and_the_outputs() {
     assert_eq!((reader.info().width, reader.info().height), (800, 500));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn hovering_a_point_or_a_neuron_shows_its_values() {
+    let mut lab = XorLab::new(XorLabOptions {
+        settings: XorSettings {
+            max_epochs: 5_000,
+            ..XorSettings::default()
+        },
+        max_refresh_hz: None,
+        ..XorLabOptions::default()
+    })
+    .unwrap();
+    assert!(lab.wait_until_done(std::time::Duration::from_secs(60)));
+    let snap = lab.snapshot().clone();
+    let size = Vec2::new(500.0, 400.0);
+    let view_of = |camera: Camera2d| netviz::ui::SceneView {
+        size_px: [500, 400],
+        pixels_per_point: 1.0,
+        camera: camera.scene_camera(),
+    };
+    let (lo, hi) = snap.data.extent;
+    let input = Camera2d::new(
+        Vec2::new(lo - 0.25, lo - 0.2),
+        Vec2::new(hi + 0.15, hi + 0.2),
+    )
+    .keeping_aspect();
+    let at = input.project(Vec3::new(1.0, 0.0, 1.0), size).unwrap();
+    let text = lab
+        .hover_text(panel::INPUT, at + Vec2::new(3.0, -2.0), &view_of(input))
+        .expect("a point is under the pointer");
+    assert!(
+        text.contains("(1,0)") && text.contains(&format!("output {:.3}", snap.points[2].y)),
+        "{text}"
+    );
+    assert!(
+        lab.hover_text(panel::INPUT, Vec2::new(2.0, 2.0), &view_of(input))
+            .is_none(),
+        "nothing in the corner"
+    );
+    let (lo2, hi2) = scenes::NETWORK_EXTENT;
+    let net = Camera2d::new(Vec2::from(lo2), Vec2::from(hi2)).keeping_aspect();
+    let h1 = scenes::neuron_pos(scenes::NETWORK_COLUMNS.1, 0, 3);
+    let at = net.project(Vec3::from(h1), size).unwrap();
+    let text = lab
+        .hover_text(panel::NETWORK, at, &view_of(net))
+        .expect("a neuron is under the pointer");
+    assert!(
+        text.contains("hidden neuron 1")
+            && text.contains(&format!("bias b = {:.3}", snap.net.b1[0])),
+        "{text}"
+    );
+}

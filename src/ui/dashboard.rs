@@ -151,7 +151,7 @@ pub fn dashboard_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
         .resizable(true)
         .default_size(side_pt)
         .size_range(160.0..=480.0)
-        .show(ui, |ui| side_panel_ui(ui, lab));
+        .show(ui, |ui| side_panel_ui(ui, lab, &mut dashboard.actions));
     dashboard.side_rect = Some(side.response.rect);
     let mut out = GridOutput::default();
     egui::CentralPanel::no_frame().show(ui, |ui| {
@@ -192,7 +192,7 @@ fn shortcuts_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
     }
 }
 
-fn side_panel_ui(ui: &mut Ui, lab: &mut dyn Lab) {
+fn side_panel_ui(ui: &mut Ui, lab: &mut dyn Lab, actions: &mut Vec<ShellAction>) {
     ui.add_space(6.0);
     ui.label(
         RichText::new(lab.name())
@@ -204,6 +204,14 @@ fn side_panel_ui(ui: &mut Ui, lab: &mut dyn Lab) {
         .auto_shrink([false, false])
         .show(ui, |ui| {
             lab.controls_ui(ui);
+            ui.add_space(8.0);
+            if ui
+                .button("Save screenshot")
+                .on_hover_text("the whole window as a PNG in the current folder (s)")
+                .clicked()
+            {
+                actions.push(ShellAction::Screenshot);
+            }
             ui.add_space(12.0);
             ui.separator();
             keys_help_ui(ui);

@@ -119,6 +119,14 @@ pub trait Lab {
     /// egui text on top of the rendered image.
     fn scene(&mut self, panel: usize, view: &SceneView) -> Scene;
 
+    /// What to say while the pointer rests over scene panel `panel` at `pos_px` (physical
+    /// pixels from the panel's top-left corner), e.g. the values of the point or neuron under
+    /// it; `None` shows nothing. `view` is the view of the frame being drawn.
+    fn hover_text(&mut self, panel: usize, pos_px: glam::Vec2, view: &SceneView) -> Option<String> {
+        let _ = (panel, pos_px, view);
+        None
+    }
+
     /// Draws plain egui panel `panel` (see [`PanelKind::Egui`]) into `ui`.
     fn panel_ui(&mut self, panel: usize, ui: &mut Ui) {
         let _ = (panel, ui);

@@ -183,6 +183,12 @@ fn scene_panel_ui(
         camera,
     };
     let scene = lab.scene(panel, &view);
+    if let Some(pointer) = response.hover_pos().filter(|_| !response.dragged()) {
+        let local = (pointer - rect.min) * ppp;
+        if let Some(text) = lab.hover_text(panel, glam::Vec2::new(local.x, local.y), &view) {
+            response.on_hover_text_at_pointer(text);
+        }
+    }
     let painter = ui.painter_at(rect);
     if state.attached {
         painter.add(egui_wgpu::Callback::new_paint_callback(

@@ -377,6 +377,69 @@ impl XorLab {
     }
 }
 
+/// The values of data point `i` at every neuron, for a tooltip.
+fn point_text(snap: &XorSnapshot, i: usize) -> String {
+    let p = &snap.points[i];
+    let [x1, x2] = snap.data.points[i];
+    let fmt = |v: &[f32]| {
+        v.iter()
+            .map(|x| format!("{x:.3}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "input {} = ({x1:.2}, {x2:.2}), class {}\nz1 = [{}]\na1 = [{}]\nz2 = {:.3}, output {:.3}",
+        snap.data.point_label(i),
+        snap.data.labels[i],
+        fmt(&p.z1),
+        fmt(&p.a1),
+        p.z2,
+        p.y
+    )
+}
+
+/// The values of neuron `k` (inputs first, then hidden, then the output), for a tooltip.
+fn neuron_text(snap: &XorSnapshot, k: usize, selected: Option<usize>) -> String {
+    let net = &snap.net;
+    let h = net.hidden();
+    let point = selected.filter(|&i| i < snap.points.len());
+    let at = point
+        .map(|i| format!(" for input {}", snap.data.point_label(i)))
+        .unwrap_or_default();
+    if k < 2 {
+        let value = point
+            .map(|i| format!(" = {:.3}", snap.data.points[i][k]))
+            .unwrap_or_default();
+        return format!("input x{}{value}", k + 1);
+    }
+    if k < 2 + h {
+        let j = k - 2;
+        let mut text = format!(
+            "hidden neuron {}\nweights from x1, x2: {:.3}, {:.3}\nbias b = {:.3}\nweight to output: {:.3}",
+            j + 1,
+            net.w1[2 * j],
+            net.w1[2 * j + 1],
+            net.b1[j],
+            net.w2[j]
+        );
+        if let Some(i) = point {
+            text.push_str(&format!(
+                "\nz = {:.4}, a = {:.4}{at}",
+                snap.points[i].z1[j], snap.points[i].a1[j]
+            ));
+        }
+        return text;
+    }
+    let mut text = format!("output neuron\nbias b = {:.3}", net.b2);
+    if let Some(i) = point {
+        text.push_str(&format!(
+            "\nz = {:.4}, output = {:.4}{at}",
+            snap.points[i].z2, snap.points[i].y
+        ));
+    }
+    text
+}
+
 /// Multiplies every pixel size in `scene` by `pixels_per_point`, so sizes given in points look
 /// the same on HiDPI screens.
 fn scale_sizes(scene: &mut Scene, pixels_per_point: f32) {
@@ -499,6 +562,51 @@ impl Lab for XorLab {
         };
         scale_sizes(&mut scene, view.pixels_per_point);
         scene
+    }
+
+    fn hover_text(&mut self, panel: usize, pos_px: Vec2, view: &SceneView) -> Option<String> {
+        let snap = &self.latest;
+        let size = Vec2::new(view.size_px[0] as f32, view.size_px[1] as f32);
+        let near = |world: [f32; 3]| {
+            view.camera
+                .project(Vec3::from(world), size)
+                .map(|p| p.distance(pos_px))
+                .filter(|d| *d <= view.px(14.0))
+        };
+        let nearest = |positions: &mut dyn Iterator<Item = [f32; 3]>| {
+            positions
+                .enumerate()
+                .filter_map(|(i, w)| near(w).map(|d| (i, d)))
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(i, _)| i)
+        };
+        match panel {
+            panel::FEATURE | panel::INPUT => {
+                let h = snap.net.hidden();
+                let mut positions: Box<dyn Iterator<Item = [f32; 3]>> = if panel == panel::INPUT {
+                    Box::new(snap.data.points.iter().map(|p| [p[0], p[1], 1.0]))
+                } else {
+                    Box::new(self.motion.points.iter().map(move |p| match h {
+                        1 => [p[0], 0.0, 1.0],
+                        2 => [p[0], p[1], 1.0],
+                        _ => *p,
+                    }))
+                };
+                let i = nearest(&mut positions)?;
+                Some(point_text(snap, i))
+            }
+            panel::NETWORK => {
+                let (xi, xh, xo) = scenes::NETWORK_COLUMNS;
+                let h = snap.net.hidden();
+                let mut all = (0..2)
+                    .map(|i| scenes::neuron_pos(xi, i, 2))
+                    .chain((0..h).map(|j| scenes::neuron_pos(xh, j, h)))
+                    .chain(std::iter::once(scenes::neuron_pos(xo, 0, 1)));
+                let k = nearest(&mut all)?;
+                Some(neuron_text(snap, k, self.selected_point))
+            }
+            _ => None,
+        }
     }
 
     fn panel_ui(&mut self, panel: usize, ui: &mut Ui) {

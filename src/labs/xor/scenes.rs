@@ -548,7 +548,7 @@ pub fn loss_surface(snap: &XorSnapshot, camera: SceneCamera) -> Scene {
 
 /// Layout of the network diagram in its own 2D world: `(x, y)` of neuron `j` of a layer of
 /// `count` neurons at column `x`.
-fn neuron_pos(x: f32, j: usize, count: usize) -> [f32; 3] {
+pub fn neuron_pos(x: f32, j: usize, count: usize) -> [f32; 3] {
     let span = 0.72f32;
     let y = if count == 1 {
         0.6
@@ -557,6 +557,9 @@ fn neuron_pos(x: f32, j: usize, count: usize) -> [f32; 3] {
     };
     [x, y, 0.5]
 }
+
+/// World x of the input, hidden and output columns of the network diagram.
+pub const NETWORK_COLUMNS: (f32, f32, f32) = (0.12, 0.62, 1.38);
 
 /// World rectangle of the network diagram (for its 2D camera).
 pub const NETWORK_EXTENT: ([f32; 2], [f32; 2]) = ([-0.35, -0.05], [1.95, 1.05]);
@@ -570,7 +573,7 @@ pub fn network(snap: &XorSnapshot, selected: Option<usize>, camera: SceneCamera)
     scene.background = BACKGROUND;
     let net = &snap.net;
     let h = net.hidden();
-    let (xi, xh, xo) = (0.12, 0.62, 1.38);
+    let (xi, xh, xo) = NETWORK_COLUMNS;
     let point = selected.filter(|&i| i < snap.points.len());
     let inputs = point.map(|i| snap.data.points[i]);
     let max_w = net
