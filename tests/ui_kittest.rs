@@ -168,4 +168,24 @@ fn dragging_a_splitter_resizes_panels_and_dragging_a_scene_turns_its_camera() {
         !before.abs_diff_eq(after, 1e-3),
         "the camera did not turn: {before:?}"
     );
+
+    // `o` over a 3D panel switches it between perspective and orthographic.
+    let projection_of = |harness: &mut Harness<'_, State>| {
+        harness.step();
+        harness
+            .state_mut()
+            .1
+            .take_scene_jobs()
+            .into_iter()
+            .find(|job| job.panel == 0)
+            .map(|job| format!("{:?}", job.scene.camera.projection))
+            .expect("the point cloud is rendered")
+    };
+    let perspective = projection_of(&mut harness);
+    harness.hover_at(center);
+    harness.key_press(egui::Key::O);
+    harness.run();
+    let ortho = projection_of(&mut harness);
+    assert!(perspective.starts_with("Perspective"), "{perspective}");
+    assert!(ortho.starts_with("Orthographic"), "o switched to {ortho}");
 }

@@ -219,7 +219,7 @@ fn side_panel_ui(ui: &mut Ui, lab: &mut dyn Lab, actions: &mut Vec<ShellAction>)
 }
 
 fn keys_help_ui(ui: &mut Ui) {
-    const KEYS: [(&str, &str); 8] = [
+    const KEYS: [(&str, &str); 10] = [
         ("space", "pause / resume"),
         ("r", "reset"),
         ("s", "save a screenshot"),
@@ -228,6 +228,8 @@ fn keys_help_ui(ui: &mut Ui) {
         ("drag", "rotate (right/shift: pan)"),
         ("wheel", "zoom"),
         ("double-click", "reset view"),
+        ("arrows", "rotate a 3D view"),
+        ("o", "orthographic / perspective"),
     ];
     ui.label(RichText::new("Keys").strong());
     egui::Grid::new("netviz-keys")

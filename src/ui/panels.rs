@@ -258,7 +258,7 @@ fn steer_camera(
     viewport_px: glam::Vec2,
     ppp: f32,
 ) {
-    let (scroll, shift, arrows) = ui.input(|i| {
+    let (scroll, shift, arrows, o_key) = ui.input(|i| {
         let arrow = |key| f32::from(u8::from(i.key_pressed(key)));
         (
             i.smooth_scroll_delta.y,
@@ -267,6 +267,7 @@ fn steer_camera(
                 arrow(Key::ArrowRight) - arrow(Key::ArrowLeft),
                 arrow(Key::ArrowDown) - arrow(Key::ArrowUp),
             ),
+            i.key_pressed(Key::O),
         )
     });
     let delta = response.drag_delta() * ppp;
@@ -292,6 +293,9 @@ fn steer_camera(
             }
             if hovered && keys_free && arrows != glam::Vec2::ZERO {
                 orbit.rotate_keys(arrows.x, arrows.y);
+            }
+            if hovered && keys_free && o_key {
+                orbit.orthographic = !orbit.orthographic;
             }
             if response.double_clicked() {
                 orbit.reset();
