@@ -11,6 +11,7 @@ use cli::{BenchCommand, Cli, Command, MnistCommand};
 
 fn main() -> ExitCode {
     restore_default_sigpipe();
+    ensure_runtime_dir();
     let args = cli::legacy::map_legacy_args(std::env::args_os().collect());
     let cli = Cli::parse_from(args);
     let result = match cli.command {
@@ -51,6 +52,31 @@ fn restore_default_sigpipe() {
 
 #[cfg(not(unix))]
 fn restore_default_sigpipe() {}
+
+/// Mesa's software Vulkan driver prints "error: XDG_RUNTIME_DIR is invalid or not set" when
+/// there is no runtime folder (headless machines, CI). Give it a private one, as a desktop
+/// session would, so a headless run prints only what netviz has to say.
+#[cfg(unix)]
+fn ensure_runtime_dir() {
+    use std::os::unix::fs::PermissionsExt;
+    if std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|v| !v.is_empty()) {
+        return;
+    }
+    // SAFETY: `getuid` has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let dir = std::env::temp_dir().join(format!("netviz-runtime-{uid}"));
+    let private = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)))
+        .is_ok();
+    if private {
+        // SAFETY: this runs first thing in `main`, before any other thread exists, so no
+        // thread can be reading the environment while it changes.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
+    }
+}
+
+#[cfg(not(unix))]
+fn ensure_runtime_dir() {}
 
 /// Joins the lines of a message so every error is printed on one line.
 fn one_line(message: &str) -> String {
