@@ -15,3 +15,17 @@ pub mod thread;
 pub mod xor;
 
 pub use thread::{LabThread, LabWorker};
+
+/// Multiplies every pixel size in `scene` by `pixels_per_point`, so sizes given in points look
+/// the same on HiDPI screens.
+pub fn scale_sizes(scene: &mut crate::render::Scene, pixels_per_point: f32) {
+    for p in &mut scene.points {
+        p.radius_px *= pixels_per_point;
+    }
+    for l in &mut scene.lines {
+        l.width_px *= pixels_per_point;
+    }
+    for l in &mut scene.labels {
+        l.size_px *= pixels_per_point;
+    }
+}

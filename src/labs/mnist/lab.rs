@@ -275,18 +275,6 @@ pub fn embedding_camera() -> OrbitCamera {
     OrbitCamera::framing(Vec3::splat(-1.1), Vec3::splat(1.1))
 }
 
-fn scale_sizes(scene: &mut Scene, pixels_per_point: f32) {
-    for p in &mut scene.points {
-        p.radius_px *= pixels_per_point;
-    }
-    for l in &mut scene.lines {
-        l.width_px *= pixels_per_point;
-    }
-    for l in &mut scene.labels {
-        l.size_px *= pixels_per_point;
-    }
-}
-
 impl Lab for MnistLab {
     fn name(&self) -> &str {
         "mnist"
@@ -336,7 +324,7 @@ impl Lab for MnistLab {
             (panel::EMBEDDING, _, Some(v)) => scenes::embedding(&v.embedding, view.camera),
             _ => Scene::new(view.camera),
         };
-        scale_sizes(&mut scene, view.pixels_per_point);
+        crate::labs::scale_sizes(&mut scene, view.pixels_per_point);
         scene
     }
 
@@ -362,7 +350,8 @@ impl Lab for MnistLab {
         StatusInfo {
             step: self.latest.steps,
             loss: self.latest.loss(),
-            paused: self.latest.paused,
+            // A finished training shows as paused: nothing more happens.
+            paused: self.latest.paused || self.latest.finished(),
         }
     }
 
