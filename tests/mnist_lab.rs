@@ -534,3 +534,47 @@ fn the_headless_command_line_writes_the_dashboard_and_one_view() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_update_to_weight_ratios_are_the_relative_steps_of_the_weights() {
+    let snap = &trained().snap;
+    assert_eq!(
+        snap.weighted_layers,
+        ["0 conv2d", "3 conv2d", "7 dense", "9 dense"]
+    );
+    // The last batch is left out: training ends there and the kept weights are put back.
+    assert_eq!(snap.update_ratios.len() as u64, snap.steps - 1);
+    let setup = setup();
+    let mut direct = Trainer::new(
+        setup.config.clone(),
+        setup.model.clone(),
+        (*setup.train).clone(),
+        (*setup.val).clone(),
+    )
+    .unwrap();
+    let weights = |t: &Trainer| -> Vec<Vec<f32>> {
+        t.model()
+            .layers()
+            .iter()
+            .filter_map(|l| l.params().first().map(|p| p.value.data().to_vec()))
+            .collect()
+    };
+    for point in snap.update_ratios.iter().take(5) {
+        let before = weights(&direct);
+        direct.step().unwrap();
+        let after = weights(&direct);
+        for (k, (b, a)) in before.iter().zip(&after).enumerate() {
+            let step: f64 = b.iter().zip(a).map(|(x, y)| f64::from(y - x).powi(2)).sum();
+            let norm: f64 = b.iter().map(|x| f64::from(*x).powi(2)).sum();
+            let want = (step / norm).sqrt();
+            let got = f64::from(point.ratios[k]);
+            assert!(
+                (got - want).abs() <= 1e-5 * want,
+                "batch {} layer {k}: {got} vs {want}",
+                point.step
+            );
+        }
+    }
+    let line = netviz::labs::mnist::lab::ratio_line(snap);
+    assert!(line.starts_with("latest |dw|/|w|: 0 conv2d "), "{line}");
+}

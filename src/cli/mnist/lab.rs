@@ -46,6 +46,8 @@ pub enum SceneArg {
     Activations,
     /// The penultimate layer's PCA cloud.
     Embedding,
+    /// The update-to-weight ratios and the learning rate.
+    Optimizer,
 }
 
 impl SceneArg {
@@ -56,6 +58,7 @@ impl SceneArg {
             SceneArg::Confusion => panel::CONFUSION,
             SceneArg::Activations => panel::ACTIVATIONS,
             SceneArg::Embedding => panel::EMBEDDING,
+            SceneArg::Optimizer => panel::OPTIMIZER,
         }
     }
 }

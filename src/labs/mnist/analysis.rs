@@ -4,7 +4,8 @@
 //!   images of each cell, and the penultimate layer's activations of the first
 //!   [`EMBEDDING_POINTS`] images projected to 3D by PCA ([`Embedding`]);
 //! - [`Probe`]: every layer's activations and the output probabilities for one image;
-//! - [`ConvFilters`]: every convolution's kernels.
+//! - [`ConvFilters`]: every convolution's kernels;
+//! - [`update_ratio`]: how far one optimizer step moved a layer's weights, relative to them.
 
 use crate::data::preprocess::Dataset;
 use crate::labs::xor::geometry::{Pca, pca3};
@@ -286,4 +287,34 @@ fn softmax(z: &[f32]) -> Vec<f32> {
     let e: Vec<f32> = z.iter().map(|v| (v - max).exp()).collect();
     let sum: f32 = e.iter().sum();
     e.iter().map(|v| v / sum).collect()
+}
+
+/// The weight tensor of every layer that has one, with the layer's index and name
+/// (`7 dense`), in order. Biases are left out: their norms start at zero.
+pub fn layer_weights(model: &Sequential) -> Vec<(usize, String, &Tensor)> {
+    model
+        .layers()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let w = l.params().iter().find(|p| p.name == "weight")?;
+            Some((i, format!("{i} {}", l.kind().name()), &w.value))
+        })
+        .collect()
+}
+
+/// The update-to-weight ratio `||after - before|| / ||before||` (L2 norms) of one step:
+/// about 1e-3 is healthy; much larger means the learning rate is too high, much smaller too
+/// low. 0 when nothing moved, `inf` when `before` is all zeros but `after` is not.
+pub fn update_ratio(before: &[f32], after: &[f32]) -> f32 {
+    let (mut step, mut norm) = (0.0f64, 0.0f64);
+    for (b, a) in before.iter().zip(after) {
+        step += f64::from(a - b).powi(2);
+        norm += f64::from(*b).powi(2);
+    }
+    if step == 0.0 {
+        0.0
+    } else {
+        (step.sqrt() / norm.sqrt()) as f32
+    }
 }

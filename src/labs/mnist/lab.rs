@@ -32,6 +32,9 @@ pub const ACTIVATIONS_PANEL: &str = "Activations";
 /// Title of the embedding panel.
 pub const EMBEDDING_PANEL: &str = "Embedding (PCA of the penultimate layer)";
 
+/// Title of the optimizer panel.
+pub const OPTIMIZER_PANEL: &str = "Optimizer: update-to-weight ratios";
+
 /// Indices of the lab's panels, in reading order.
 pub mod panel {
     /// The curves.
@@ -44,6 +47,8 @@ pub mod panel {
     pub const ACTIVATIONS: usize = 3;
     /// The embedding.
     pub const EMBEDDING: usize = 4;
+    /// The optimizer's update-to-weight ratios.
+    pub const OPTIMIZER: usize = 5;
 }
 
 /// The MNIST lab.
@@ -222,6 +227,54 @@ impl MnistLab {
     }
 }
 
+/// The optimizer panel: per weighted layer, log10 of the update-to-weight ratio of every
+/// batch, the 1e-3 rule of thumb and the learning rate, and the latest ratios in words.
+fn optimizer_ui(ui: &mut Ui, snap: &MnistSnapshot) {
+    let log = |v: f32| f64::from(v.max(1e-12)).log10();
+    let height = ui.available_height() - 22.0;
+    Plot::new("mnist-optimizer")
+        .legend(Legend::default())
+        .height(height.max(40.0))
+        .x_axis_label("batch")
+        .y_axis_label("log10")
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            for (k, name) in snap.weighted_layers.iter().enumerate() {
+                let points: PlotPoints = snap
+                    .update_ratios
+                    .iter()
+                    .filter_map(|r| Some([r.step as f64, log(*r.ratios.get(k)?)]))
+                    .collect();
+                plot.line(PlotLine::new(format!("{name} |dw|/|w|"), points));
+            }
+            let lr: PlotPoints = snap
+                .batches
+                .iter()
+                .map(|b| [b.step as f64, log(b.learning_rate)])
+                .collect();
+            plot.line(PlotLine::new("learning rate", lr).color(egui::Color32::from_gray(160)));
+            plot.hline(egui_plot::HLine::new("1e-3 rule of thumb", -3.0));
+        });
+    ui.label(ratio_line(snap));
+}
+
+/// The latest update-to-weight ratio of every weighted layer, e.g.
+/// `latest |dw|/|w|: 0 conv2d 2.1e-3  3 conv2d 1.4e-3 ...`.
+pub fn ratio_line(snap: &MnistSnapshot) -> String {
+    match snap.update_ratios.last() {
+        None => "no batch trained yet".into(),
+        Some(r) => {
+            let parts: Vec<String> = snap
+                .weighted_layers
+                .iter()
+                .zip(&r.ratios)
+                .map(|(n, v)| format!("{n} {v:.1e}"))
+                .collect();
+            format!("latest |dw|/|w|: {}", parts.join("  "))
+        }
+    }
+}
+
 /// The line under the curves: the latest validation figures and the patience counter.
 pub fn epoch_line(snap: &MnistSnapshot) -> String {
     match snap.epochs.last() {
@@ -313,6 +366,7 @@ impl Lab for MnistLab {
             PanelSpec::egui(CONFUSION_PANEL),
             PanelSpec::scene_2d(ACTIVATIONS_PANEL, activations_camera(snap)),
             PanelSpec::scene_3d(EMBEDDING_PANEL, embedding_camera()),
+            PanelSpec::egui(OPTIMIZER_PANEL),
         ]
     }
 
@@ -331,6 +385,7 @@ impl Lab for MnistLab {
     fn panel_ui(&mut self, panel: usize, ui: &mut Ui) {
         match panel {
             panel::CURVES => self.curves_ui(ui),
+            panel::OPTIMIZER => optimizer_ui(ui, &self.latest),
             panel::CONFUSION => {
                 let snap = Arc::clone(&self.latest);
                 let Some(pass) = &snap.validation else {

@@ -2,13 +2,17 @@
 //! [`Trainer`] as `netviz mnist train` (same config, data and seed give the same weights: the
 //! session only calls [`Trainer::step`] and changes the learning rate when told), keeps the
 //! per-batch curves, and after every validation pass (and when training ends) runs a
-//! [`ValidationPass`] on a copy of the model for the confusion matrix and the embedding.
+//! [`ValidationPass`] on a copy of the model for the confusion matrix and the embedding. It
+//! also measures each batch's update-to-weight ratios by comparing the weights before and
+//! after the step (the optimizer itself is the trainer's and stays untouched).
 
 use std::sync::Arc;
 
 use crate::data::preprocess::Dataset;
-use crate::labs::mnist::analysis::{self, ValidationPass, conv_filters, copy_weights};
-use crate::labs::mnist::snapshot::{BatchPoint, MnistSnapshot};
+use crate::labs::mnist::analysis::{
+    self, ValidationPass, conv_filters, copy_weights, layer_weights, update_ratio,
+};
+use crate::labs::mnist::snapshot::{BatchPoint, MnistSnapshot, RatioPoint};
 use crate::nn::Sequential;
 use crate::nn::config::ModelConfig;
 use crate::train::{StepReport, TrainError, Trainer};
@@ -51,6 +55,8 @@ pub struct MnistSession {
     paused: bool,
     steps: u64,
     batches: Vec<BatchPoint>,
+    weights_before: Vec<Vec<f32>>,
+    update_ratios: Vec<RatioPoint>,
     epoch_steps: Vec<u64>,
     validation: Option<Arc<ValidationPass>>,
     selected: usize,
@@ -73,6 +79,8 @@ impl MnistSession {
             paused,
             steps: 0,
             batches: Vec::new(),
+            weights_before: Vec::new(),
+            update_ratios: Vec::new(),
             epoch_steps: Vec::new(),
             validation: None,
             selected: 0,
@@ -113,6 +121,12 @@ impl MnistSession {
         if !self.is_running() {
             return None;
         }
+        self.weights_before.clear();
+        self.weights_before.extend(
+            layer_weights(self.trainer.model())
+                .into_iter()
+                .map(|(_, _, w)| w.data().to_vec()),
+        );
         let report = match self.trainer.step() {
             Ok(r) => r,
             Err(e) => {
@@ -123,6 +137,17 @@ impl MnistSession {
         if let Some(b) = &report.batch {
             self.steps += 1;
             self.record_batch(b);
+        }
+        if report.batch.is_some() && report.stop.is_none() {
+            let ratios = layer_weights(self.trainer.model())
+                .into_iter()
+                .zip(&self.weights_before)
+                .map(|((_, _, after), before)| update_ratio(before, after.data()))
+                .collect();
+            self.update_ratios.push(RatioPoint {
+                step: self.steps,
+                ratios,
+            });
         }
         if report.epoch.is_some() {
             self.epoch_steps.push(self.steps);
@@ -197,6 +222,11 @@ impl MnistSession {
             stop: self.trainer.stop_reason().cloned(),
             kept: self.trainer.kept(),
             batches: self.batches.clone(),
+            weighted_layers: layer_weights(self.trainer.model())
+                .into_iter()
+                .map(|(_, name, _)| name)
+                .collect(),
+            update_ratios: self.update_ratios.clone(),
             epochs: self.trainer.history().to_vec(),
             epoch_steps: self.epoch_steps.clone(),
             filters: conv_filters(self.trainer.model()),

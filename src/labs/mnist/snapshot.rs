@@ -29,6 +29,15 @@ pub struct BatchPoint {
     pub learning_rate: f32,
 }
 
+/// The update-to-weight ratio of every weighted layer after one batch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RatioPoint {
+    /// The batch (as [`BatchPoint::step`]).
+    pub step: u64,
+    /// One ratio per entry of [`MnistSnapshot::weighted_layers`].
+    pub ratios: Vec<f32>,
+}
+
 /// What the MNIST lab shows (see the module documentation).
 #[derive(Clone, Debug)]
 pub struct MnistSnapshot {
@@ -50,6 +59,11 @@ pub struct MnistSnapshot {
     pub kept: Option<Kept>,
     /// Every batch so far.
     pub batches: Vec<BatchPoint>,
+    /// The names of the layers with weights (`0 conv2d`, `7 dense`, ...).
+    pub weighted_layers: Vec<String>,
+    /// Every batch's update-to-weight ratios (not the last batch of training, after which
+    /// the kept weights are put back).
+    pub update_ratios: Vec<RatioPoint>,
     /// Every finished epoch (validation metrics and the patience counter).
     pub epochs: Vec<EpochSummary>,
     /// The step at which each finished epoch ended.
