@@ -20,6 +20,7 @@ use common::mnist_server::shared_mnist_dir;
 use netviz::data::mnist::{self, DirSource, Quiet};
 use netviz::data::preprocess::Dataset;
 use netviz::labs::mnist::analysis::ValidationPass;
+use netviz::labs::mnist::browser::{BrowserState, browser_ui, caption};
 use netviz::labs::mnist::confusion::{
     ConfusionLayout, cell_color, cell_name, confusion_ui, digit_name,
 };
@@ -577,4 +578,44 @@ fn the_update_to_weight_ratios_are_the_relative_steps_of_the_weights() {
     }
     let line = netviz::labs::mnist::lab::ratio_line(snap);
     assert!(line.starts_with("latest |dw|/|w|: 0 conv2d "), "{line}");
+}
+
+type BrowserUiState = (Arc<ValidationPass>, Arc<Dataset>, BrowserState);
+
+#[test]
+fn the_browser_lists_images_with_their_predictions_and_the_mistakes_alone() {
+    let snap = &trained().snap;
+    let pass = snap.validation.clone().unwrap();
+    let val = Arc::clone(&snap.val);
+    let state: BrowserUiState = (Arc::clone(&pass), Arc::clone(&val), BrowserState::default());
+    let mut harness = Harness::builder().with_size([900.0, 900.0]).build_ui_state(
+        |ui, (pass, val, state): &mut BrowserUiState| {
+            browser_ui(ui, pass, val, state);
+        },
+        state,
+    );
+    harness.run();
+    for i in 0..8 {
+        harness.get_by_label(&digit_name(i));
+    }
+    let mistakes: Vec<usize> = (0..val.len())
+        .filter(|&i| pass.predictions[i] != val.labels[i])
+        .collect();
+    assert!(mistakes.len() >= 3, "some mistakes after one short epoch");
+    harness.get_by_label("mistakes only").click();
+    harness.run();
+    assert!(harness.state().2.mistakes_only);
+    for &i in mistakes.iter().take(3) {
+        harness.get_by_label(&digit_name(i));
+        let caption = caption(val.labels[i], pass.predictions[i]);
+        assert!(
+            harness.query_all_by_label(&caption).next().is_some(),
+            "{caption}"
+        );
+    }
+    let first_right = (0..val.len()).find(|i| !mistakes.contains(i)).unwrap();
+    assert!(
+        harness.query_by_label(&digit_name(first_right)).is_none(),
+        "a correctly classified image is not listed among the mistakes"
+    );
 }

@@ -48,6 +48,8 @@ pub enum SceneArg {
     Embedding,
     /// The update-to-weight ratios and the learning rate.
     Optimizer,
+    /// Validation images with their predicted classes.
+    Browser,
 }
 
 impl SceneArg {
@@ -59,6 +61,7 @@ impl SceneArg {
             SceneArg::Activations => panel::ACTIVATIONS,
             SceneArg::Embedding => panel::EMBEDDING,
             SceneArg::Optimizer => panel::OPTIMIZER,
+            SceneArg::Browser => panel::BROWSER,
         }
     }
 }

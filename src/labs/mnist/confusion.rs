@@ -191,8 +191,9 @@ fn digits_ui(
     clicked
 }
 
-/// One validation image as a grayscale thumbnail that can be clicked.
-fn thumbnail_ui(ui: &mut Ui, val: &Dataset, index: usize) -> egui::Response {
+/// One validation image as a grayscale thumbnail that can be clicked; its accessible name is
+/// [`digit_name`].
+pub fn thumbnail_ui(ui: &mut Ui, val: &Dataset, index: usize) -> egui::Response {
     let (rect, response) = ui.allocate_exact_size(Vec2::splat(THUMB), Sense::click());
     response.widget_info(|| WidgetInfo::labeled(egui::Role::Button, true, digit_name(index)));
     if ui.is_rect_visible(rect) && index < val.len() {

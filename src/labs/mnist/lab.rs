@@ -11,6 +11,7 @@ use egui::{DragValue, RichText, Slider, Ui};
 use egui_plot::{Legend, Line as PlotLine, Plot, PlotPoints, Points};
 use glam::{Vec2, Vec3};
 
+use crate::labs::mnist::browser::{BrowserState, browser_ui};
 use crate::labs::mnist::confusion::confusion_ui;
 use crate::labs::mnist::scenes::{self, activation_layout, filter_layout};
 use crate::labs::mnist::session::{MnistCommand, MnistSession, MnistSetup};
@@ -35,6 +36,9 @@ pub const EMBEDDING_PANEL: &str = "Embedding (PCA of the penultimate layer)";
 /// Title of the optimizer panel.
 pub const OPTIMIZER_PANEL: &str = "Optimizer: update-to-weight ratios";
 
+/// Title of the dataset browser panel.
+pub const BROWSER_PANEL: &str = "Validation images (true/predicted)";
+
 /// Indices of the lab's panels, in reading order.
 pub mod panel {
     /// The curves.
@@ -47,8 +51,10 @@ pub mod panel {
     pub const ACTIVATIONS: usize = 3;
     /// The embedding.
     pub const EMBEDDING: usize = 4;
+    /// The dataset browser (in the last column: its wrapped grid needs a bounded width).
+    pub const BROWSER: usize = 5;
     /// The optimizer's update-to-weight ratios.
-    pub const OPTIMIZER: usize = 5;
+    pub const OPTIMIZER: usize = 6;
 }
 
 /// The MNIST lab.
@@ -58,6 +64,7 @@ pub struct MnistLab {
     lr: f32,
     image: usize,
     selected_cell: Option<(usize, usize)>,
+    browser: BrowserState,
     message: Option<String>,
 }
 
@@ -74,6 +81,7 @@ impl MnistLab {
             latest,
             image: 0,
             selected_cell: None,
+            browser: BrowserState::default(),
             message: None,
         })
     }
@@ -366,6 +374,7 @@ impl Lab for MnistLab {
             PanelSpec::egui(CONFUSION_PANEL),
             PanelSpec::scene_2d(ACTIVATIONS_PANEL, activations_camera(snap)),
             PanelSpec::scene_3d(EMBEDDING_PANEL, embedding_camera()),
+            PanelSpec::egui(BROWSER_PANEL),
             PanelSpec::egui(OPTIMIZER_PANEL),
         ]
     }
@@ -386,13 +395,18 @@ impl Lab for MnistLab {
         match panel {
             panel::CURVES => self.curves_ui(ui),
             panel::OPTIMIZER => optimizer_ui(ui, &self.latest),
-            panel::CONFUSION => {
+            panel::CONFUSION | panel::BROWSER => {
                 let snap = Arc::clone(&self.latest);
                 let Some(pass) = &snap.validation else {
                     ui.label("no validation pass yet");
                     return;
                 };
-                if let Some(i) = confusion_ui(ui, pass, &snap.val, &mut self.selected_cell) {
+                let clicked = if panel == panel::CONFUSION {
+                    confusion_ui(ui, pass, &snap.val, &mut self.selected_cell)
+                } else {
+                    browser_ui(ui, pass, &snap.val, &mut self.browser)
+                };
+                if let Some(i) = clicked {
                     self.image = i;
                     self.send(MnistCommand::SelectImage(i));
                 }
