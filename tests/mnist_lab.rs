@@ -17,13 +17,15 @@ use egui_kittest::kittest::Queryable;
 use glam::{Vec2, Vec3};
 
 use common::mnist_server::shared_mnist_dir;
-use netviz::data::mnist::{self, DirSource, Quiet};
+use netviz::data::mnist::{self, DirSource, Mnist, Quiet};
 use netviz::data::preprocess::Dataset;
+use netviz::data::preprocess::{downsample, to_dataset};
 use netviz::labs::mnist::analysis::ValidationPass;
 use netviz::labs::mnist::browser::{BrowserState, browser_ui, caption};
 use netviz::labs::mnist::confusion::{
     ConfusionLayout, cell_color, cell_name, confusion_ui, digit_name,
 };
+use netviz::labs::mnist::drawing::{CANVAS_SIDE, Canvas, preprocess};
 use netviz::labs::mnist::lab::{
     CONFUSION_PANEL, activations_camera, embedding_camera, filters_camera,
 };
@@ -50,14 +52,21 @@ fn config() -> ModelConfig {
     config
 }
 
+/// Real MNIST, loaded once per test binary.
+fn real_mnist() -> &'static Mnist {
+    static DATA: OnceLock<Mnist> = OnceLock::new();
+    DATA.get_or_init(|| {
+        mnist::load(&shared_mnist_dir(), DirSource::Flag, &[], &mut Quiet)
+            .expect("real MNIST in ../shared/data/mnist")
+    })
+}
+
 /// The lab's setup from real MNIST, prepared once per test binary.
 fn setup() -> MnistSetup {
     static SETUP: OnceLock<(Arc<Dataset>, Arc<Dataset>)> = OnceLock::new();
     let config = config();
     let (train, val) = SETUP.get_or_init(|| {
-        let data = mnist::load(&shared_mnist_dir(), DirSource::Flag, &[], &mut Quiet)
-            .expect("real MNIST in ../shared/data/mnist");
-        let splits = prepare(&config, &data).expect("prepare");
+        let splits = prepare(&config, real_mnist()).expect("prepare");
         (Arc::new(splits.train), Arc::new(splits.val))
     });
     MnistSetup {
@@ -618,4 +627,126 @@ fn the_browser_lists_images_with_their_predictions_and_the_mistakes_alone() {
         harness.query_by_label(&digit_name(first_right)).is_none(),
         "a correctly classified image is not listed among the mistakes"
     );
+}
+
+#[test]
+fn a_drawing_is_scaled_into_20_pixels_and_centered_by_mass_like_mnist() {
+    let mut canvas = Canvas::default();
+    // A short stroke near the top-left corner.
+    for y in 2..9 {
+        canvas.paint(4.0, y as f32);
+    }
+    canvas.paint(5.0, 3.0);
+    let image = preprocess(&canvas, CANVAS_SIDE);
+    let n = CANVAS_SIDE;
+    let inked: Vec<usize> = (0..n)
+        .filter(|&r| (0..n).any(|c| image[r * n + c] > 0.05))
+        .collect();
+    let height = inked.last().unwrap() - inked.first().unwrap() + 1;
+    assert!((19..=21).contains(&height), "ink {height} rows tall");
+    let mass: f32 = image.iter().sum();
+    let cy: f32 = (0..n * n)
+        .map(|k| image[k] * ((k / n) as f32 + 0.5))
+        .sum::<f32>()
+        / mass;
+    let cx: f32 = (0..n * n)
+        .map(|k| image[k] * ((k % n) as f32 + 0.5))
+        .sum::<f32>()
+        / mass;
+    assert!(
+        (cy - 14.0).abs() <= 0.6 && (cx - 14.0).abs() <= 0.6,
+        "center of mass ({cx}, {cy})"
+    );
+    // At the model's size it is the 28x28 result area-averaged like the training images.
+    assert_eq!(preprocess(&canvas, 14), downsample(&image, 28, 14));
+    assert_eq!(preprocess(&Canvas::default(), 14), vec![0.0; 196]);
+}
+
+#[test]
+fn real_digits_survive_the_drawing_preprocessing_and_a_drawing_reaches_the_activation_view() {
+    let data = real_mnist();
+    let idx: Vec<usize> = (0..40).collect();
+    let raw = to_dataset(&data.test_images, &data.test_labels, Some(&idx), 28).unwrap();
+    let small = to_dataset(&data.test_images, &data.test_labels, Some(&idx), 14).unwrap();
+    let mut model = trained().model.lock().unwrap().clone();
+    let mut agree = 0;
+    for i in 0..raw.len() {
+        let canvas = Canvas {
+            pixels: raw.image(i).to_vec(),
+        };
+        // MNIST digits were made this way: preprocessing them again moves their center of
+        // mass by about a pixel at most.
+        let again = preprocess(&canvas, 28);
+        let com = |img: &[f32]| {
+            let mass: f32 = img.iter().sum();
+            let y: f32 = (0..784).map(|k| img[k] * (k / 28) as f32).sum::<f32>() / mass;
+            let x: f32 = (0..784).map(|k| img[k] * (k % 28) as f32).sum::<f32>() / mass;
+            (x, y)
+        };
+        let (a, b) = (com(&again), com(raw.image(i)));
+        assert!(
+            (a.0 - b.0).abs() < 1.5 && (a.1 - b.1).abs() < 1.5,
+            "image {i}: center of mass {a:?} vs {b:?}"
+        );
+        let drawn =
+            netviz::labs::mnist::analysis::probe_pixels(&mut model, &preprocess(&canvas, 14))
+                .unwrap()
+                .predicted();
+        let plain = netviz::labs::mnist::analysis::probe_pixels(&mut model, small.image(i))
+            .unwrap()
+            .predicted();
+        agree += usize::from(drawn == plain);
+    }
+    assert!(agree >= 34, "{agree} of 40 predictions agree");
+
+    let mut session = MnistSession::new(setup(), true).unwrap();
+    let pixels = small.image(3).to_vec();
+    session
+        .apply(MnistCommand::ShowDrawing(pixels.clone()))
+        .unwrap();
+    let probe = session.snapshot().probe.unwrap();
+    assert_eq!(probe.label, None);
+    assert_eq!(probe.layers[0].values, pixels);
+    session.apply(MnistCommand::SelectImage(5)).unwrap();
+    let probe = session.snapshot().probe.unwrap();
+    assert_eq!((probe.index, probe.label), (5, Some(setup().val.labels[5])));
+}
+
+#[test]
+fn dragging_over_the_canvas_draws_where_the_pointer_went() {
+    let mut harness = Harness::builder().with_size([300.0, 340.0]).build_ui_state(
+        |ui, canvas: &mut Canvas| {
+            netviz::labs::mnist::drawing::canvas_ui(ui, canvas);
+        },
+        Canvas::default(),
+    );
+    harness.run();
+    assert!(harness.state().is_blank());
+    // The canvas is the square below the "Clear" row; find it from the button.
+    let clear = harness.get_by_label("Clear").rect();
+    let top = clear.bottom() + 8.0;
+    let side = 300.0f32.min(340.0 - top) - 4.0;
+    let cell = side / CANVAS_SIDE as f32;
+    let press = |pressed| egui::Event::PointerButton {
+        pos: egui::pos2(8.0 + 14.0 * cell, top + 5.0 * cell),
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    harness.hover_at(egui::pos2(8.0 + 14.0 * cell, top + 5.0 * cell));
+    harness.event(press(true));
+    for row in 5..=22 {
+        harness.hover_at(egui::pos2(8.0 + 14.0 * cell, top + row as f32 * cell));
+        harness.step();
+    }
+    harness.event(press(false));
+    harness.run();
+    let canvas = harness.state();
+    assert!(!canvas.is_blank(), "the drag drew something");
+    // A vertical stroke: ink in column 13 or 14 down most of the canvas, none far left.
+    let inked_rows = (0..CANVAS_SIDE)
+        .filter(|&r| (12..=15).any(|c| canvas.pixels[r * CANVAS_SIDE + c] > 0.5))
+        .count();
+    assert!(inked_rows >= 14, "{inked_rows} rows inked");
+    assert!((0..CANVAS_SIDE).all(|r| canvas.pixels[r * CANVAS_SIDE + 2] == 0.0));
 }

@@ -50,6 +50,8 @@ pub enum SceneArg {
     Optimizer,
     /// Validation images with their predicted classes.
     Browser,
+    /// The draw-a-digit canvas.
+    Draw,
 }
 
 impl SceneArg {
@@ -62,6 +64,7 @@ impl SceneArg {
             SceneArg::Embedding => panel::EMBEDDING,
             SceneArg::Optimizer => panel::OPTIMIZER,
             SceneArg::Browser => panel::BROWSER,
+            SceneArg::Draw => panel::DRAW,
         }
     }
 }

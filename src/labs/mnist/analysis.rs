@@ -76,8 +76,8 @@ impl Embedding {
 pub struct Probe {
     /// Index of the image in its dataset.
     pub index: usize,
-    /// Its true class.
-    pub label: u8,
+    /// Its true class (`None` for a drawing).
+    pub label: Option<u8>,
     /// The input and then every layer's output.
     pub layers: Vec<LayerActivation>,
     /// The ten class probabilities (the softmax of the output when the model has none).
@@ -242,15 +242,25 @@ pub fn validation_pass(
 }
 
 /// Runs image `index` of `data` through `model` and keeps every activation.
-pub fn probe(
-    model: &mut Sequential,
-    data: &Dataset,
-    index: usize,
-    classes: usize,
-) -> Result<Probe> {
+pub fn probe(model: &mut Sequential, data: &Dataset, index: usize) -> Result<Probe> {
     let index = index.min(data.len().saturating_sub(1));
-    let (mut x, mut y) = (Tensor::default(), Tensor::default());
-    data.batch(&[index], classes, &mut x, &mut y);
+    let image = if data.is_empty() {
+        &[][..]
+    } else {
+        data.image(index)
+    };
+    let mut probe = probe_pixels(model, image)?;
+    probe.index = index;
+    probe.label = data.labels.get(index).copied();
+    Ok(probe)
+}
+
+/// Runs one `(1, side, side)` image given by its pixels through `model` (a drawing: no
+/// label, index 0).
+pub fn probe_pixels(model: &mut Sequential, pixels: &[f32]) -> Result<Probe> {
+    let mut shape = vec![1];
+    shape.extend_from_slice(model.input_shape());
+    let x = Tensor::from_vec(&shape, pixels.to_vec())?;
     model.forward(&x)?;
     let names = std::iter::once("input".to_string()).chain(
         model
@@ -275,8 +285,8 @@ pub fn probe(
     let out = layers.last().map(|l| l.values.clone()).unwrap_or_default();
     let probabilities = if ends_in_softmax { out } else { softmax(&out) };
     Ok(Probe {
-        index,
-        label: data.labels.get(index).copied().unwrap_or(0),
+        index: 0,
+        label: None,
         layers,
         probabilities,
     })

@@ -13,6 +13,7 @@ use glam::{Vec2, Vec3};
 
 use crate::labs::mnist::browser::{BrowserState, browser_ui};
 use crate::labs::mnist::confusion::confusion_ui;
+use crate::labs::mnist::drawing::{Canvas, canvas_ui, preprocess};
 use crate::labs::mnist::scenes::{self, activation_layout, filter_layout};
 use crate::labs::mnist::session::{MnistCommand, MnistSession, MnistSetup};
 use crate::labs::mnist::snapshot::MnistSnapshot;
@@ -39,6 +40,9 @@ pub const OPTIMIZER_PANEL: &str = "Optimizer: update-to-weight ratios";
 /// Title of the dataset browser panel.
 pub const BROWSER_PANEL: &str = "Validation images (true/predicted)";
 
+/// Title of the draw-a-digit panel.
+pub const DRAW_PANEL: &str = "Draw a digit";
+
 /// Indices of the lab's panels, in reading order.
 pub mod panel {
     /// The curves.
@@ -55,6 +59,8 @@ pub mod panel {
     pub const BROWSER: usize = 5;
     /// The optimizer's update-to-weight ratios.
     pub const OPTIMIZER: usize = 6;
+    /// Draw-a-digit.
+    pub const DRAW: usize = 7;
 }
 
 /// The MNIST lab.
@@ -65,6 +71,7 @@ pub struct MnistLab {
     image: usize,
     selected_cell: Option<(usize, usize)>,
     browser: BrowserState,
+    canvas: Canvas,
     message: Option<String>,
 }
 
@@ -82,6 +89,7 @@ impl MnistLab {
             image: 0,
             selected_cell: None,
             browser: BrowserState::default(),
+            canvas: Canvas::default(),
             message: None,
         })
     }
@@ -167,12 +175,34 @@ impl MnistLab {
             }
         });
         if let Some(p) = &snap.probe {
+            let label = p
+                .label
+                .map_or("drawing".to_string(), |l| format!("label {l}"));
             ui.label(format!(
-                "label {}, predicted {} ({:.1}%)",
-                p.label,
+                "{label}, predicted {} ({:.1}%)",
                 p.predicted(),
                 100.0 * p.probabilities.get(p.predicted()).copied().unwrap_or(0.0)
             ));
+        }
+    }
+
+    /// The canvas and the model's probabilities for the drawing (also in the activation view).
+    fn draw_ui(&mut self, ui: &mut Ui) {
+        let snap = Arc::clone(&self.latest);
+        if let Some(p) = snap.probe.as_ref().filter(|p| p.label.is_none()) {
+            let best = p.predicted();
+            ui.label(format!(
+                "predicted {best} ({:.1}%)",
+                100.0 * p.probabilities.get(best).copied().unwrap_or(0.0)
+            ));
+        }
+        if canvas_ui(ui, &mut self.canvas) {
+            let side = snap.val.side.max(1);
+            if self.canvas.is_blank() {
+                self.send(MnistCommand::SelectImage(self.image));
+            } else {
+                self.send(MnistCommand::ShowDrawing(preprocess(&self.canvas, side)));
+            }
         }
     }
 
@@ -376,6 +406,7 @@ impl Lab for MnistLab {
             PanelSpec::scene_3d(EMBEDDING_PANEL, embedding_camera()),
             PanelSpec::egui(BROWSER_PANEL),
             PanelSpec::egui(OPTIMIZER_PANEL),
+            PanelSpec::egui(DRAW_PANEL),
         ]
     }
 
@@ -395,6 +426,7 @@ impl Lab for MnistLab {
         match panel {
             panel::CURVES => self.curves_ui(ui),
             panel::OPTIMIZER => optimizer_ui(ui, &self.latest),
+            panel::DRAW => self.draw_ui(ui),
             panel::CONFUSION | panel::BROWSER => {
                 let snap = Arc::clone(&self.latest);
                 let Some(pass) = &snap.validation else {

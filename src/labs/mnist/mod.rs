@@ -4,11 +4,13 @@
 //!   confusion matrix and the PCA embedding, one image through every layer, the kernels);
 //! - `session`, `snapshot`, `worker`: the lab thread's state, what it publishes, its loop;
 //! - `scenes`: snapshot to plain render scenes (filters, activations, embedding);
-//!   `confusion`: the clickable confusion-matrix panel; `browser`: the dataset browser; `lab`: the [`Lab`](crate::ui::Lab).
+//!   `confusion`: the clickable confusion-matrix panel; `browser`: the dataset browser;
+//!   `drawing`: draw-a-digit and its MNIST-like preprocessing; `lab`: the [`Lab`](crate::ui::Lab).
 
 pub mod analysis;
 pub mod browser;
 pub mod confusion;
+pub mod drawing;
 pub mod lab;
 pub mod scenes;
 pub mod session;

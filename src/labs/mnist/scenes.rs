@@ -270,7 +270,7 @@ pub fn tile_values(probe: &Probe, tile: &ActivationTile) -> Vec<f32> {
 
 /// Every activation of `probe` as heatmaps through [`ACTIVATION_COLORMAP`] (each layer over
 /// its own [`activation_range`]) and the output probabilities as bars (true class green,
-/// predicted class orange when wrong).
+/// predicted class orange when wrong or when there is no true class).
 pub fn activations(probe: &Probe, camera: SceneCamera) -> Scene {
     let mut scene = Scene::new(camera);
     scene.background = BACKGROUND;
@@ -301,7 +301,7 @@ pub fn activations(probe: &Probe, camera: SceneCamera) -> Scene {
     let predicted = probe.predicted();
     let mut mesh = Mesh::default();
     for (d, (&p, at)) in probe.probabilities.iter().zip(&layout.bars).enumerate() {
-        let color = if d == usize::from(probe.label) {
+        let color = if probe.label == Some(d as u8) {
             [0.30, 0.80, 0.35, 1.0]
         } else if d == predicted {
             [0.95, 0.55, 0.15, 1.0]

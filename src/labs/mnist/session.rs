@@ -44,6 +44,9 @@ pub enum MnistCommand {
     SetLearningRate(f32),
     /// Shows validation image `index` in the activation view.
     SelectImage(usize),
+    /// Shows a drawing (already preprocessed to the model's input size) in the activation
+    /// view.
+    ShowDrawing(Vec<f32>),
 }
 
 /// The training state of the lab (see the module documentation).
@@ -60,6 +63,7 @@ pub struct MnistSession {
     epoch_steps: Vec<u64>,
     validation: Option<Arc<ValidationPass>>,
     selected: usize,
+    drawing: Option<Vec<f32>>,
     error: Option<String>,
 }
 
@@ -84,6 +88,7 @@ impl MnistSession {
             epoch_steps: Vec::new(),
             validation: None,
             selected: 0,
+            drawing: None,
             error: None,
         };
         session.revalidate();
@@ -105,12 +110,17 @@ impl MnistSession {
         match command {
             MnistCommand::TogglePause => self.paused = !self.paused,
             MnistCommand::SetLearningRate(lr) => self.trainer.set_learning_rate(lr),
-            MnistCommand::SelectImage(i) => self.selected = i,
+            MnistCommand::SelectImage(i) => {
+                self.selected = i;
+                self.drawing = None;
+            }
+            MnistCommand::ShowDrawing(pixels) => self.drawing = Some(pixels),
             MnistCommand::Reset => {
                 let fresh = MnistSession::new(self.setup.clone(), self.paused)?;
-                let selected = self.selected;
+                let (selected, drawing) = (self.selected, self.drawing.take());
                 *self = fresh;
                 self.selected = selected;
+                self.drawing = drawing;
             }
         }
         Ok(())
@@ -202,13 +212,16 @@ impl MnistSession {
     /// Everything the views show now.
     pub fn snapshot(&mut self) -> MnistSnapshot {
         copy_weights(&mut self.probe_model, self.trainer.model());
-        let classes = self.setup.config.num_classes;
         let data = if self.setup.val.is_empty() {
             &self.setup.train
         } else {
             &self.setup.val
         };
-        let probe = analysis::probe(&mut self.probe_model, data, self.selected, classes)
+        let probe = match &self.drawing {
+            Some(pixels) => analysis::probe_pixels(&mut self.probe_model, pixels),
+            None => analysis::probe(&mut self.probe_model, data, self.selected),
+        };
+        let probe = probe
             .map(Arc::new)
             .map_err(|e| self.error.get_or_insert(format!("probe: {e}")).clone())
             .ok();
