@@ -26,6 +26,7 @@ use netviz::labs::mnist::confusion::{
     ConfusionLayout, cell_color, cell_name, confusion_ui, digit_name,
 };
 use netviz::labs::mnist::drawing::{CANVAS_SIDE, Canvas, preprocess};
+use netviz::labs::mnist::filter_pass::{FilterPass, filter_pass_scene};
 use netviz::labs::mnist::lab::{
     CONFUSION_PANEL, activations_camera, embedding_camera, filters_camera,
 };
@@ -34,6 +35,7 @@ use netviz::labs::mnist::scenes::{
     tile_values,
 };
 use netviz::labs::mnist::{MnistCommand, MnistLab, MnistSession, MnistSetup, MnistSnapshot};
+use netviz::nn::config::LayerConfig;
 use netviz::nn::config::ModelConfig;
 use netviz::nn::{LayerKind, Sequential, Tensor};
 use netviz::render::{RgbaImage, colormap_rgba};
@@ -749,4 +751,71 @@ fn dragging_over_the_canvas_draws_where_the_pointer_went() {
         .count();
     assert!(inked_rows >= 14, "{inked_rows} rows inked");
     assert!((0..CANVAS_SIDE).all(|r| canvas.pixels[r * CANVAS_SIDE + 2] == 0.0));
+}
+
+#[test]
+fn the_filter_pass_adds_up_to_the_convolution_output_and_draws_it() {
+    let snap = &trained().snap;
+    let probe = snap.probe.as_ref().unwrap();
+    let pass = FilterPass::first_conv(&snap.config, probe, &snap.filters, 5).unwrap();
+    assert_eq!((pass.out_side, pass.steps()), (12, 144));
+    let conv_out = &probe.layers[pass.layer + 1].values;
+    for (s, v) in pass.outputs.iter().enumerate() {
+        let want = conv_out[5 * 144 + s];
+        assert!((v - want).abs() < 1e-4, "step {s}: {v} vs {want}");
+    }
+    let step = 37;
+    assert_eq!(pass.window(step), (3, 1));
+    let patch = pass.patch(step, 0);
+    assert_eq!(patch[4], probe.layers[0].values[4 * 14 + 2]);
+    let camera = netviz::labs::mnist::lab::filter_pass_camera(snap);
+    let scene = filter_pass_scene(&pass, step, camera.scene_camera());
+    let text: Vec<&str> = scene.labels.iter().map(|l| l.text.as_str()).collect();
+    assert!(
+        text.iter()
+            .any(|t| t.ends_with(&format!("= {:.3}", pass.outputs[step]))),
+        "{text:?}"
+    );
+    for (x, w) in patch.iter().zip(pass.kernel_of(0)) {
+        assert!(text.contains(&format!("{x:.2}").as_str()));
+        assert!(text.contains(&format!("{w:.2}").as_str()));
+    }
+    // The output map is filled up to this step, each cell in the value's color.
+    let image = render(&scene, 900, 420);
+    maybe_save(&image, "mnist_filter_pass");
+    let size = Vec2::new(900.0, 420.0);
+    let m = pass.max_abs_output();
+    for s in [0, 12, step, step + 1, 143] {
+        let (r, c) = ((s / 12) as f32, (s % 12) as f32);
+        let (x, y) = px(&camera, [pass.output_x() + c + 0.5, -r - 0.5], size);
+        let got = image.pixel(x, y);
+        if s <= step {
+            assert_eq!(
+                got,
+                colormap_rgba(WEIGHT_COLORMAP, (-m, m), pass.outputs[s]),
+                "cell {s}"
+            );
+        } else {
+            let bg = scenes::BACKGROUND.map(|v| (v * 255.0).round() as u8);
+            assert_eq!(got, bg, "cell {s} is not computed yet");
+        }
+    }
+    // Stride and padding are respected.
+    let mut strided = snap.config.clone();
+    if let LayerConfig::Conv {
+        stride, padding, ..
+    } = &mut strided.layers[0]
+    {
+        (*stride, *padding) = (2, 1);
+    }
+    let pass = FilterPass::first_conv(&strided, probe, &snap.filters, 0).unwrap();
+    assert_eq!(pass.out_side, 7);
+    assert_eq!(
+        (pass.window(0), pass.window(1), pass.window(7)),
+        ((-1, -1), (-1, 1), (1, -1))
+    );
+    assert!(
+        pass.patch(0, 0)[..3].iter().all(|&v| v == 0.0),
+        "padding reads zeros"
+    );
 }

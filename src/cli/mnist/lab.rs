@@ -52,6 +52,8 @@ pub enum SceneArg {
     Browser,
     /// The draw-a-digit canvas.
     Draw,
+    /// The first convolution's filter sliding over the image.
+    FilterPass,
 }
 
 impl SceneArg {
@@ -65,6 +67,7 @@ impl SceneArg {
             SceneArg::Optimizer => panel::OPTIMIZER,
             SceneArg::Browser => panel::BROWSER,
             SceneArg::Draw => panel::DRAW,
+            SceneArg::FilterPass => panel::FILTER_PASS,
         }
     }
 }

@@ -115,6 +115,8 @@ pub struct ConvFilters {
     pub kernel: usize,
     /// `[O, C, K, K]` weights, row-major.
     pub weights: Vec<f32>,
+    /// One bias per output channel.
+    pub bias: Vec<f32>,
 }
 
 impl ConvFilters {
@@ -149,6 +151,11 @@ pub fn conv_filters(model: &Sequential) -> Vec<ConvFilters> {
                 in_channels: c,
                 kernel: k,
                 weights: w.data().to_vec(),
+                bias: l
+                    .params()
+                    .get(1)
+                    .map(|b| b.value.data().to_vec())
+                    .unwrap_or_else(|| vec![0.0; o]),
             })
         })
         .collect()

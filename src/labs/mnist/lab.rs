@@ -14,6 +14,7 @@ use glam::{Vec2, Vec3};
 use crate::labs::mnist::browser::{BrowserState, browser_ui};
 use crate::labs::mnist::confusion::confusion_ui;
 use crate::labs::mnist::drawing::{Canvas, canvas_ui, preprocess};
+use crate::labs::mnist::filter_pass::{FilterPass, filter_pass_scene};
 use crate::labs::mnist::scenes::{self, activation_layout, filter_layout};
 use crate::labs::mnist::session::{MnistCommand, MnistSession, MnistSetup};
 use crate::labs::mnist::snapshot::MnistSnapshot;
@@ -43,6 +44,9 @@ pub const BROWSER_PANEL: &str = "Validation images (true/predicted)";
 /// Title of the draw-a-digit panel.
 pub const DRAW_PANEL: &str = "Draw a digit";
 
+/// Title of the filter-pass panel.
+pub const FILTER_PASS_PANEL: &str = "Filter pass (first convolution)";
+
 /// Indices of the lab's panels, in reading order.
 pub mod panel {
     /// The curves.
@@ -61,6 +65,48 @@ pub mod panel {
     pub const OPTIMIZER: usize = 6;
     /// Draw-a-digit.
     pub const DRAW: usize = 7;
+    /// The filter pass.
+    pub const FILTER_PASS: usize = 8;
+}
+
+/// The filter pass's playback: which filter, which step, playing or not, how fast.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PassPlayer {
+    /// The output channel (filter) shown.
+    pub filter: usize,
+    /// The current step (fractional while playing).
+    pub step: f32,
+    /// Whether the step advances by itself.
+    pub playing: bool,
+    /// Steps per second while playing.
+    pub speed: f32,
+    last_frame: Option<Instant>,
+}
+
+impl Default for PassPlayer {
+    fn default() -> Self {
+        PassPlayer {
+            filter: 0,
+            step: 0.0,
+            playing: true,
+            speed: 12.0,
+            last_frame: None,
+        }
+    }
+}
+
+impl PassPlayer {
+    /// Advances the step by the time since the last frame, wrapping at `steps`.
+    fn advance(&mut self, steps: usize) {
+        let now = Instant::now();
+        let dt = self
+            .last_frame
+            .map_or(0.0, |t| (now - t).as_secs_f32().min(0.25));
+        self.last_frame = Some(now);
+        if self.playing && steps > 0 {
+            self.step = (self.step + dt * self.speed) % steps as f32;
+        }
+    }
 }
 
 /// The MNIST lab.
@@ -72,6 +118,7 @@ pub struct MnistLab {
     selected_cell: Option<(usize, usize)>,
     browser: BrowserState,
     canvas: Canvas,
+    pass: PassPlayer,
     message: Option<String>,
 }
 
@@ -90,6 +137,7 @@ impl MnistLab {
             selected_cell: None,
             browser: BrowserState::default(),
             canvas: Canvas::default(),
+            pass: PassPlayer::default(),
             message: None,
         })
     }
@@ -158,6 +206,52 @@ impl MnistLab {
         }
         if let Some(e) = snap.error.as_ref().or(self.message.as_ref()) {
             ui.colored_label(egui::Color32::from_rgb(240, 120, 100), e);
+        }
+    }
+
+    /// The filter pass of the newest snapshot with the chosen filter.
+    pub fn filter_pass(&self) -> Option<FilterPass> {
+        let snap = &self.latest;
+        FilterPass::first_conv(
+            &snap.config,
+            snap.probe.as_deref()?,
+            &snap.filters,
+            self.pass.filter,
+        )
+    }
+
+    /// The filter pass's playback.
+    pub fn pass_player(&mut self) -> &mut PassPlayer {
+        &mut self.pass
+    }
+
+    fn pass_controls_ui(&mut self, ui: &mut Ui) {
+        let Some(pass) = self.filter_pass() else {
+            return;
+        };
+        let filters = self.latest.filters.first().map_or(1, |f| f.out_channels);
+        ui.label(RichText::new("Filter pass").strong());
+        ui.horizontal(|ui| {
+            let label = if self.pass.playing { "Pause" } else { "Play" };
+            if ui.button(label).clicked() {
+                self.pass.playing = !self.pass.playing;
+            }
+            let f = ui.label("filter");
+            ui.add(DragValue::new(&mut self.pass.filter).range(0..=filters - 1))
+                .labelled_by(f.id);
+        });
+        ui.add(
+            Slider::new(&mut self.pass.speed, 1.0..=200.0)
+                .logarithmic(true)
+                .text("steps/s"),
+        );
+        let mut step = self.pass.step as usize;
+        if ui
+            .add(Slider::new(&mut step, 0..=pass.steps().saturating_sub(1)).text("step"))
+            .changed()
+        {
+            self.pass.step = step as f32;
+            self.pass.playing = false;
         }
     }
 
@@ -361,6 +455,21 @@ pub fn activations_camera(snap: &MnistSnapshot) -> Camera2d {
     }
 }
 
+/// The camera of the filter-pass panel.
+pub fn filter_pass_camera(snap: &MnistSnapshot) -> Camera2d {
+    let pass = snap
+        .probe
+        .as_deref()
+        .and_then(|p| FilterPass::first_conv(&snap.config, p, &snap.filters, 0));
+    match pass {
+        Some(p) => camera_2d(
+            [0.0, -(p.in_side as f32) - 2.0],
+            [p.output_x() + p.out_side as f32, 1.5],
+        ),
+        None => camera_2d([0.0, -1.0], [1.0, 0.0]),
+    }
+}
+
 /// The camera of the embedding panel.
 pub fn embedding_camera() -> OrbitCamera {
     OrbitCamera::framing(Vec3::splat(-1.1), Vec3::splat(1.1))
@@ -375,6 +484,8 @@ impl Lab for MnistLab {
         if let Some(s) = self.thread.take_latest() {
             self.latest = s;
         }
+        let steps = self.filter_pass().map_or(0, |p| p.steps());
+        self.pass.advance(steps);
     }
 
     fn controls_ui(&mut self, ui: &mut Ui) {
@@ -394,6 +505,8 @@ impl Lab for MnistLab {
         self.training_controls_ui(ui);
         ui.add_space(6.0);
         self.image_controls_ui(ui);
+        ui.add_space(6.0);
+        self.pass_controls_ui(ui);
     }
 
     fn panels(&self) -> Vec<PanelSpec> {
@@ -407,6 +520,7 @@ impl Lab for MnistLab {
             PanelSpec::egui(BROWSER_PANEL),
             PanelSpec::egui(OPTIMIZER_PANEL),
             PanelSpec::egui(DRAW_PANEL),
+            PanelSpec::scene_2d(FILTER_PASS_PANEL, filter_pass_camera(snap)),
         ]
     }
 
@@ -416,6 +530,10 @@ impl Lab for MnistLab {
             (panel::FILTERS, _, _) => scenes::filters(&snap.filters, view.camera),
             (panel::ACTIVATIONS, Some(p), _) => scenes::activations(p, view.camera),
             (panel::EMBEDDING, _, Some(v)) => scenes::embedding(&v.embedding, view.camera),
+            (panel::FILTER_PASS, Some(_), _) => match self.filter_pass() {
+                Some(pass) => filter_pass_scene(&pass, self.pass.step as usize, view.camera),
+                None => Scene::new(view.camera),
+            },
             _ => Scene::new(view.camera),
         };
         crate::labs::scale_sizes(&mut scene, view.pixels_per_point);

@@ -5,12 +5,14 @@
 //! - `session`, `snapshot`, `worker`: the lab thread's state, what it publishes, its loop;
 //! - `scenes`: snapshot to plain render scenes (filters, activations, embedding);
 //!   `confusion`: the clickable confusion-matrix panel; `browser`: the dataset browser;
-//!   `drawing`: draw-a-digit and its MNIST-like preprocessing; `lab`: the [`Lab`](crate::ui::Lab).
+//!   `drawing`: draw-a-digit and its MNIST-like preprocessing; `filter_pass`: a filter
+//!   sliding over the chosen image step by step; `lab`: the [`Lab`](crate::ui::Lab).
 
 pub mod analysis;
 pub mod browser;
 pub mod confusion;
 pub mod drawing;
+pub mod filter_pass;
 pub mod lab;
 pub mod scenes;
 pub mod session;
