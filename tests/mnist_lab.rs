@@ -819,3 +819,33 @@ fn the_filter_pass_adds_up_to_the_convolution_output_and_draws_it() {
         "padding reads zeros"
     );
 }
+
+#[test]
+fn save_model_writes_the_weights_the_views_show() {
+    let dir = std::env::temp_dir().join(format!("netviz-mnist-save-{}", std::process::id()));
+    let path = dir.join("sub/lab.safetensors");
+    let mut session = MnistSession::new(setup(), false).unwrap();
+    for _ in 0..5 {
+        session.step();
+    }
+    session
+        .apply(MnistCommand::SaveModel(path.clone()))
+        .unwrap();
+    let snap = session.snapshot();
+    assert_eq!(snap.message, Some(format!("saved {}", path.display())));
+    let (_, model) = netviz::nn::io::load_model(&path).unwrap();
+    let saved: Vec<Vec<f32>> = model
+        .params()
+        .map(|(_, p)| p.value.data().to_vec())
+        .collect();
+    let live: Vec<Vec<f32>> = session
+        .trainer()
+        .model()
+        .params()
+        .map(|(_, p)| p.value.data().to_vec())
+        .collect();
+    assert_eq!(saved, live);
+    assert_eq!(snap.filters[0].weights, saved[0]);
+    assert!(path.with_extension("metrics.json").is_file());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -16,7 +16,7 @@ use netviz::train::mnist::{MnistSplits, prepare};
 
 use crate::cli::app::{ShellArgs, run_lab, write_single_view};
 use crate::cli::mnist::load_mnist;
-use crate::cli::mnist::train::{TrainArgs, training_config};
+use crate::cli::mnist::train::{TrainArgs, output_path, training_config};
 
 /// Arguments of `netviz mnist` with no subcommand.
 #[derive(Debug, Args)]
@@ -26,6 +26,10 @@ pub struct LabArgs {
     /// Share of the 60,000 training images used (overrides `percent_of_train_data_to_use`).
     #[arg(long, value_name = "SHARE")]
     pub data_fraction: Option<f64>,
+    /// Start paused: the views show the starting model (e.g. one loaded with
+    /// --init-weights) until Resume.
+    #[arg(long, conflicts_with = "headless")]
+    pub paused: bool,
     /// With --headless: write only this view instead of the whole dashboard.
     #[arg(long, value_enum, requires = "headless")]
     pub scene: Option<SceneArg>,
@@ -101,7 +105,8 @@ pub fn run(args: &LabArgs) -> Result<()> {
         train: Arc::new(train),
         val: Arc::new(val),
     };
-    let mut lab = MnistLab::new(setup, false)?;
+    let out = output_path(args.train.out.as_deref(), &setup.config)?;
+    let mut lab = MnistLab::new(setup, args.paused)?.with_model_path(&out);
     if !args.shell.headless {
         return run_lab(Box::new(lab), &args.shell);
     }

@@ -243,7 +243,7 @@ fn create_user_config(path: &Path) -> Result<()> {
 }
 
 /// `--out`, or `models/<model_output_filename>.safetensors`.
-fn output_path(out: Option<&Path>, config: &ModelConfig) -> Result<PathBuf> {
+pub(crate) fn output_path(out: Option<&Path>, config: &ModelConfig) -> Result<PathBuf> {
     let path = match out {
         Some(p) => p.to_path_buf(),
         None => {

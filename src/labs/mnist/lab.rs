@@ -119,6 +119,7 @@ pub struct MnistLab {
     browser: BrowserState,
     canvas: Canvas,
     pass: PassPlayer,
+    model_path: String,
     message: Option<String>,
 }
 
@@ -138,8 +139,15 @@ impl MnistLab {
             browser: BrowserState::default(),
             canvas: Canvas::default(),
             pass: PassPlayer::default(),
+            model_path: "models/mnist_lab.safetensors".into(),
             message: None,
         })
+    }
+
+    /// Uses `path` for "Save model".
+    pub fn with_model_path(mut self, path: &std::path::Path) -> Self {
+        self.model_path = path.display().to_string();
+        self
     }
 
     /// The newest snapshot taken from the thread.
@@ -203,6 +211,16 @@ impl MnistLab {
         ui.label(format!("in use: {:.2e}", snap.learning_rate));
         if let Some(stop) = &snap.stop {
             ui.label(stop.to_string());
+        }
+        ui.horizontal(|ui| {
+            if ui.button("Save model").clicked() {
+                let path = std::path::PathBuf::from(&self.model_path);
+                self.send(MnistCommand::SaveModel(path));
+            }
+            ui.text_edit_singleline(&mut self.model_path);
+        });
+        if let Some(m) = &snap.message {
+            ui.label(m);
         }
         if let Some(e) = snap.error.as_ref().or(self.message.as_ref()) {
             ui.colored_label(egui::Color32::from_rgb(240, 120, 100), e);

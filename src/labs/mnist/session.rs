@@ -13,8 +13,8 @@ use crate::labs::mnist::analysis::{
     self, ValidationPass, conv_filters, copy_weights, layer_weights, update_ratio,
 };
 use crate::labs::mnist::snapshot::{BatchPoint, MnistSnapshot, RatioPoint};
-use crate::nn::Sequential;
 use crate::nn::config::ModelConfig;
+use crate::nn::{Sequential, io};
 use crate::train::{StepReport, TrainError, Trainer};
 
 /// Weight of the newest batch in the smoothed curves (an exponential moving average).
@@ -47,6 +47,9 @@ pub enum MnistCommand {
     /// Shows a drawing (already preprocessed to the model's input size) in the activation
     /// view.
     ShowDrawing(Vec<f32>),
+    /// Writes the model as it is now (safetensors with its config) to this path, and the
+    /// finished epochs' summaries beside it as `<stem>.metrics.json`.
+    SaveModel(std::path::PathBuf),
 }
 
 /// The training state of the lab (see the module documentation).
@@ -64,6 +67,7 @@ pub struct MnistSession {
     validation: Option<Arc<ValidationPass>>,
     selected: usize,
     drawing: Option<Vec<f32>>,
+    message: Option<String>,
     error: Option<String>,
 }
 
@@ -89,6 +93,7 @@ impl MnistSession {
             validation: None,
             selected: 0,
             drawing: None,
+            message: None,
             error: None,
         };
         session.revalidate();
@@ -115,6 +120,12 @@ impl MnistSession {
                 self.drawing = None;
             }
             MnistCommand::ShowDrawing(pixels) => self.drawing = Some(pixels),
+            MnistCommand::SaveModel(path) => {
+                self.message = Some(match self.save(&path) {
+                    Ok(()) => format!("saved {}", path.display()),
+                    Err(e) => format!("not saved: {e}"),
+                });
+            }
             MnistCommand::Reset => {
                 let fresh = MnistSession::new(self.setup.clone(), self.paused)?;
                 let (selected, drawing) = (self.selected, self.drawing.take());
@@ -123,6 +134,18 @@ impl MnistSession {
                 self.drawing = drawing;
             }
         }
+        Ok(())
+    }
+
+    fn save(&self, path: &std::path::Path) -> Result<(), TrainError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| TrainError::Setup(format!("creating {}: {e}", dir.display())))?;
+        }
+        io::save_model(path, &self.setup.config, self.trainer.model())?;
+        let json = serde_json::to_vec_pretty(self.trainer.history())
+            .map_err(|e| TrainError::Setup(format!("encoding the metrics: {e}")))?;
+        io::write_atomic(&path.with_extension("metrics.json"), &json)?;
         Ok(())
     }
 
@@ -246,6 +269,7 @@ impl MnistSession {
             validation: self.validation.clone(),
             probe,
             val: Arc::clone(data),
+            message: self.message.clone(),
             error: self.error.clone(),
         }
     }

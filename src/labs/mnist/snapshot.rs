@@ -76,6 +76,8 @@ pub struct MnistSnapshot {
     pub probe: Option<Arc<Probe>>,
     /// The validation images (the training images when there is no validation split).
     pub val: Arc<Dataset>,
+    /// The outcome of the latest command that reports one (saving the model).
+    pub message: Option<String>,
     /// Set when training stopped on an error.
     pub error: Option<String>,
 }
