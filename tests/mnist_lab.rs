@@ -849,3 +849,14 @@ fn save_model_writes_the_weights_the_views_show() {
     assert!(path.with_extension("metrics.json").is_file());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn long_curves_are_thinned_but_keep_both_ends() {
+    use netviz::labs::mnist::lab::{MAX_PLOT_POINTS, thinned};
+    let items: Vec<usize> = (0..10_001).collect();
+    let kept: Vec<usize> = thinned(&items).copied().collect();
+    assert!(kept.len() <= MAX_PLOT_POINTS + 1, "{}", kept.len());
+    assert_eq!((kept[0], *kept.last().unwrap()), (0, 10_000));
+    let short: Vec<usize> = (0..50).collect();
+    assert_eq!(thinned(&short).copied().collect::<Vec<_>>(), short);
+}

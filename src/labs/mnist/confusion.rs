@@ -197,22 +197,48 @@ pub fn thumbnail_ui(ui: &mut Ui, val: &Dataset, index: usize) -> egui::Response 
     let (rect, response) = ui.allocate_exact_size(Vec2::splat(THUMB), Sense::click());
     response.widget_info(|| WidgetInfo::labeled(egui::Role::Button, true, digit_name(index)));
     if ui.is_rect_visible(rect) && index < val.len() {
-        let side = val.side.max(1);
-        let px = THUMB / side as f32;
-        let painter = ui.painter_at(rect);
-        painter.rect_filled(rect, 0.0, Color32::BLACK);
-        for (k, &v) in val.image(index).iter().enumerate() {
-            if v > 0.02 {
-                let g = (v.clamp(0.0, 1.0) * 255.0) as u8;
-                let min = rect.min + Vec2::new((k % side) as f32, (k / side) as f32) * px;
-                painter.rect_filled(
-                    Rect::from_min_size(min, Vec2::splat(px)),
-                    0.0,
-                    Color32::from_gray(g),
-                );
-            }
-        }
+        let texture = grayscale_texture(
+            ui.ctx(),
+            egui::Id::NULL.with(("mnist-digit", val.side, index, val.labels[index])),
+            val.image(index),
+            val.side,
+        );
+        ui.painter().image(
+            texture.id(),
+            rect,
+            Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+            Color32::WHITE,
+        );
     }
     let label = val.labels.get(index).copied().unwrap_or(0);
     response.on_hover_text(format!("image {index}: label {label}"))
+}
+
+/// A `side x side` grayscale image as an egui texture (one textured quad to paint instead of
+/// a rectangle per pixel), kept in egui's memory under `id` and made on first use.
+pub fn grayscale_texture(
+    ctx: &egui::Context,
+    id: egui::Id,
+    pixels: &[f32],
+    side: usize,
+) -> egui::TextureHandle {
+    if let Some(texture) = ctx.data(|d| d.get_temp::<egui::TextureHandle>(id)) {
+        return texture;
+    }
+    let texture = ctx.load_texture(
+        format!("{id:?}"),
+        grayscale_image(pixels, side),
+        egui::TextureOptions::NEAREST,
+    );
+    ctx.data_mut(|d| d.insert_temp(id, texture.clone()));
+    texture
+}
+
+/// `pixels` (0..=1) as an opaque grayscale egui image.
+pub fn grayscale_image(pixels: &[f32], side: usize) -> egui::ColorImage {
+    let gray: Vec<u8> = pixels
+        .iter()
+        .map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
+        .collect();
+    egui::ColorImage::from_gray([side, side], &gray)
 }

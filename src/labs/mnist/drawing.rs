@@ -6,6 +6,8 @@
 
 use egui::{Color32, Rect, Sense, Ui, Vec2};
 
+use crate::labs::mnist::confusion::grayscale_image;
+
 use crate::data::preprocess::downsample;
 
 /// Side of the canvas (MNIST's).
@@ -139,18 +141,29 @@ pub fn canvas_ui(ui: &mut Ui, canvas: &mut Canvas) -> bool {
         canvas.paint(at.x, at.y);
         changed = true;
     }
-    let painter = ui.painter_at(rect);
-    painter.rect_filled(rect, 0.0, Color32::BLACK);
-    for (k, &v) in canvas.pixels.iter().enumerate() {
-        if v > 0.0 {
-            let min =
-                rect.min + Vec2::new((k % CANVAS_SIDE) as f32, (k / CANVAS_SIDE) as f32) * cell;
-            painter.rect_filled(
-                Rect::from_min_size(min, Vec2::splat(cell)),
-                0.0,
-                Color32::from_gray((v.clamp(0.0, 1.0) * 255.0) as u8),
-            );
+    // One texture for the canvas, updated when the drawing changes.
+    let id = ui.scope_id().with("mnist-canvas");
+    let image = grayscale_image(&canvas.pixels, CANVAS_SIDE);
+    let texture = match ui.ctx().data(|d| d.get_temp::<egui::TextureHandle>(id)) {
+        Some(mut texture) => {
+            if changed {
+                texture.set(image, egui::TextureOptions::NEAREST);
+            }
+            texture
         }
-    }
+        None => {
+            let texture =
+                ui.ctx()
+                    .load_texture("mnist-canvas", image, egui::TextureOptions::NEAREST);
+            ui.ctx().data_mut(|d| d.insert_temp(id, texture.clone()));
+            texture
+        }
+    };
+    ui.painter().image(
+        texture.id(),
+        rect,
+        Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+        Color32::WHITE,
+    );
     changed
 }

@@ -329,7 +329,9 @@ impl MnistLab {
                 .collect()
         };
         let series = |f: &dyn Fn(&crate::labs::mnist::snapshot::BatchPoint) -> f64| -> PlotPoints {
-            snap.batches.iter().map(|b| [b.step as f64, f(b)]).collect()
+            thinned(&snap.batches)
+                .map(|b| [b.step as f64, f(b)])
+                .collect()
         };
         let height = (ui.available_height() - 24.0) / 2.0;
         Plot::new("mnist-loss")
@@ -377,6 +379,21 @@ impl MnistLab {
     }
 }
 
+/// Points per plotted line at most: longer series are thinned to every n-th point (and the
+/// last), so a long training does not slow the frames down.
+pub const MAX_PLOT_POINTS: usize = 800;
+
+/// Every n-th item of `items` and the last, at most about [`MAX_PLOT_POINTS`] of them.
+pub fn thinned<T>(items: &[T]) -> impl Iterator<Item = &T> {
+    let every = items.len().div_ceil(MAX_PLOT_POINTS).max(1);
+    let last = items.len().saturating_sub(1);
+    items
+        .iter()
+        .enumerate()
+        .filter(move |(i, _)| i % every == 0 || *i == last)
+        .map(|(_, item)| item)
+}
+
 /// The optimizer panel: per weighted layer, log10 of the update-to-weight ratio of every
 /// batch, the 1e-3 rule of thumb and the learning rate, and the latest ratios in words.
 fn optimizer_ui(ui: &mut Ui, snap: &MnistSnapshot) {
@@ -390,16 +407,12 @@ fn optimizer_ui(ui: &mut Ui, snap: &MnistSnapshot) {
         .allow_scroll(false)
         .show(ui, |plot| {
             for (k, name) in snap.weighted_layers.iter().enumerate() {
-                let points: PlotPoints = snap
-                    .update_ratios
-                    .iter()
+                let points: PlotPoints = thinned(&snap.update_ratios)
                     .filter_map(|r| Some([r.step as f64, log(*r.ratios.get(k)?)]))
                     .collect();
                 plot.line(PlotLine::new(format!("{name} |dw|/|w|"), points));
             }
-            let lr: PlotPoints = snap
-                .batches
-                .iter()
+            let lr: PlotPoints = thinned(&snap.batches)
                 .map(|b| [b.step as f64, log(b.learning_rate)])
                 .collect();
             plot.line(PlotLine::new("learning rate", lr).color(egui::Color32::from_gray(160)));
