@@ -17,9 +17,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         // No command: the flagship, the XOR lab in a window.
         None => cli::xor::run(&cli::xor::default_args()),
-        Some(Command::Mnist { what }) => match what {
-            MnistCommand::Train(args) => cli::mnist::train(&args),
-            MnistCommand::Infer(args) => cli::mnist::infer(&args),
+        Some(Command::Mnist { what, lab }) => match what {
+            None => cli::mnist::lab(&lab),
+            Some(MnistCommand::Train(args)) => cli::mnist::train(&args),
+            Some(MnistCommand::Infer(args)) => cli::mnist::infer(&args),
         },
         Some(Command::Xor(args)) => cli::xor::run(&args),
         Some(Command::Bench { what }) => match what {

@@ -389,6 +389,8 @@ fn the_user_config_is_created_once_and_never_overwritten() {
         &dir,
         &[
             "-md",
+            "-m",
+            "train",
             "-uc",
             "--epochs",
             "1",
@@ -411,7 +413,7 @@ fn the_user_config_is_created_once_and_never_overwritten() {
     // An edited (here: broken) user config is used as it is, not replaced.
     let edited = DEFAULT_CONFIG.replacen("\"relu\"", "\"gelu\"", 1);
     fs::write(&user, &edited).unwrap();
-    let again = netviz_in(&dir, &["-md", "-uc", "--data-dir", &data()]);
+    let again = netviz_in(&dir, &["-md", "-m", "train", "-uc", "--data-dir", &data()]);
     assert_one_line_error(&again, &["user_cnn_params.json", "gelu"]);
     assert!(!stdout(&again).contains("created"));
     assert_eq!(fs::read_to_string(&user).unwrap(), edited);

@@ -3,11 +3,12 @@
 //!
 //! | original | becomes |
 //! | --- | --- |
-//! | `-md`, `--mnist_digits`, `--mnist` | `mnist train` |
-//! | `-md -m infer` (`-m train` is the default) | `mnist infer` |
+//! | `-md`, `--mnist_digits`, `--mnist` | `mnist` (the lab: trains in a window) |
+//! | `-md -m train` | `mnist train` (in the terminal) |
+//! | `-md -m infer` | `mnist infer` |
 //! | `-md -m infer -um FILE` | `mnist infer --model FILE` |
-//! | `-md -um FILE` (training) | `mnist train --init-weights FILE` |
-//! | `-md -uc` | `mnist train --config config/user_cnn_params.json` |
+//! | `-md [-m train] -um FILE` (training) | `mnist [train] --init-weights FILE` |
+//! | `-md [-m train] -uc` | `mnist [train] --config config/user_cnn_params.json` |
 //! | `--xor -hn 3 -ner 200 -e 40000 -lr 0.1` | `xor --hidden 3 --refresh 200 --epochs 40000 --lr 0.1` |
 //!
 //! Anything else on the line is passed on unchanged after the subcommand (so new flags mix
@@ -58,7 +59,7 @@ enum Legacy {
 }
 
 fn map_mnist(program: OsString, args: impl Iterator<Item = OsString>) -> Vec<OsString> {
-    let mut mode = OsString::from("train");
+    let mut mode = None;
     let mut model = None;
     let mut user_config = false;
     let mut rest = Vec::new();
@@ -66,14 +67,16 @@ fn map_mnist(program: OsString, args: impl Iterator<Item = OsString>) -> Vec<OsS
     while let Some(arg) = args.next() {
         match arg.to_str() {
             Some(a) if MNIST_FLAGS.contains(&a) => {}
-            Some("-m") if args.peek().is_some() => mode = args.next().unwrap_or_default(),
+            Some("-m") if args.peek().is_some() => mode = args.next(),
             Some("-um") if args.peek().is_some() => model = args.next(),
             Some("-uc") => user_config = true,
             _ => rest.push(arg),
         }
     }
-    let infer = mode == OsStr::new("infer");
-    let mut out = vec![program, OsString::from("mnist"), mode];
+    let infer = mode.as_deref() == Some(OsStr::new("infer"));
+    // No mode: the lab, which trains while it shows the network.
+    let mut out = vec![program, OsString::from("mnist")];
+    out.extend(mode);
     if user_config && !infer {
         out.extend(["--config", USER_CONFIG].map(OsString::from));
     } else if user_config {
@@ -121,10 +124,10 @@ mod tests {
     }
 
     #[test]
-    fn mnist_flags_train() {
-        assert_eq!(map("netviz -md"), "netviz mnist train");
-        assert_eq!(map("netviz --mnist_digits"), "netviz mnist train");
-        assert_eq!(map("netviz --mnist"), "netviz mnist train");
+    fn mnist_flags_open_the_lab_or_train_in_the_terminal() {
+        assert_eq!(map("netviz -md"), "netviz mnist");
+        assert_eq!(map("netviz --mnist_digits"), "netviz mnist");
+        assert_eq!(map("netviz --mnist"), "netviz mnist");
         assert_eq!(map("netviz -md -m train"), "netviz mnist train");
     }
 
@@ -146,11 +149,15 @@ mod tests {
     fn user_config_and_init_weights_for_training() {
         assert_eq!(
             map("netviz -md -uc"),
+            "netviz mnist --config config/user_cnn_params.json"
+        );
+        assert_eq!(
+            map("netviz -md -m train -uc"),
             "netviz mnist train --config config/user_cnn_params.json"
         );
         assert_eq!(
             map("netviz -md -um m.safetensors"),
-            "netviz mnist train --init-weights m.safetensors"
+            "netviz mnist --init-weights m.safetensors"
         );
     }
 
@@ -158,7 +165,7 @@ mod tests {
     fn other_arguments_pass_through_after_the_subcommand() {
         assert_eq!(
             map("netviz -md --epochs 2 --data-dir d"),
-            "netviz mnist train --epochs 2 --data-dir d"
+            "netviz mnist --epochs 2 --data-dir d"
         );
         assert_eq!(
             map("netviz -md -m infer --count 2"),
@@ -197,6 +204,6 @@ mod tests {
 
     #[test]
     fn a_dangling_mode_flag_is_passed_on_for_clap_to_report() {
-        assert_eq!(map("netviz -md -m"), "netviz mnist train -m");
+        assert_eq!(map("netviz -md -m"), "netviz mnist -m");
     }
 }

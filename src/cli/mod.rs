@@ -25,11 +25,16 @@ pub struct Cli {
 /// Top-level subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Train or evaluate a CNN on the MNIST handwritten digits.
+    /// The MNIST lab: watch a CNN learn the handwritten digits (window, or --headless PNG);
+    /// `train` and `infer` work in the terminal.
+    #[command(args_conflicts_with_subcommands = true)]
     Mnist {
-        /// What to do.
+        /// What to do in the terminal (none: open the lab).
         #[command(subcommand)]
-        what: MnistCommand,
+        what: Option<MnistCommand>,
+        /// The lab's settings.
+        #[command(flatten)]
+        lab: Box<mnist::LabArgs>,
     },
     /// Train the original 2-h-1 network on XOR and print its neurons.
     Xor(xor::XorArgs),

@@ -7,13 +7,11 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Result, ensure};
 use clap::{Args, ValueEnum};
 
-use crate::cli::app::{ShellArgs, run_lab};
+use crate::cli::app::{ShellArgs, run_lab, write_single_view};
 use netviz::labs::xor::{DatasetKind, XorLab, XorLabOptions, XorSettings};
-use netviz::render::RgbaImage;
-use netviz::ui::{HeadlessOptions, Lab, render_headless};
 
 use netviz::nn::xor::{Activation, XOR_INPUTS, XOR_TARGETS, XorNet, sigmoid};
 
@@ -185,7 +183,7 @@ pub fn run(args: &XorArgs) -> Result<()> {
     }
     match args.scene {
         None => run_lab(Box::new(lab), &args.shell)?,
-        Some(scene) => write_single_view(lab, scene, &args.shell)?,
+        Some(scene) => write_single_view(Box::new(lab), scene.panel(), &args.shell)?,
     }
     let outputs: Vec<String> = snap.points.iter().map(|p| format!("{:.4}", p.y)).collect();
     println!(
@@ -195,98 +193,6 @@ pub fn run(args: &XorArgs) -> Result<()> {
         outputs.join(",")
     );
     Ok(())
-}
-
-/// Renders the dashboard with only `scene`'s panel and writes that panel's pixels.
-fn write_single_view(lab: XorLab, scene: SceneArg, shell: &ShellArgs) -> Result<()> {
-    let path = shell
-        .screenshot
-        .clone()
-        .unwrap_or_else(netviz::ui::app::screenshot_path);
-    let [w, h] = shell.size.unwrap_or([900, 700]);
-    // The side panel takes part of the width; widen the picture so the view gets about `w`.
-    let options = HeadlessOptions {
-        size_px: [
-            w + (320.0 * shell.scale) as u32,
-            h + (60.0 * shell.scale) as u32,
-        ],
-        pixels_per_point: shell.scale,
-    };
-    let single = OnePanel {
-        lab,
-        panel: scene.panel(),
-    };
-    let gpu = netviz::render::GpuContext::headless()?;
-    let frame = render_headless(&gpu, Box::new(single), options)?;
-    let rect = frame
-        .panels
-        .first()
-        .map(|p| p.rect)
-        .context("the view was not laid out")?;
-    let view = crop(&frame.image, rect);
-    view.save_png(&path)?;
-    println!("wrote {} ({}x{})", path.display(), view.width, view.height);
-    Ok(())
-}
-
-/// The pixels of `image` inside `rect` (physical pixels).
-fn crop(image: &RgbaImage, rect: egui::Rect) -> RgbaImage {
-    let x0 = (rect.min.x.max(0.0) as u32).min(image.width);
-    let y0 = (rect.min.y.max(0.0) as u32).min(image.height);
-    let x1 = (rect.max.x.max(0.0) as u32).clamp(x0, image.width);
-    let y1 = (rect.max.y.max(0.0) as u32).clamp(y0, image.height);
-    let (w, h) = (x1 - x0, y1 - y0);
-    let mut pixels = Vec::with_capacity((w * h * 4) as usize);
-    for y in y0..y1 {
-        let start = ((y * image.width + x0) * 4) as usize;
-        pixels.extend_from_slice(&image.pixels[start..start + (w * 4) as usize]);
-    }
-    RgbaImage {
-        width: w,
-        height: h,
-        pixels,
-    }
-}
-
-/// A lab showing only one of another lab's panels.
-struct OnePanel {
-    lab: XorLab,
-    panel: usize,
-}
-
-impl Lab for OnePanel {
-    fn name(&self) -> &str {
-        self.lab.name()
-    }
-    fn update(&mut self) {
-        self.lab.update();
-    }
-    fn controls_ui(&mut self, ui: &mut egui::Ui) {
-        self.lab.controls_ui(ui);
-    }
-    fn panels(&self) -> Vec<netviz::ui::PanelSpec> {
-        self.lab
-            .panels()
-            .into_iter()
-            .skip(self.panel)
-            .take(1)
-            .collect()
-    }
-    fn scene(&mut self, _panel: usize, view: &netviz::ui::SceneView) -> netviz::render::Scene {
-        self.lab.scene(self.panel, view)
-    }
-    fn panel_ui(&mut self, _panel: usize, ui: &mut egui::Ui) {
-        self.lab.panel_ui(self.panel, ui);
-    }
-    fn status(&self) -> netviz::ui::StatusInfo {
-        self.lab.status()
-    }
-    fn toggle_pause(&mut self) {
-        self.lab.toggle_pause();
-    }
-    fn reset(&mut self) {
-        self.lab.reset();
-    }
 }
 
 /// `netviz xor --text`: trains in the terminal and prints the neurons.

@@ -1,13 +1,16 @@
-//! `netviz mnist train|infer`: the terminal front of [`netviz::train`]. Loads the data
+//! `netviz mnist [train|infer]`: the MNIST lab in a window or headless ([`lab`]), and the
+//! terminal front of [`netviz::train`]. Loads the data
 //! (lookup, verified download with a progress bar), drives the trainer batch by batch with an
 //! `indicatif` bar per epoch and a summary line after it ([`train`]), or evaluates a model and
 //! draws digits ([`infer`]). Both commands end with the line
 //! `test_accuracy=0.9871 macro_precision=0.9870 macro_recall=0.9869 macro_f1=0.9870`.
 
 mod infer;
+mod lab;
 mod train;
 
 pub use infer::{InferArgs, infer};
+pub use lab::{LabArgs, run as lab};
 pub use train::{TrainArgs, train};
 
 use std::path::Path;

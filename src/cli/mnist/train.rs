@@ -182,7 +182,7 @@ fn finish(
 
 /// The config to train with: the file (or the built-in default) with the command-line
 /// settings applied and checked.
-fn training_config(args: &TrainArgs) -> Result<ModelConfig> {
+pub(crate) fn training_config(args: &TrainArgs) -> Result<ModelConfig> {
     let mut config = match &args.config {
         None => ModelConfig::from_json_str(DEFAULT_CONFIG).context("the built-in config")?,
         Some(path) => {
@@ -243,7 +243,7 @@ fn create_user_config(path: &Path) -> Result<()> {
 }
 
 /// `--out`, or `models/<model_output_filename>.safetensors`.
-fn output_path(out: Option<&Path>, config: &ModelConfig) -> Result<PathBuf> {
+pub(crate) fn output_path(out: Option<&Path>, config: &ModelConfig) -> Result<PathBuf> {
     let path = match out {
         Some(p) => p.to_path_buf(),
         None => {

@@ -440,20 +440,6 @@ fn neuron_text(snap: &XorSnapshot, k: usize, selected: Option<usize>) -> String 
     text
 }
 
-/// Multiplies every pixel size in `scene` by `pixels_per_point`, so sizes given in points look
-/// the same on HiDPI screens.
-fn scale_sizes(scene: &mut Scene, pixels_per_point: f32) {
-    for p in &mut scene.points {
-        p.radius_px *= pixels_per_point;
-    }
-    for l in &mut scene.lines {
-        l.width_px *= pixels_per_point;
-    }
-    for l in &mut scene.labels {
-        l.size_px *= pixels_per_point;
-    }
-}
-
 /// A camera framing the feature box of `snap`.
 pub fn feature_camera(snap: &XorSnapshot) -> PanelSpec {
     let (lo, hi) = snap.feature_box;
@@ -560,7 +546,7 @@ impl Lab for XorLab {
             panel::LOSS_SURFACE => scenes::loss_surface(snap, view.camera),
             _ => Scene::new(view.camera),
         };
-        scale_sizes(&mut scene, view.pixels_per_point);
+        crate::labs::scale_sizes(&mut scene, view.pixels_per_point);
         scene
     }
 

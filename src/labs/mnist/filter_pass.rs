@@ -1,0 +1,287 @@
+//! The filter pass: one convolution filter sliding across the chosen image step by step
+//! (stride and padding respected). For the current step it shows the input window, the
+//! pixel values under it and the filter's weights printed on top, the sum of their products
+//! plus the bias, and the output feature map filled in up to this step.
+
+use crate::labs::mnist::analysis::{ConvFilters, Probe};
+use crate::labs::mnist::scenes::{BACKGROUND, TEXT, WEIGHT_COLORMAP};
+use crate::nn::config::{LayerConfig, ModelConfig};
+use crate::render::{
+    Anchor, Colormap, Image, Label, Line, Mesh, MeshVertex, Scene, SceneCamera, colormap_rgba,
+};
+
+/// One output channel of one convolution applied to one image.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FilterPass {
+    /// Index of the convolution layer in the model.
+    pub layer: usize,
+    /// The output channel (filter) shown.
+    pub out: usize,
+    /// Input channels (C).
+    pub in_channels: usize,
+    /// Input side (H = W).
+    pub in_side: usize,
+    /// Kernel side (K).
+    pub kernel: usize,
+    /// Stride (S).
+    pub stride: usize,
+    /// Zero padding (P).
+    pub padding: usize,
+    /// Output side.
+    pub out_side: usize,
+    /// The convolution's input, `[C, H, W]`.
+    pub input: Vec<f32>,
+    /// The filter's weights, `[C, K, K]`.
+    pub weights: Vec<f32>,
+    /// The filter's bias.
+    pub bias: f32,
+    /// Every output value, row-major (what the steps add up to).
+    pub outputs: Vec<f32>,
+}
+
+impl FilterPass {
+    /// The pass of filter `out` of the first convolution in `filters` over `probe`'s image, or
+    /// `None` when the model has no convolution or the shapes do not fit.
+    pub fn first_conv(
+        config: &ModelConfig,
+        probe: &Probe,
+        filters: &[ConvFilters],
+        out: usize,
+    ) -> Option<Self> {
+        let f = filters.first()?;
+        let LayerConfig::Conv {
+            stride, padding, ..
+        } = config.layers.get(f.layer)?
+        else {
+            return None;
+        };
+        let input = probe.layers.get(f.layer)?;
+        let &[c, h, w] = input.shape.as_slice() else {
+            return None;
+        };
+        if c != f.in_channels || h != w || out >= f.out_channels {
+            return None;
+        }
+        let kk = f.kernel * f.kernel;
+        let mut pass = FilterPass {
+            layer: f.layer,
+            out,
+            in_channels: c,
+            in_side: h,
+            kernel: f.kernel,
+            stride: *stride,
+            padding: *padding,
+            out_side: (h + 2 * padding).checked_sub(f.kernel)? / stride + 1,
+            input: input.values.clone(),
+            weights: f.weights[out * c * kk..(out + 1) * c * kk].to_vec(),
+            bias: f.bias.get(out).copied().unwrap_or(0.0),
+            outputs: Vec::new(),
+        };
+        pass.outputs = (0..pass.steps()).map(|s| pass.sum_at(s)).collect();
+        Some(pass)
+    }
+
+    /// Steps in the pass: one per output value.
+    pub fn steps(&self) -> usize {
+        self.out_side * self.out_side
+    }
+
+    /// Top-left input coordinates `(row, col)` of the window at `step` (negative inside the
+    /// padding).
+    pub fn window(&self, step: usize) -> (isize, isize) {
+        let (r, c) = (step / self.out_side.max(1), step % self.out_side.max(1));
+        let p = self.padding as isize;
+        (
+            (r * self.stride) as isize - p,
+            (c * self.stride) as isize - p,
+        )
+    }
+
+    /// The `K x K` input values of channel `channel` under the window at `step` (0 in the
+    /// padding).
+    pub fn patch(&self, step: usize, channel: usize) -> Vec<f32> {
+        let (r0, c0) = self.window(step);
+        let n = self.in_side as isize;
+        let mut out = Vec::with_capacity(self.kernel * self.kernel);
+        for i in 0..self.kernel as isize {
+            for j in 0..self.kernel as isize {
+                let (r, c) = (r0 + i, c0 + j);
+                out.push(if (0..n).contains(&r) && (0..n).contains(&c) {
+                    self.input[channel * self.in_side * self.in_side + (r * n + c) as usize]
+                } else {
+                    0.0
+                });
+            }
+        }
+        out
+    }
+
+    /// The filter's weights for input channel `channel`, `K x K`.
+    pub fn kernel_of(&self, channel: usize) -> &[f32] {
+        let kk = self.kernel * self.kernel;
+        &self.weights[channel * kk..(channel + 1) * kk]
+    }
+
+    /// `bias + sum over channels and window of weight x input`: the output value at `step`.
+    fn sum_at(&self, step: usize) -> f32 {
+        let mut sum = self.bias;
+        for ch in 0..self.in_channels {
+            let patch = self.patch(step, ch);
+            sum += patch
+                .iter()
+                .zip(self.kernel_of(ch))
+                .map(|(x, w)| x * w)
+                .sum::<f32>();
+        }
+        sum
+    }
+
+    /// The largest absolute output (at least a tiny positive number).
+    pub fn max_abs_output(&self) -> f32 {
+        self.outputs.iter().fold(1e-6f32, |m, v| m.max(v.abs()))
+    }
+
+    /// Left edge of the kernel in the scene.
+    pub fn kernel_x(&self) -> f32 {
+        self.in_side as f32 + 2.0
+    }
+
+    /// Left edge of the output map in the scene.
+    pub fn output_x(&self) -> f32 {
+        self.kernel_x() + self.kernel as f32 + 2.0
+    }
+}
+
+fn text(pos: [f32; 2], text: String, size_px: f32, anchor: Anchor) -> Label {
+    Label {
+        pos: [pos[0], pos[1], 0.0],
+        text,
+        color: TEXT,
+        size_px,
+        anchor,
+    }
+}
+
+fn outline(scene: &mut Scene, min: [f32; 2], max: [f32; 2], color: [f32; 4]) {
+    let corners = [
+        [min[0], min[1], 0.0],
+        [max[0], min[1], 0.0],
+        [max[0], max[1], 0.0],
+        [min[0], max[1], 0.0],
+        [min[0], min[1], 0.0],
+    ];
+    scene.lines.extend(Line::polyline(&corners, color, 2.0));
+}
+
+/// The pass at `step`: the input (channel 0, grayscale, one world unit per pixel, row 0 at
+/// the top at y = 0) with the window outlined and its values printed; the kernel (diverging)
+/// with its weights; the sum; and the output map filled in up to `step` (quads colored
+/// through [`WEIGHT_COLORMAP`] over the outputs' largest absolute value).
+pub fn filter_pass_scene(pass: &FilterPass, step: usize, camera: SceneCamera) -> Scene {
+    let mut scene = Scene::new(camera);
+    scene.background = BACKGROUND;
+    let step = step.min(pass.steps().saturating_sub(1));
+    let (n, k) = (pass.in_side as f32, pass.kernel as f32);
+    let channel0 = pass.input[..pass.in_side * pass.in_side].to_vec();
+    let hi = channel0.iter().copied().fold(1e-6f32, f32::max);
+    scene.images.push(
+        Image::in_rect(
+            [0.0, -n],
+            [n, 0.0],
+            0.0,
+            pass.in_side as u32,
+            pass.in_side as u32,
+            channel0,
+        )
+        .with_colormap(Colormap::Grayscale, (0.0, hi)),
+    );
+    let m = pass
+        .kernel_of(0)
+        .iter()
+        .fold(1e-6f32, |a, w| a.max(w.abs()));
+    let kx = pass.kernel_x();
+    scene.images.push(
+        Image::in_rect(
+            [kx, -k],
+            [kx + k, 0.0],
+            0.0,
+            pass.kernel as u32,
+            pass.kernel as u32,
+            pass.kernel_of(0).to_vec(),
+        )
+        .with_colormap(WEIGHT_COLORMAP, (-m, m)),
+    );
+    let (r0, c0) = pass.window(step);
+    let (wx, wy) = (c0 as f32, -(r0 as f32));
+    let red = [1.0, 0.3, 0.25, 1.0];
+    outline(&mut scene, [wx, wy - k], [wx + k, wy], red);
+    let patch = pass.patch(step, 0);
+    for i in 0..pass.kernel {
+        for j in 0..pass.kernel {
+            let (x, y) = (j as f32 + 0.5, -(i as f32) - 0.5);
+            scene.labels.push(text(
+                [wx + x, wy + y],
+                format!("{:.2}", patch[i * pass.kernel + j]),
+                10.0,
+                Anchor::Center,
+            ));
+            scene.labels.push(text(
+                [kx + x, y],
+                format!("{:.2}", pass.kernel_of(0)[i * pass.kernel + j]),
+                10.0,
+                Anchor::Center,
+            ));
+        }
+    }
+    let value = pass.outputs[step];
+    let channels = if pass.in_channels > 1 {
+        format!(" over {} channels", pass.in_channels)
+    } else {
+        String::new()
+    };
+    scene.labels.push(text(
+        [kx, -k - 0.5],
+        format!("sum w*x{channels} + b ({:.3}) = {value:.3}", pass.bias),
+        12.0,
+        Anchor::TopLeft,
+    ));
+    scene.labels.push(text(
+        [0.0, 0.6],
+        format!(
+            "layer {} filter {}: step {} of {}, stride {}, padding {}",
+            pass.layer,
+            pass.out,
+            step + 1,
+            pass.steps(),
+            pass.stride,
+            pass.padding
+        ),
+        12.0,
+        Anchor::BottomLeft,
+    ));
+    let ox = pass.output_x();
+    let range = (-pass.max_abs_output(), pass.max_abs_output());
+    let mut mesh = Mesh::default();
+    for (s, v) in pass.outputs.iter().enumerate().take(step + 1) {
+        let (r, c) = ((s / pass.out_side) as f32, (s % pass.out_side) as f32);
+        let rgba = colormap_rgba(WEIGHT_COLORMAP, range, *v);
+        let color = rgba.map(|b| f32::from(b) / 255.0);
+        let base = mesh.vertices.len() as u32;
+        for pos in [
+            [ox + c, -r - 1.0, 0.0],
+            [ox + c + 1.0, -r - 1.0, 0.0],
+            [ox + c + 1.0, -r, 0.0],
+            [ox + c, -r, 0.0],
+        ] {
+            mesh.vertices.push(MeshVertex { pos, color });
+        }
+        mesh.indices
+            .extend([base, base + 1, base + 2, base, base + 2, base + 3]);
+    }
+    scene.meshes.push(mesh);
+    let os = pass.out_side as f32;
+    outline(&mut scene, [ox, -os], [ox + os, 0.0], [0.5, 0.5, 0.55, 1.0]);
+    let (r, c) = ((step / pass.out_side) as f32, (step % pass.out_side) as f32);
+    outline(&mut scene, [ox + c, -r - 1.0], [ox + c + 1.0, -r], red);
+    scene
+}

@@ -1,0 +1,615 @@
+//! `MnistLab`: the MNIST lab in the app shell. Its thread ([`worker`](super::worker)) trains
+//! the configured CNN with the same [`Trainer`](crate::train::Trainer) as `netviz mnist
+//! train` and publishes snapshots; this side lays out five panels: the curves, the filters,
+//! the confusion matrix, one image's activations and the penultimate layer's embedding; the
+//! side panel holds the live learning rate, pause/resume/reset and the image chooser.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::{DragValue, RichText, Slider, Ui};
+use egui_plot::{Legend, Line as PlotLine, Plot, PlotPoints, Points};
+use glam::{Vec2, Vec3};
+
+use crate::labs::mnist::browser::{BrowserState, browser_ui};
+use crate::labs::mnist::confusion::confusion_ui;
+use crate::labs::mnist::drawing::{Canvas, canvas_ui, preprocess};
+use crate::labs::mnist::filter_pass::{FilterPass, filter_pass_scene};
+use crate::labs::mnist::scenes::{self, activation_layout, filter_layout};
+use crate::labs::mnist::session::{MnistCommand, MnistSession, MnistSetup};
+use crate::labs::mnist::snapshot::MnistSnapshot;
+use crate::labs::mnist::worker::{self, Published};
+use crate::labs::thread::LabThread;
+use crate::render::{Camera2d, OrbitCamera, Scene};
+use crate::train::TrainError;
+use crate::ui::{Lab, PanelSpec, SceneView, StatusInfo};
+
+/// Title of the curves panel.
+pub const CURVES_PANEL: &str = "Training curves";
+/// Title of the filters panel.
+pub const FILTERS_PANEL: &str = "Filters";
+/// Title of the confusion-matrix panel.
+pub const CONFUSION_PANEL: &str = "Confusion matrix (validation)";
+/// Title of the activations panel.
+pub const ACTIVATIONS_PANEL: &str = "Activations";
+/// Title of the embedding panel.
+pub const EMBEDDING_PANEL: &str = "Embedding (PCA of the penultimate layer)";
+
+/// Title of the optimizer panel.
+pub const OPTIMIZER_PANEL: &str = "Optimizer: update-to-weight ratios";
+
+/// Title of the dataset browser panel.
+pub const BROWSER_PANEL: &str = "Validation images (true/predicted)";
+
+/// Title of the draw-a-digit panel.
+pub const DRAW_PANEL: &str = "Draw a digit";
+
+/// Title of the filter-pass panel.
+pub const FILTER_PASS_PANEL: &str = "Filter pass (first convolution)";
+
+/// Indices of the lab's panels, in reading order.
+pub mod panel {
+    /// The curves.
+    pub const CURVES: usize = 0;
+    /// The filters.
+    pub const FILTERS: usize = 1;
+    /// The confusion matrix.
+    pub const CONFUSION: usize = 2;
+    /// The activations.
+    pub const ACTIVATIONS: usize = 3;
+    /// The embedding.
+    pub const EMBEDDING: usize = 4;
+    /// The dataset browser (in the last column: its wrapped grid needs a bounded width).
+    pub const BROWSER: usize = 5;
+    /// The optimizer's update-to-weight ratios.
+    pub const OPTIMIZER: usize = 6;
+    /// Draw-a-digit.
+    pub const DRAW: usize = 7;
+    /// The filter pass.
+    pub const FILTER_PASS: usize = 8;
+}
+
+/// The filter pass's playback: which filter, which step, playing or not, how fast.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PassPlayer {
+    /// The output channel (filter) shown.
+    pub filter: usize,
+    /// The current step (fractional while playing).
+    pub step: f32,
+    /// Whether the step advances by itself.
+    pub playing: bool,
+    /// Steps per second while playing.
+    pub speed: f32,
+    last_frame: Option<Instant>,
+}
+
+impl Default for PassPlayer {
+    fn default() -> Self {
+        PassPlayer {
+            filter: 0,
+            step: 0.0,
+            playing: true,
+            speed: 12.0,
+            last_frame: None,
+        }
+    }
+}
+
+impl PassPlayer {
+    /// Advances the step by the time since the last frame, wrapping at `steps`.
+    fn advance(&mut self, steps: usize) {
+        let now = Instant::now();
+        let dt = self
+            .last_frame
+            .map_or(0.0, |t| (now - t).as_secs_f32().min(0.25));
+        self.last_frame = Some(now);
+        if self.playing && steps > 0 {
+            self.step = (self.step + dt * self.speed) % steps as f32;
+        }
+    }
+}
+
+/// The MNIST lab.
+pub struct MnistLab {
+    thread: LabThread<Published, MnistCommand>,
+    latest: Published,
+    lr: f32,
+    image: usize,
+    selected_cell: Option<(usize, usize)>,
+    browser: BrowserState,
+    canvas: Canvas,
+    pass: PassPlayer,
+    model_path: String,
+    message: Option<String>,
+}
+
+impl MnistLab {
+    /// Starts the lab's thread on `setup` (paused when `paused`).
+    pub fn new(setup: MnistSetup, paused: bool) -> Result<Self, TrainError> {
+        let mut session = MnistSession::new(setup, paused)?;
+        let latest = Arc::new(session.snapshot());
+        let thread = LabThread::spawn("mnist", move |w| worker::run(&w, session))
+            .map_err(|e| TrainError::Setup(format!("cannot start the MNIST lab thread: {e}")))?;
+        Ok(MnistLab {
+            thread,
+            lr: latest.learning_rate,
+            latest,
+            image: 0,
+            selected_cell: None,
+            browser: BrowserState::default(),
+            canvas: Canvas::default(),
+            pass: PassPlayer::default(),
+            model_path: "models/mnist_lab.safetensors".into(),
+            message: None,
+        })
+    }
+
+    /// Uses `path` for "Save model".
+    pub fn with_model_path(mut self, path: &std::path::Path) -> Self {
+        self.model_path = path.display().to_string();
+        self
+    }
+
+    /// The newest snapshot taken from the thread.
+    pub fn snapshot(&self) -> &MnistSnapshot {
+        &self.latest
+    }
+
+    /// The confusion-matrix cell whose digits are listed.
+    pub fn selected_cell(&self) -> Option<(usize, usize)> {
+        self.selected_cell
+    }
+
+    /// Sends a command to the training thread.
+    pub fn send(&mut self, command: MnistCommand) {
+        if !self.thread.send(command) {
+            self.message = Some("the training thread has stopped".into());
+        }
+    }
+
+    /// Waits (up to `timeout`) until the thread publishes a snapshot that satisfies `done`;
+    /// returns whether it did. For headless pictures and tests.
+    pub fn wait_for(&mut self, timeout: Duration, done: impl Fn(&MnistSnapshot) -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.update();
+            if done(&self.latest) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Waits until training has ended (or stopped on an error).
+    pub fn wait_until_done(&mut self, timeout: Duration) -> bool {
+        self.wait_for(timeout, |s| s.finished() || s.error.is_some())
+    }
+
+    fn training_controls_ui(&mut self, ui: &mut Ui) {
+        let snap = Arc::clone(&self.latest);
+        ui.label(RichText::new("Training").strong());
+        ui.horizontal(|ui| {
+            let label = if snap.paused { "Resume" } else { "Pause" };
+            if ui.button(label).on_hover_text("Space").clicked() {
+                self.toggle_pause();
+            }
+            if ui.button("Reset").on_hover_text("r: same seed").clicked() {
+                self.reset();
+            }
+        });
+        let lr = ui.add(
+            Slider::new(&mut self.lr, 1e-5..=1.0)
+                .logarithmic(true)
+                .text("learning rate"),
+        );
+        if lr.changed() {
+            self.send(MnistCommand::SetLearningRate(self.lr));
+        }
+        ui.label(format!("in use: {:.2e}", snap.learning_rate));
+        if let Some(stop) = &snap.stop {
+            ui.label(stop.to_string());
+        }
+        ui.horizontal(|ui| {
+            if ui.button("Save model").clicked() {
+                let path = std::path::PathBuf::from(&self.model_path);
+                self.send(MnistCommand::SaveModel(path));
+            }
+            ui.text_edit_singleline(&mut self.model_path);
+        });
+        if let Some(m) = &snap.message {
+            ui.label(m);
+        }
+        if let Some(e) = snap.error.as_ref().or(self.message.as_ref()) {
+            ui.colored_label(egui::Color32::from_rgb(240, 120, 100), e);
+        }
+    }
+
+    /// The filter pass of the newest snapshot with the chosen filter.
+    pub fn filter_pass(&self) -> Option<FilterPass> {
+        let snap = &self.latest;
+        FilterPass::first_conv(
+            &snap.config,
+            snap.probe.as_deref()?,
+            &snap.filters,
+            self.pass.filter,
+        )
+    }
+
+    /// The filter pass's playback.
+    pub fn pass_player(&mut self) -> &mut PassPlayer {
+        &mut self.pass
+    }
+
+    fn pass_controls_ui(&mut self, ui: &mut Ui) {
+        let Some(pass) = self.filter_pass() else {
+            return;
+        };
+        let filters = self.latest.filters.first().map_or(1, |f| f.out_channels);
+        ui.label(RichText::new("Filter pass").strong());
+        ui.horizontal(|ui| {
+            let label = if self.pass.playing { "Pause" } else { "Play" };
+            if ui.button(label).clicked() {
+                self.pass.playing = !self.pass.playing;
+            }
+            let f = ui.label("filter");
+            ui.add(DragValue::new(&mut self.pass.filter).range(0..=filters - 1))
+                .labelled_by(f.id);
+        });
+        ui.add(
+            Slider::new(&mut self.pass.speed, 1.0..=200.0)
+                .logarithmic(true)
+                .text("steps/s"),
+        );
+        let mut step = self.pass.step as usize;
+        if ui
+            .add(Slider::new(&mut step, 0..=pass.steps().saturating_sub(1)).text("step"))
+            .changed()
+        {
+            self.pass.step = step as f32;
+            self.pass.playing = false;
+        }
+    }
+
+    fn image_controls_ui(&mut self, ui: &mut Ui) {
+        let snap = Arc::clone(&self.latest);
+        ui.label(RichText::new("Activations of").strong());
+        ui.horizontal(|ui| {
+            ui.label("validation image");
+            let last = snap.val.len().saturating_sub(1);
+            if ui
+                .add(DragValue::new(&mut self.image).range(0..=last))
+                .changed()
+            {
+                self.send(MnistCommand::SelectImage(self.image));
+            }
+        });
+        if let Some(p) = &snap.probe {
+            let label = p
+                .label
+                .map_or("drawing".to_string(), |l| format!("label {l}"));
+            ui.label(format!(
+                "{label}, predicted {} ({:.1}%)",
+                p.predicted(),
+                100.0 * p.probabilities.get(p.predicted()).copied().unwrap_or(0.0)
+            ));
+        }
+    }
+
+    /// The canvas and the model's probabilities for the drawing (also in the activation view).
+    fn draw_ui(&mut self, ui: &mut Ui) {
+        let snap = Arc::clone(&self.latest);
+        if let Some(p) = snap.probe.as_ref().filter(|p| p.label.is_none()) {
+            let best = p.predicted();
+            ui.label(format!(
+                "predicted {best} ({:.1}%)",
+                100.0 * p.probabilities.get(best).copied().unwrap_or(0.0)
+            ));
+        }
+        if canvas_ui(ui, &mut self.canvas) {
+            let side = snap.val.side.max(1);
+            if self.canvas.is_blank() {
+                self.send(MnistCommand::SelectImage(self.image));
+            } else {
+                self.send(MnistCommand::ShowDrawing(preprocess(&self.canvas, side)));
+            }
+        }
+    }
+
+    fn curves_ui(&self, ui: &mut Ui) {
+        let snap = &self.latest;
+        let at = |e: usize| snap.epoch_steps.get(e).copied().unwrap_or(0) as f64;
+        let per_epoch = |f: &dyn Fn(&crate::train::Evaluation) -> f64| -> PlotPoints {
+            snap.epochs
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| e.validation.as_ref().map(|v| [at(i), f(v)]))
+                .collect()
+        };
+        let series = |f: &dyn Fn(&crate::labs::mnist::snapshot::BatchPoint) -> f64| -> PlotPoints {
+            thinned(&snap.batches)
+                .map(|b| [b.step as f64, f(b)])
+                .collect()
+        };
+        let height = (ui.available_height() - 24.0) / 2.0;
+        Plot::new("mnist-loss")
+            .legend(Legend::default())
+            .height(height.max(40.0))
+            .y_axis_label("loss")
+            .allow_scroll(false)
+            .show(ui, |plot| {
+                plot.line(
+                    PlotLine::new("batch loss", series(&|b| f64::from(b.loss)))
+                        .color(egui::Color32::from_gray(90)),
+                );
+                plot.line(PlotLine::new(
+                    "smoothed",
+                    series(&|b| f64::from(b.smoothed_loss)),
+                ));
+                plot.points(Points::new("validation", per_epoch(&|v| v.loss)).radius(4.0));
+            });
+        Plot::new("mnist-accuracy")
+            .legend(Legend::default())
+            .height(height.max(40.0))
+            .x_axis_label("batch")
+            .y_axis_label("accuracy")
+            .allow_scroll(false)
+            .show(ui, |plot| {
+                plot.line(PlotLine::new(
+                    "smoothed batch accuracy",
+                    series(&|b| f64::from(b.smoothed_accuracy)),
+                ));
+                plot.points(
+                    Points::new("val accuracy", per_epoch(&|v| v.metrics.accuracy)).radius(4.0),
+                );
+                plot.points(
+                    Points::new(
+                        "val macro precision",
+                        per_epoch(&|v| v.metrics.macro_precision),
+                    )
+                    .radius(3.0),
+                );
+                plot.points(
+                    Points::new("val macro F1", per_epoch(&|v| v.metrics.macro_f1)).radius(3.0),
+                );
+            });
+        ui.label(epoch_line(snap));
+    }
+}
+
+/// Points per plotted line at most: longer series are thinned to every n-th point (and the
+/// last), so a long training does not slow the frames down.
+pub const MAX_PLOT_POINTS: usize = 800;
+
+/// Every n-th item of `items` and the last, at most about [`MAX_PLOT_POINTS`] of them.
+pub fn thinned<T>(items: &[T]) -> impl Iterator<Item = &T> {
+    let every = items.len().div_ceil(MAX_PLOT_POINTS).max(1);
+    let last = items.len().saturating_sub(1);
+    items
+        .iter()
+        .enumerate()
+        .filter(move |(i, _)| i % every == 0 || *i == last)
+        .map(|(_, item)| item)
+}
+
+/// The optimizer panel: per weighted layer, log10 of the update-to-weight ratio of every
+/// batch, the 1e-3 rule of thumb and the learning rate, and the latest ratios in words.
+fn optimizer_ui(ui: &mut Ui, snap: &MnistSnapshot) {
+    let log = |v: f32| f64::from(v.max(1e-12)).log10();
+    let height = ui.available_height() - 22.0;
+    Plot::new("mnist-optimizer")
+        .legend(Legend::default())
+        .height(height.max(40.0))
+        .x_axis_label("batch")
+        .y_axis_label("log10")
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            for (k, name) in snap.weighted_layers.iter().enumerate() {
+                let points: PlotPoints = thinned(&snap.update_ratios)
+                    .filter_map(|r| Some([r.step as f64, log(*r.ratios.get(k)?)]))
+                    .collect();
+                plot.line(PlotLine::new(format!("{name} |dw|/|w|"), points));
+            }
+            let lr: PlotPoints = thinned(&snap.batches)
+                .map(|b| [b.step as f64, log(b.learning_rate)])
+                .collect();
+            plot.line(PlotLine::new("learning rate", lr).color(egui::Color32::from_gray(160)));
+            plot.hline(egui_plot::HLine::new("1e-3 rule of thumb", -3.0));
+        });
+    ui.label(ratio_line(snap));
+}
+
+/// The latest update-to-weight ratio of every weighted layer, e.g.
+/// `latest |dw|/|w|: 0 conv2d 2.1e-3  3 conv2d 1.4e-3 ...`.
+pub fn ratio_line(snap: &MnistSnapshot) -> String {
+    match snap.update_ratios.last() {
+        None => "no batch trained yet".into(),
+        Some(r) => {
+            let parts: Vec<String> = snap
+                .weighted_layers
+                .iter()
+                .zip(&r.ratios)
+                .map(|(n, v)| format!("{n} {v:.1e}"))
+                .collect();
+            format!("latest |dw|/|w|: {}", parts.join("  "))
+        }
+    }
+}
+
+/// The line under the curves: the latest validation figures and the patience counter.
+pub fn epoch_line(snap: &MnistSnapshot) -> String {
+    match snap.epochs.last() {
+        None => format!("epoch {}: no validation yet", snap.epoch),
+        Some(e) => {
+            let v = e
+                .validation
+                .as_ref()
+                .map(|v| {
+                    format!(
+                        "val loss {:.4}  accuracy {:.4}  macro precision {:.4}  macro F1 {:.4}",
+                        v.loss, v.metrics.accuracy, v.metrics.macro_precision, v.metrics.macro_f1
+                    )
+                })
+                .unwrap_or_else(|| "no validation split".into());
+            format!(
+                "epoch {}: {v}  patience {}/{}",
+                e.epoch, e.epochs_without_improvement, e.patience
+            )
+        }
+    }
+}
+
+fn camera_2d(min: [f32; 2], max: [f32; 2]) -> Camera2d {
+    Camera2d::new(
+        Vec2::new(min[0] - 0.5, min[1] - 0.5),
+        Vec2::new(max[0] + 0.5, max[1] + 0.5),
+    )
+    .keeping_aspect()
+}
+
+/// The camera of the filters panel.
+pub fn filters_camera(snap: &MnistSnapshot) -> Camera2d {
+    let layout = filter_layout(&snap.filters);
+    camera_2d(layout.min, layout.max)
+}
+
+/// The camera of the activations panel.
+pub fn activations_camera(snap: &MnistSnapshot) -> Camera2d {
+    match &snap.probe {
+        Some(p) => {
+            let layout = activation_layout(p);
+            camera_2d(layout.min, layout.max)
+        }
+        None => camera_2d([0.0, -1.0], [1.0, 0.0]),
+    }
+}
+
+/// The camera of the filter-pass panel.
+pub fn filter_pass_camera(snap: &MnistSnapshot) -> Camera2d {
+    let pass = snap
+        .probe
+        .as_deref()
+        .and_then(|p| FilterPass::first_conv(&snap.config, p, &snap.filters, 0));
+    match pass {
+        Some(p) => camera_2d(
+            [0.0, -(p.in_side as f32) - 2.0],
+            [p.output_x() + p.out_side as f32, 1.5],
+        ),
+        None => camera_2d([0.0, -1.0], [1.0, 0.0]),
+    }
+}
+
+/// The camera of the embedding panel.
+pub fn embedding_camera() -> OrbitCamera {
+    OrbitCamera::framing(Vec3::splat(-1.1), Vec3::splat(1.1))
+}
+
+impl Lab for MnistLab {
+    fn name(&self) -> &str {
+        "mnist"
+    }
+
+    fn update(&mut self) {
+        if let Some(s) = self.thread.take_latest() {
+            self.latest = s;
+        }
+        let steps = self.filter_pass().map_or(0, |p| p.steps());
+        self.pass.advance(steps);
+    }
+
+    fn controls_ui(&mut self, ui: &mut Ui) {
+        let snap = Arc::clone(&self.latest);
+        let c = &snap.config;
+        ui.label(format!(
+            "epoch {} of {}, {} batches each",
+            snap.epoch.min(c.epochs),
+            c.epochs,
+            snap.batches_per_epoch
+        ));
+        ui.label(format!(
+            "{} batches trained; {:?}, batch {}, seed {}",
+            snap.steps, c.optimizer, c.batch_size, c.seed
+        ));
+        ui.add_space(6.0);
+        self.training_controls_ui(ui);
+        ui.add_space(6.0);
+        self.image_controls_ui(ui);
+        ui.add_space(6.0);
+        self.pass_controls_ui(ui);
+    }
+
+    fn panels(&self) -> Vec<PanelSpec> {
+        let snap = &self.latest;
+        vec![
+            PanelSpec::egui(CURVES_PANEL),
+            PanelSpec::scene_2d(FILTERS_PANEL, filters_camera(snap)),
+            PanelSpec::egui(CONFUSION_PANEL),
+            PanelSpec::scene_2d(ACTIVATIONS_PANEL, activations_camera(snap)),
+            PanelSpec::scene_3d(EMBEDDING_PANEL, embedding_camera()),
+            PanelSpec::egui(BROWSER_PANEL),
+            PanelSpec::egui(OPTIMIZER_PANEL),
+            PanelSpec::egui(DRAW_PANEL),
+            PanelSpec::scene_2d(FILTER_PASS_PANEL, filter_pass_camera(snap)),
+        ]
+    }
+
+    fn scene(&mut self, panel: usize, view: &SceneView) -> Scene {
+        let snap = &self.latest;
+        let mut scene = match (panel, &snap.probe, &snap.validation) {
+            (panel::FILTERS, _, _) => scenes::filters(&snap.filters, view.camera),
+            (panel::ACTIVATIONS, Some(p), _) => scenes::activations(p, view.camera),
+            (panel::EMBEDDING, _, Some(v)) => scenes::embedding(&v.embedding, view.camera),
+            (panel::FILTER_PASS, Some(_), _) => match self.filter_pass() {
+                Some(pass) => filter_pass_scene(&pass, self.pass.step as usize, view.camera),
+                None => Scene::new(view.camera),
+            },
+            _ => Scene::new(view.camera),
+        };
+        crate::labs::scale_sizes(&mut scene, view.pixels_per_point);
+        scene
+    }
+
+    fn panel_ui(&mut self, panel: usize, ui: &mut Ui) {
+        match panel {
+            panel::CURVES => self.curves_ui(ui),
+            panel::OPTIMIZER => optimizer_ui(ui, &self.latest),
+            panel::DRAW => self.draw_ui(ui),
+            panel::CONFUSION | panel::BROWSER => {
+                let snap = Arc::clone(&self.latest);
+                let Some(pass) = &snap.validation else {
+                    ui.label("no validation pass yet");
+                    return;
+                };
+                let clicked = if panel == panel::CONFUSION {
+                    confusion_ui(ui, pass, &snap.val, &mut self.selected_cell)
+                } else {
+                    browser_ui(ui, pass, &snap.val, &mut self.browser)
+                };
+                if let Some(i) = clicked {
+                    self.image = i;
+                    self.send(MnistCommand::SelectImage(i));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn status(&self) -> StatusInfo {
+        StatusInfo {
+            step: self.latest.steps,
+            loss: self.latest.loss(),
+            // A finished training shows as paused: nothing more happens.
+            paused: self.latest.paused || self.latest.finished(),
+        }
+    }
+
+    fn toggle_pause(&mut self) {
+        self.send(MnistCommand::TogglePause);
+    }
+
+    fn reset(&mut self) {
+        self.send(MnistCommand::Reset);
+    }
+}

@@ -1,0 +1,276 @@
+//! `MnistSession`: the MNIST lab's training state, owned by its thread. It drives the same
+//! [`Trainer`] as `netviz mnist train` (same config, data and seed give the same weights: the
+//! session only calls [`Trainer::step`] and changes the learning rate when told), keeps the
+//! per-batch curves, and after every validation pass (and when training ends) runs a
+//! [`ValidationPass`] on a copy of the model for the confusion matrix and the embedding. It
+//! also measures each batch's update-to-weight ratios by comparing the weights before and
+//! after the step (the optimizer itself is the trainer's and stays untouched).
+
+use std::sync::Arc;
+
+use crate::data::preprocess::Dataset;
+use crate::labs::mnist::analysis::{
+    self, ValidationPass, conv_filters, copy_weights, layer_weights, update_ratio,
+};
+use crate::labs::mnist::snapshot::{BatchPoint, MnistSnapshot, RatioPoint};
+use crate::nn::config::ModelConfig;
+use crate::nn::{Sequential, io};
+use crate::train::{StepReport, TrainError, Trainer};
+
+/// Weight of the newest batch in the smoothed curves (an exponential moving average).
+pub const SMOOTHING: f32 = 0.05;
+
+/// What the lab trains: the config, the starting model and the data.
+#[derive(Clone, Debug)]
+pub struct MnistSetup {
+    /// The config (training settings included).
+    pub config: ModelConfig,
+    /// The model as training starts (fresh from the config or with loaded weights).
+    pub model: Sequential,
+    /// The training images.
+    pub train: Arc<Dataset>,
+    /// The validation images.
+    pub val: Arc<Dataset>,
+}
+
+/// A command from the UI.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MnistCommand {
+    /// Pauses or resumes training.
+    TogglePause,
+    /// Starts over from the starting model with the same seed.
+    Reset,
+    /// Changes the learning rate from the next batch on.
+    SetLearningRate(f32),
+    /// Shows validation image `index` in the activation view.
+    SelectImage(usize),
+    /// Shows a drawing (already preprocessed to the model's input size) in the activation
+    /// view.
+    ShowDrawing(Vec<f32>),
+    /// Writes the model as it is now (safetensors with its config) to this path, and the
+    /// finished epochs' summaries beside it as `<stem>.metrics.json`.
+    SaveModel(std::path::PathBuf),
+}
+
+/// The training state of the lab (see the module documentation).
+#[derive(Debug)]
+pub struct MnistSession {
+    setup: MnistSetup,
+    trainer: Trainer,
+    probe_model: Sequential,
+    paused: bool,
+    steps: u64,
+    batches: Vec<BatchPoint>,
+    weights_before: Vec<Vec<f32>>,
+    update_ratios: Vec<RatioPoint>,
+    epoch_steps: Vec<u64>,
+    validation: Option<Arc<ValidationPass>>,
+    selected: usize,
+    drawing: Option<Vec<f32>>,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+impl MnistSession {
+    /// A session about to train `setup` (starting paused when `paused`).
+    pub fn new(setup: MnistSetup, paused: bool) -> Result<Self, TrainError> {
+        let trainer = Trainer::new(
+            setup.config.clone(),
+            setup.model.clone(),
+            (*setup.train).clone(),
+            (*setup.val).clone(),
+        )?;
+        let mut session = MnistSession {
+            probe_model: setup.model.clone(),
+            setup,
+            trainer,
+            paused,
+            steps: 0,
+            batches: Vec::new(),
+            weights_before: Vec::new(),
+            update_ratios: Vec::new(),
+            epoch_steps: Vec::new(),
+            validation: None,
+            selected: 0,
+            drawing: None,
+            message: None,
+            error: None,
+        };
+        session.revalidate();
+        Ok(session)
+    }
+
+    /// The trainer (for tests and the command line).
+    pub fn trainer(&self) -> &Trainer {
+        &self.trainer
+    }
+
+    /// True while batches remain and training is not paused.
+    pub fn is_running(&self) -> bool {
+        !self.paused && self.trainer.stop_reason().is_none() && self.error.is_none()
+    }
+
+    /// Applies a UI command.
+    pub fn apply(&mut self, command: MnistCommand) -> Result<(), TrainError> {
+        match command {
+            MnistCommand::TogglePause => self.paused = !self.paused,
+            MnistCommand::SetLearningRate(lr) => self.trainer.set_learning_rate(lr),
+            MnistCommand::SelectImage(i) => {
+                self.selected = i;
+                self.drawing = None;
+            }
+            MnistCommand::ShowDrawing(pixels) => self.drawing = Some(pixels),
+            MnistCommand::SaveModel(path) => {
+                self.message = Some(match self.save(&path) {
+                    Ok(()) => format!("saved {}", path.display()),
+                    Err(e) => format!("not saved: {e}"),
+                });
+            }
+            MnistCommand::Reset => {
+                let fresh = MnistSession::new(self.setup.clone(), self.paused)?;
+                let (selected, drawing) = (self.selected, self.drawing.take());
+                *self = fresh;
+                self.selected = selected;
+                self.drawing = drawing;
+            }
+        }
+        Ok(())
+    }
+
+    fn save(&self, path: &std::path::Path) -> Result<(), TrainError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| TrainError::Setup(format!("creating {}: {e}", dir.display())))?;
+        }
+        io::save_model(path, &self.setup.config, self.trainer.model())?;
+        let json = serde_json::to_vec_pretty(self.trainer.history())
+            .map_err(|e| TrainError::Setup(format!("encoding the metrics: {e}")))?;
+        io::write_atomic(&path.with_extension("metrics.json"), &json)?;
+        Ok(())
+    }
+
+    /// Trains one batch when running; returns its report.
+    pub fn step(&mut self) -> Option<StepReport> {
+        if !self.is_running() {
+            return None;
+        }
+        self.weights_before.clear();
+        self.weights_before.extend(
+            layer_weights(self.trainer.model())
+                .into_iter()
+                .map(|(_, _, w)| w.data().to_vec()),
+        );
+        let report = match self.trainer.step() {
+            Ok(r) => r,
+            Err(e) => {
+                self.error = Some(e.to_string());
+                return None;
+            }
+        };
+        if let Some(b) = &report.batch {
+            self.steps += 1;
+            self.record_batch(b);
+        }
+        if report.batch.is_some() && report.stop.is_none() {
+            let ratios = layer_weights(self.trainer.model())
+                .into_iter()
+                .zip(&self.weights_before)
+                .map(|((_, _, after), before)| update_ratio(before, after.data()))
+                .collect();
+            self.update_ratios.push(RatioPoint {
+                step: self.steps,
+                ratios,
+            });
+        }
+        if report.epoch.is_some() {
+            self.epoch_steps.push(self.steps);
+        }
+        if report.epoch.is_some() || report.stop.is_some() {
+            self.revalidate();
+        }
+        Some(report)
+    }
+
+    fn record_batch(&mut self, b: &crate::train::BatchReport) {
+        let batch_size = self.setup.config.batch_size;
+        let train_len = self.trainer.train_data().len();
+        let seen = |k: usize| (k * batch_size).min(train_len) as f64;
+        // The batch's own accuracy, from the running accuracy before and after it.
+        let before = self
+            .batches
+            .last()
+            .filter(|p| p.epoch == b.epoch)
+            .map_or(0.0, |p| p.running_accuracy * seen(b.batch - 1));
+        let in_batch = (seen(b.batch) - seen(b.batch - 1)).max(1.0);
+        let accuracy = ((b.running_accuracy * seen(b.batch) - before) / in_batch) as f32;
+        let (smooth_loss, smooth_acc) = match self.batches.last() {
+            Some(p) => (
+                p.smoothed_loss + SMOOTHING * (b.loss - p.smoothed_loss),
+                p.smoothed_accuracy + SMOOTHING * (accuracy - p.smoothed_accuracy),
+            ),
+            None => (b.loss, accuracy),
+        };
+        self.batches.push(BatchPoint {
+            step: self.steps,
+            epoch: b.epoch,
+            loss: b.loss,
+            accuracy,
+            running_accuracy: b.running_accuracy,
+            smoothed_loss: smooth_loss,
+            smoothed_accuracy: smooth_acc,
+            learning_rate: b.learning_rate,
+        });
+    }
+
+    /// Recomputes the validation pass on the current weights.
+    fn revalidate(&mut self) {
+        copy_weights(&mut self.probe_model, self.trainer.model());
+        let classes = self.setup.config.num_classes;
+        match analysis::validation_pass(&mut self.probe_model, &self.setup.val, classes) {
+            Ok(v) => self.validation = Some(Arc::new(v)),
+            Err(e) => self.error = Some(format!("validation pass: {e}")),
+        }
+    }
+
+    /// Everything the views show now.
+    pub fn snapshot(&mut self) -> MnistSnapshot {
+        copy_weights(&mut self.probe_model, self.trainer.model());
+        let data = if self.setup.val.is_empty() {
+            &self.setup.train
+        } else {
+            &self.setup.val
+        };
+        let probe = match &self.drawing {
+            Some(pixels) => analysis::probe_pixels(&mut self.probe_model, pixels),
+            None => analysis::probe(&mut self.probe_model, data, self.selected),
+        };
+        let probe = probe
+            .map(Arc::new)
+            .map_err(|e| self.error.get_or_insert(format!("probe: {e}")).clone())
+            .ok();
+        MnistSnapshot {
+            config: self.setup.config.clone(),
+            steps: self.steps,
+            epoch: self.trainer.epoch(),
+            batches_per_epoch: self.trainer.batches_per_epoch(),
+            learning_rate: self.trainer.learning_rate(),
+            paused: self.paused,
+            stop: self.trainer.stop_reason().cloned(),
+            kept: self.trainer.kept(),
+            batches: self.batches.clone(),
+            weighted_layers: layer_weights(self.trainer.model())
+                .into_iter()
+                .map(|(_, name, _)| name)
+                .collect(),
+            update_ratios: self.update_ratios.clone(),
+            epochs: self.trainer.history().to_vec(),
+            epoch_steps: self.epoch_steps.clone(),
+            filters: conv_filters(self.trainer.model()),
+            validation: self.validation.clone(),
+            probe,
+            val: Arc::clone(data),
+            message: self.message.clone(),
+            error: self.error.clone(),
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! `MnistSnapshot`: everything the MNIST lab's views draw at one moment of training, made on
+//! the lab thread so the UI only copies numbers into scenes and plots.
+
+use std::sync::Arc;
+
+use crate::data::preprocess::Dataset;
+use crate::labs::mnist::analysis::{ConvFilters, Probe, ValidationPass};
+use crate::nn::config::ModelConfig;
+use crate::train::{EpochSummary, Kept, StopReason};
+
+/// One training batch on the curves.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchPoint {
+    /// Batches trained since the start, this one included.
+    pub step: u64,
+    /// Its epoch (1-based).
+    pub epoch: usize,
+    /// The batch's mean loss.
+    pub loss: f32,
+    /// The batch's accuracy.
+    pub accuracy: f32,
+    /// The epoch's running accuracy so far.
+    pub running_accuracy: f64,
+    /// Exponential moving average of the loss.
+    pub smoothed_loss: f32,
+    /// Exponential moving average of the batch accuracy.
+    pub smoothed_accuracy: f32,
+    /// The learning rate it was trained with.
+    pub learning_rate: f32,
+}
+
+/// The update-to-weight ratio of every weighted layer after one batch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RatioPoint {
+    /// The batch (as [`BatchPoint::step`]).
+    pub step: u64,
+    /// One ratio per entry of [`MnistSnapshot::weighted_layers`].
+    pub ratios: Vec<f32>,
+}
+
+/// What the MNIST lab shows (see the module documentation).
+#[derive(Clone, Debug)]
+pub struct MnistSnapshot {
+    /// The config being trained.
+    pub config: ModelConfig,
+    /// Batches trained since the start.
+    pub steps: u64,
+    /// The epoch in progress or next (1-based).
+    pub epoch: usize,
+    /// Batches per epoch.
+    pub batches_per_epoch: usize,
+    /// The learning rate of the next batch.
+    pub learning_rate: f32,
+    /// True while paused.
+    pub paused: bool,
+    /// Why training ended, once it has.
+    pub stop: Option<StopReason>,
+    /// Which weights the model holds once training has ended.
+    pub kept: Option<Kept>,
+    /// Every batch so far.
+    pub batches: Vec<BatchPoint>,
+    /// The names of the layers with weights (`0 conv2d`, `7 dense`, ...).
+    pub weighted_layers: Vec<String>,
+    /// Every batch's update-to-weight ratios (not the last batch of training, after which
+    /// the kept weights are put back).
+    pub update_ratios: Vec<RatioPoint>,
+    /// Every finished epoch (validation metrics and the patience counter).
+    pub epochs: Vec<EpochSummary>,
+    /// The step at which each finished epoch ended.
+    pub epoch_steps: Vec<u64>,
+    /// Every convolution's kernels now.
+    pub filters: Vec<ConvFilters>,
+    /// The latest validation pass (confusion matrix, embedding).
+    pub validation: Option<Arc<ValidationPass>>,
+    /// The chosen image through every layer.
+    pub probe: Option<Arc<Probe>>,
+    /// The validation images (the training images when there is no validation split).
+    pub val: Arc<Dataset>,
+    /// The outcome of the latest command that reports one (saving the model).
+    pub message: Option<String>,
+    /// Set when training stopped on an error.
+    pub error: Option<String>,
+}
+
+impl MnistSnapshot {
+    /// True once training has ended (completed, stopped early, diverged).
+    pub fn finished(&self) -> bool {
+        self.stop.is_some()
+    }
+
+    /// The latest smoothed batch loss.
+    pub fn loss(&self) -> Option<f32> {
+        self.batches.last().map(|b| b.smoothed_loss)
+    }
+}

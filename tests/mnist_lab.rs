@@ -1,0 +1,862 @@
+//! The MNIST lab checked against the numbers it shows, on real MNIST (5% of the training
+//! images, one epoch): it trains exactly as `netviz mnist train` does; pause, the live
+//! learning rate and reset reach its thread; the filter tiles' texels are the kernel weights
+//! through the colormap; an activation heatmap's texels are the layer's activations; the
+//! confusion matrix's cells have the colors of an independently computed matrix and clicking
+//! one lists its digits; the embedding is the PCA of the penultimate activations, checked
+//! against a power-iteration PCA computed here; and the headless command line writes PNGs.
+
+mod common;
+mod render_support;
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use glam::{Vec2, Vec3};
+
+use common::mnist_server::shared_mnist_dir;
+use netviz::data::mnist::{self, DirSource, Mnist, Quiet};
+use netviz::data::preprocess::Dataset;
+use netviz::data::preprocess::{downsample, to_dataset};
+use netviz::labs::mnist::analysis::ValidationPass;
+use netviz::labs::mnist::browser::{BrowserState, browser_ui, caption};
+use netviz::labs::mnist::confusion::{
+    ConfusionLayout, cell_color, cell_name, confusion_ui, digit_name,
+};
+use netviz::labs::mnist::drawing::{CANVAS_SIDE, Canvas, preprocess};
+use netviz::labs::mnist::filter_pass::{FilterPass, filter_pass_scene};
+use netviz::labs::mnist::lab::{
+    CONFUSION_PANEL, activations_camera, embedding_camera, filters_camera,
+};
+use netviz::labs::mnist::scenes::{
+    self, ACTIVATION_COLORMAP, WEIGHT_COLORMAP, activation_layout, activation_range, filter_layout,
+    tile_values,
+};
+use netviz::labs::mnist::{MnistCommand, MnistLab, MnistSession, MnistSetup, MnistSnapshot};
+use netviz::nn::config::LayerConfig;
+use netviz::nn::config::ModelConfig;
+use netviz::nn::{LayerKind, Sequential, Tensor};
+use netviz::render::{RgbaImage, colormap_rgba};
+use netviz::train::Trainer;
+use netviz::train::mnist::prepare;
+use netviz::ui::{HeadlessOptions, render_headless};
+use render_support::{ctx, maybe_save, render};
+
+const DEFAULT_CONFIG: &str = include_str!("../assets/configs/default_cnn.json");
+
+/// The default config on 5% of the training images, one epoch.
+fn config() -> ModelConfig {
+    let mut config = ModelConfig::from_json_str(DEFAULT_CONFIG).expect("default config");
+    config.percent_of_train_data_to_use = 0.05;
+    config.epochs = 1;
+    config
+}
+
+/// Real MNIST, loaded once per test binary.
+fn real_mnist() -> &'static Mnist {
+    static DATA: OnceLock<Mnist> = OnceLock::new();
+    DATA.get_or_init(|| {
+        mnist::load(&shared_mnist_dir(), DirSource::Flag, &[], &mut Quiet)
+            .expect("real MNIST in ../shared/data/mnist")
+    })
+}
+
+/// The lab's setup from real MNIST, prepared once per test binary.
+fn setup() -> MnistSetup {
+    static SETUP: OnceLock<(Arc<Dataset>, Arc<Dataset>)> = OnceLock::new();
+    let config = config();
+    let (train, val) = SETUP.get_or_init(|| {
+        let splits = prepare(&config, real_mnist()).expect("prepare");
+        (Arc::new(splits.train), Arc::new(splits.val))
+    });
+    MnistSetup {
+        model: config.build().expect("build"),
+        config,
+        train: Arc::clone(train),
+        val: Arc::clone(val),
+    }
+}
+
+/// A session trained to the end on this thread, its last snapshot and its model.
+struct Trained {
+    snap: MnistSnapshot,
+    model: Mutex<Sequential>,
+}
+
+fn trained() -> &'static Trained {
+    static TRAINED: OnceLock<Trained> = OnceLock::new();
+    TRAINED.get_or_init(|| {
+        let mut session = MnistSession::new(setup(), false).expect("session");
+        while session.step().is_some() {}
+        assert!(session.trainer().stop_reason().is_some(), "training ended");
+        Trained {
+            model: Mutex::new(session.trainer().model().clone()),
+            snap: session.snapshot(),
+        }
+    })
+}
+
+fn close(a: [u8; 4], b: [u8; 4], tolerance: i32) -> bool {
+    a.iter()
+        .zip(b)
+        .all(|(x, y)| (i32::from(*x) - i32::from(y)).abs() <= tolerance)
+}
+
+#[test]
+fn the_lab_thread_trains_exactly_as_the_terminal_command() {
+    let setup = setup();
+    let mut direct = Trainer::new(
+        setup.config.clone(),
+        setup.model.clone(),
+        (*setup.train).clone(),
+        (*setup.val).clone(),
+    )
+    .unwrap();
+    direct.run(|_| {}).unwrap();
+    let mut lab = MnistLab::new(setup, false).unwrap();
+    assert!(lab.wait_until_done(Duration::from_secs(120)));
+    let snap = lab.snapshot();
+    assert_eq!(snap.epochs.len(), direct.history().len());
+    for (a, b) in snap.epochs.iter().zip(direct.history()) {
+        assert_eq!(a.validation, b.validation, "same validation figures");
+        assert_eq!(a.train_loss, b.train_loss);
+        assert_eq!(a.epochs_without_improvement, b.epochs_without_improvement);
+    }
+    assert_eq!(snap.steps as usize, direct.batches_per_epoch());
+    // The filters shown are the trained kernels.
+    let convs: Vec<&Tensor> = direct
+        .model()
+        .layers()
+        .iter()
+        .filter(|l| l.kind() == LayerKind::Conv2d)
+        .map(|l| &l.params()[0].value)
+        .collect();
+    assert_eq!(snap.filters.len(), convs.len());
+    for (f, w) in snap.filters.iter().zip(convs) {
+        assert_eq!(f.weights, w.data());
+    }
+    // The curves: one point per batch, smoothed values between the extremes.
+    assert_eq!(snap.batches.len() as u64, snap.steps);
+    let last = snap.batches.last().unwrap();
+    assert!(last.smoothed_loss < snap.batches[0].loss, "the loss fell");
+    assert!((0.0..=1.0).contains(&last.smoothed_accuracy));
+}
+
+#[test]
+fn pause_the_live_learning_rate_and_reset_reach_the_thread() {
+    let mut lab = MnistLab::new(setup(), true).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    lab.wait_for(Duration::from_secs(5), |_| true);
+    assert_eq!(lab.snapshot().steps, 0, "a paused lab trains nothing");
+    lab.send(MnistCommand::SetLearningRate(0.003));
+    assert!(lab.wait_for(Duration::from_secs(5), |s| s.learning_rate == 0.003));
+    lab.send(MnistCommand::TogglePause);
+    assert!(lab.wait_for(Duration::from_secs(30), |s| s.steps >= 5));
+    lab.send(MnistCommand::TogglePause);
+    assert!(lab.wait_for(Duration::from_secs(5), |s| s.paused));
+    let steps = lab.snapshot().steps;
+    std::thread::sleep(Duration::from_millis(100));
+    lab.wait_for(Duration::from_secs(1), |_| true);
+    assert_eq!(lab.snapshot().steps, steps, "paused again");
+    assert!(
+        lab.snapshot()
+            .batches
+            .iter()
+            .all(|b| b.learning_rate == 0.003)
+    );
+    lab.send(MnistCommand::Reset);
+    assert!(lab.wait_for(Duration::from_secs(5), |s| s.steps == 0
+        && s.batches.is_empty()
+        && s.learning_rate == 0.01));
+}
+
+/// Pixel position of world point `p` in a `size` render seen through `camera`.
+fn px(camera: &netviz::render::Camera2d, p: [f32; 2], size: Vec2) -> (u32, u32) {
+    let at = camera.project(Vec3::new(p[0], p[1], 0.0), size).unwrap();
+    (at.x as u32, at.y as u32)
+}
+
+/// Checks every texel center of a `cols x rows` image drawn on `min..max`.
+fn check_texels(
+    image: &RgbaImage,
+    camera: &netviz::render::Camera2d,
+    (min, max): ([f32; 2], [f32; 2]),
+    [cols, rows]: [u32; 2],
+    want: impl Fn(usize) -> [u8; 4],
+    what: &str,
+) {
+    let size = Vec2::new(image.width as f32, image.height as f32);
+    let (w, h) = (
+        (max[0] - min[0]) / cols as f32,
+        (max[1] - min[1]) / rows as f32,
+    );
+    let (a, b) = (
+        px(camera, min, size),
+        px(camera, [min[0] + w, min[1] + h], size),
+    );
+    assert!(
+        b.0 - a.0 >= 3 && a.1 - b.1 >= 3,
+        "{what}: texels are {}x{} px, too small to check",
+        b.0 - a.0,
+        a.1 - b.1
+    );
+    for r in 0..rows as usize {
+        for c in 0..cols as usize {
+            let center = [min[0] + (c as f32 + 0.5) * w, max[1] - (r as f32 + 0.5) * h];
+            let (x, y) = px(camera, center, size);
+            let k = r * cols as usize + c;
+            assert_eq!(image.pixel(x, y), want(k), "{what}: texel ({r},{c})");
+        }
+    }
+}
+
+#[test]
+fn filter_texels_are_the_kernel_weights_through_the_colormap() {
+    let snap = &trained().snap;
+    let camera = filters_camera(snap);
+    let scene = scenes::filters(&snap.filters, camera.scene_camera());
+    let image = render(&scene, 900, 800);
+    maybe_save(&image, "mnist_filters");
+    let layout = filter_layout(&snap.filters);
+    let expected: usize = snap
+        .filters
+        .iter()
+        .map(|f| f.out_channels * f.in_channels)
+        .sum();
+    assert_eq!(layout.tiles.len(), expected, "one tile per (out, in) pair");
+    for tile in &layout.tiles {
+        let f = &snap.filters[tile.conv];
+        let m = f.max_abs();
+        let kernel = f.kernel_of(tile.out, tile.input);
+        let k = f.kernel as u32;
+        check_texels(
+            &image,
+            &camera,
+            (tile.min, tile.max),
+            [k, k],
+            |i| colormap_rgba(WEIGHT_COLORMAP, (-m, m), kernel[i]),
+            &format!("conv {} kernel ({}, {})", f.layer, tile.out, tile.input),
+        );
+    }
+}
+
+#[test]
+fn activation_heatmap_texels_are_the_layer_activations() {
+    let snap = &trained().snap;
+    let probe = snap.probe.as_ref().expect("a probe");
+    // The probe is the model's forward pass of that image, computed here again.
+    let mut model = trained().model.lock().unwrap().clone();
+    let (mut x, mut y) = (Tensor::default(), Tensor::default());
+    snap.val.batch(&[probe.index], 10, &mut x, &mut y);
+    model.forward(&x).unwrap();
+    for (a, t) in probe.layers.iter().zip(model.activations()) {
+        assert_eq!(a.values, t.sample(0), "{}", a.name);
+    }
+    let camera = activations_camera(snap);
+    let scene = scenes::activations(probe, camera.scene_camera());
+    let image = render(&scene, 1000, 1300);
+    maybe_save(&image, "mnist_activations");
+    let layout = activation_layout(probe);
+    // The first conv layer's maps and the 128 dense values.
+    for layer in [1, probe.layers.len() - 3] {
+        let range = activation_range(&probe.layers[layer].values);
+        for tile in layout.tiles.iter().filter(|t| t.layer == layer).take(3) {
+            let values = tile_values(probe, tile);
+            if probe.layers[layer].shape.len() == 3 {
+                let n = values.len();
+                let start = tile.channel * n;
+                assert_eq!(values, probe.layers[layer].values[start..start + n]);
+            }
+            check_texels(
+                &image,
+                &camera,
+                (tile.min, tile.max),
+                tile.size,
+                |i| colormap_rgba(ACTIVATION_COLORMAP, range, values[i]),
+                &format!(
+                    "activation {} channel {}",
+                    probe.layers[layer].name, tile.channel
+                ),
+            );
+        }
+    }
+    let sum: f32 = probe.probabilities.iter().sum();
+    assert!((sum - 1.0).abs() < 1e-4, "probabilities sum to {sum}");
+}
+
+/// Top three principal axes by power iteration with deflation on the covariance (f64).
+fn power_pca(data: &[f32], dim: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let n = data.len() / dim;
+    let mut mean = vec![0.0; dim];
+    for row in data.chunks_exact(dim) {
+        for (m, v) in mean.iter_mut().zip(row) {
+            *m += f64::from(*v) / n as f64;
+        }
+    }
+    let mut cov = vec![vec![0.0; dim]; dim];
+    for row in data.chunks_exact(dim) {
+        let d: Vec<f64> = row
+            .iter()
+            .zip(&mean)
+            .map(|(v, m)| f64::from(*v) - m)
+            .collect();
+        for i in 0..dim {
+            for j in 0..dim {
+                cov[i][j] += d[i] * d[j] / n as f64;
+            }
+        }
+    }
+    let mut axes = Vec::new();
+    for k in 0..3 {
+        let mut v: Vec<f64> = (0..dim).map(|i| 1.0 + (i * 7 + k) as f64 % 5.0).collect();
+        let mut lambda = 0.0;
+        for _ in 0..3000 {
+            let mut w: Vec<f64> = (0..dim)
+                .map(|i| (0..dim).map(|j| cov[i][j] * v[j]).sum())
+                .collect();
+            lambda = w.iter().map(|x| x * x).sum::<f64>().sqrt();
+            w.iter_mut().for_each(|x| *x /= lambda);
+            v = w;
+        }
+        for i in 0..dim {
+            for j in 0..dim {
+                cov[i][j] -= lambda * v[i] * v[j];
+            }
+        }
+        axes.push(v);
+    }
+    (mean, axes)
+}
+
+#[test]
+fn the_embedding_is_the_pca_of_the_penultimate_activations_and_the_confusion_matrix_counts_the_predictions()
+ {
+    let snap = &trained().snap;
+    let pass: &ValidationPass = snap.validation.as_ref().expect("a validation pass");
+    let emb = &pass.embedding;
+    let mut model = trained().model.lock().unwrap().clone();
+    let last_dense = model
+        .layers()
+        .iter()
+        .rposition(|l| l.kind() == LayerKind::Dense)
+        .unwrap();
+    assert_eq!(emb.layer, last_dense);
+    // Our own forward pass over the validation set.
+    let val = &snap.val;
+    let n = emb.points.len();
+    assert_eq!(n, val.len().min(2000));
+    let mut acts = Vec::new();
+    let mut confusion = [[0u64; 10]; 10];
+    let (mut x, mut y) = (Tensor::default(), Tensor::default());
+    for start in (0..val.len()).step_by(100) {
+        let idx: Vec<usize> = (start..(start + 100).min(val.len())).collect();
+        val.batch(&idx, 10, &mut x, &mut y);
+        model.forward(&x).unwrap();
+        let a = model.activations();
+        for (row, &i) in idx.iter().enumerate() {
+            let out = a[a.len() - 1].sample(row);
+            let pred = (0..10).max_by(|&p, &q| out[p].total_cmp(&out[q])).unwrap();
+            confusion[usize::from(val.labels[i])][pred] += 1;
+            if i < n {
+                acts.extend_from_slice(a[last_dense].sample(row));
+            }
+        }
+    }
+    for (t, row) in confusion.iter().enumerate() {
+        for (p, &count) in row.iter().enumerate() {
+            assert_eq!(pass.confusion.get(t, p), count, "cell ({t}, {p})");
+            assert_eq!(pass.cell(t, p).len() as u64, count);
+        }
+    }
+    let dim = emb.dim;
+    assert_eq!(acts.len(), n * dim);
+    for (a, b) in acts.iter().zip(&emb.activations) {
+        assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+    }
+    let (mean, axes) = power_pca(&acts, dim);
+    let scene = scenes::embedding(emb, embedding_camera().scene_camera());
+    let scale = emb.scale();
+    assert_eq!(scene.points.len(), n);
+    for (k, axis) in axes.iter().enumerate() {
+        let theirs = &emb.pca.axes[k];
+        let dot: f64 = axis
+            .iter()
+            .zip(theirs)
+            .map(|(a, b)| a * f64::from(*b))
+            .sum();
+        assert!(dot.abs() > 0.999, "axis {k}: |cos| = {}", dot.abs());
+        let sign = dot.signum();
+        let mut worst = 0.0f64;
+        for (i, point) in scene.points.iter().enumerate() {
+            let ours: f64 = acts[i * dim..(i + 1) * dim]
+                .iter()
+                .zip(&mean)
+                .zip(axis)
+                .map(|((v, m), a)| (f64::from(*v) - m) * a)
+                .sum::<f64>()
+                * sign;
+            worst = worst.max((ours - f64::from(point.pos[k] * scale)).abs());
+        }
+        assert!(worst < 2e-3 * f64::from(scale), "axis {k}: off by {worst}");
+    }
+    let wrong = emb
+        .labels
+        .iter()
+        .zip(&emb.predicted)
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(
+        scene.lines.len(),
+        3 * wrong + 3,
+        "a cross per misclassified point"
+    );
+}
+
+#[test]
+fn confusion_cells_have_the_colors_of_the_matrix_in_the_dashboard() {
+    let mut lab = MnistLab::new(setup(), false).unwrap();
+    assert!(lab.wait_until_done(Duration::from_secs(120)));
+    let pass = lab.snapshot().validation.clone().unwrap();
+    assert_eq!(
+        pass.confusion,
+        trained().snap.validation.as_ref().unwrap().confusion
+    );
+    let frame = render_headless(
+        ctx(),
+        Box::new(lab),
+        HeadlessOptions {
+            size_px: [1400, 900],
+            pixels_per_point: 1.0,
+        },
+    )
+    .unwrap();
+    maybe_save(&frame.image, "mnist_dashboard");
+    let rect = frame.panel(CONFUSION_PANEL).expect("the confusion panel");
+    // The shell draws egui panels inside a 4-point margin.
+    let layout = ConfusionLayout::new(rect.shrink(4.0), 10);
+    assert!(layout.cell >= 8.0, "cells of {} px", layout.cell);
+    let m = &pass.confusion;
+    let max = (0..10)
+        .flat_map(|t| (0..10).map(move |p| m.get(t, p)))
+        .max()
+        .unwrap();
+    for t in 0..10 {
+        for p in 0..10 {
+            let cell = layout.cell_rect(t, p);
+            let (x, y) = ((cell.min.x + 2.0) as u32, (cell.min.y + 2.0) as u32);
+            let got = frame.image.pixel(x, y);
+            let want = cell_color(m.get(t, p), max);
+            assert!(close(got, want, 2), "cell ({t},{p}): {got:?} vs {want:?}");
+        }
+    }
+}
+
+type ConfusionState = (Arc<ValidationPass>, Arc<Dataset>, Option<(usize, usize)>);
+
+#[test]
+fn clicking_a_confusion_cell_lists_its_digits() {
+    let snap = &trained().snap;
+    let pass = snap.validation.clone().unwrap();
+    // An off-diagonal cell with a few digits (the most confused pair of classes).
+    let (t, p) = (0..10)
+        .flat_map(|t| (0..10).map(move |p| (t, p)))
+        .filter(|&(t, p)| t != p && (1..=20).contains(&pass.cell(t, p).len()))
+        .max_by_key(|&(t, p)| pass.cell(t, p).len())
+        .expect("some confusion after one epoch on 5% of MNIST");
+    let state: ConfusionState = (Arc::clone(&pass), Arc::clone(&snap.val), None);
+    let mut harness = Harness::builder().with_size([900.0, 500.0]).build_ui_state(
+        |ui, (pass, val, selected): &mut ConfusionState| {
+            confusion_ui(ui, pass, val, selected);
+        },
+        state,
+    );
+    harness.run();
+    assert!(
+        harness
+            .query_by_label(&digit_name(pass.cell(t, p)[0]))
+            .is_none()
+    );
+    harness.get_by_label(&cell_name(t, p)).click();
+    harness.run();
+    assert_eq!(harness.state().2, Some((t, p)));
+    for &i in pass.cell(t, p) {
+        assert_eq!(usize::from(snap.val.labels[i]), t);
+        assert_eq!(usize::from(pass.predictions[i]), p);
+        harness.get_by_label(&digit_name(i));
+    }
+    harness.get_by_label_contains(&format!(
+        "{}: {} digits",
+        cell_name(t, p),
+        pass.cell(t, p).len()
+    ));
+}
+
+#[test]
+fn the_headless_command_line_writes_the_dashboard_and_one_view() {
+    let dir = std::env::temp_dir().join(format!("netviz-mnist-lab-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = shared_mnist_dir();
+    for (scene, size) in [(None, (800, 500)), (Some("filters"), (400, 300))] {
+        let png = dir.join("mnist.png");
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_netviz"));
+        cmd.args([
+            "mnist",
+            "--headless",
+            "--epochs",
+            "1",
+            "--data-fraction",
+            "0.05",
+        ])
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--size")
+        .arg(format!("{}x{}", size.0, size.1))
+        .arg("--screenshot")
+        .arg(&png);
+        if let Some(s) = scene {
+            cmd.args(["--scene", s]);
+        }
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let last = stdout.lines().last().unwrap_or_default();
+        assert!(last.starts_with("epochs=1 val_accuracy="), "{last}");
+        let accuracy: f64 = last
+            .split("val_accuracy=")
+            .nth(1)
+            .and_then(|v| v.split(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap();
+        assert!(accuracy > 0.6, "{last}");
+        let decoder =
+            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
+        let reader = decoder.read_info().unwrap();
+        let (w, h) = (reader.info().width, reader.info().height);
+        match scene {
+            None => assert_eq!((w, h), size),
+            // One view: about the asked size (the panel's title bar takes a little).
+            Some(_) => assert!(w >= size.0 - 40 && h >= size.1 - 60, "{w}x{h}"),
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_update_to_weight_ratios_are_the_relative_steps_of_the_weights() {
+    let snap = &trained().snap;
+    assert_eq!(
+        snap.weighted_layers,
+        ["0 conv2d", "3 conv2d", "7 dense", "9 dense"]
+    );
+    // The last batch is left out: training ends there and the kept weights are put back.
+    assert_eq!(snap.update_ratios.len() as u64, snap.steps - 1);
+    let setup = setup();
+    let mut direct = Trainer::new(
+        setup.config.clone(),
+        setup.model.clone(),
+        (*setup.train).clone(),
+        (*setup.val).clone(),
+    )
+    .unwrap();
+    let weights = |t: &Trainer| -> Vec<Vec<f32>> {
+        t.model()
+            .layers()
+            .iter()
+            .filter_map(|l| l.params().first().map(|p| p.value.data().to_vec()))
+            .collect()
+    };
+    for point in snap.update_ratios.iter().take(5) {
+        let before = weights(&direct);
+        direct.step().unwrap();
+        let after = weights(&direct);
+        for (k, (b, a)) in before.iter().zip(&after).enumerate() {
+            let step: f64 = b.iter().zip(a).map(|(x, y)| f64::from(y - x).powi(2)).sum();
+            let norm: f64 = b.iter().map(|x| f64::from(*x).powi(2)).sum();
+            let want = (step / norm).sqrt();
+            let got = f64::from(point.ratios[k]);
+            assert!(
+                (got - want).abs() <= 1e-5 * want,
+                "batch {} layer {k}: {got} vs {want}",
+                point.step
+            );
+        }
+    }
+    let line = netviz::labs::mnist::lab::ratio_line(snap);
+    assert!(line.starts_with("latest |dw|/|w|: 0 conv2d "), "{line}");
+}
+
+type BrowserUiState = (Arc<ValidationPass>, Arc<Dataset>, BrowserState);
+
+#[test]
+fn the_browser_lists_images_with_their_predictions_and_the_mistakes_alone() {
+    let snap = &trained().snap;
+    let pass = snap.validation.clone().unwrap();
+    let val = Arc::clone(&snap.val);
+    let state: BrowserUiState = (Arc::clone(&pass), Arc::clone(&val), BrowserState::default());
+    let mut harness = Harness::builder().with_size([900.0, 900.0]).build_ui_state(
+        |ui, (pass, val, state): &mut BrowserUiState| {
+            browser_ui(ui, pass, val, state);
+        },
+        state,
+    );
+    harness.run();
+    for i in 0..8 {
+        harness.get_by_label(&digit_name(i));
+    }
+    let mistakes: Vec<usize> = (0..val.len())
+        .filter(|&i| pass.predictions[i] != val.labels[i])
+        .collect();
+    assert!(mistakes.len() >= 3, "some mistakes after one short epoch");
+    harness.get_by_label("mistakes only").click();
+    harness.run();
+    assert!(harness.state().2.mistakes_only);
+    for &i in mistakes.iter().take(3) {
+        harness.get_by_label(&digit_name(i));
+        let caption = caption(val.labels[i], pass.predictions[i]);
+        assert!(
+            harness.query_all_by_label(&caption).next().is_some(),
+            "{caption}"
+        );
+    }
+    let first_right = (0..val.len()).find(|i| !mistakes.contains(i)).unwrap();
+    assert!(
+        harness.query_by_label(&digit_name(first_right)).is_none(),
+        "a correctly classified image is not listed among the mistakes"
+    );
+}
+
+#[test]
+fn a_drawing_is_scaled_into_20_pixels_and_centered_by_mass_like_mnist() {
+    let mut canvas = Canvas::default();
+    // A short stroke near the top-left corner.
+    for y in 2..9 {
+        canvas.paint(4.0, y as f32);
+    }
+    canvas.paint(5.0, 3.0);
+    let image = preprocess(&canvas, CANVAS_SIDE);
+    let n = CANVAS_SIDE;
+    let inked: Vec<usize> = (0..n)
+        .filter(|&r| (0..n).any(|c| image[r * n + c] > 0.05))
+        .collect();
+    let height = inked.last().unwrap() - inked.first().unwrap() + 1;
+    assert!((19..=21).contains(&height), "ink {height} rows tall");
+    let mass: f32 = image.iter().sum();
+    let cy: f32 = (0..n * n)
+        .map(|k| image[k] * ((k / n) as f32 + 0.5))
+        .sum::<f32>()
+        / mass;
+    let cx: f32 = (0..n * n)
+        .map(|k| image[k] * ((k % n) as f32 + 0.5))
+        .sum::<f32>()
+        / mass;
+    assert!(
+        (cy - 14.0).abs() <= 0.6 && (cx - 14.0).abs() <= 0.6,
+        "center of mass ({cx}, {cy})"
+    );
+    // At the model's size it is the 28x28 result area-averaged like the training images.
+    assert_eq!(preprocess(&canvas, 14), downsample(&image, 28, 14));
+    assert_eq!(preprocess(&Canvas::default(), 14), vec![0.0; 196]);
+}
+
+#[test]
+fn real_digits_survive_the_drawing_preprocessing_and_a_drawing_reaches_the_activation_view() {
+    let data = real_mnist();
+    let idx: Vec<usize> = (0..40).collect();
+    let raw = to_dataset(&data.test_images, &data.test_labels, Some(&idx), 28).unwrap();
+    let small = to_dataset(&data.test_images, &data.test_labels, Some(&idx), 14).unwrap();
+    let mut model = trained().model.lock().unwrap().clone();
+    let mut agree = 0;
+    for i in 0..raw.len() {
+        let canvas = Canvas {
+            pixels: raw.image(i).to_vec(),
+        };
+        // MNIST digits were made this way: preprocessing them again moves their center of
+        // mass by about a pixel at most.
+        let again = preprocess(&canvas, 28);
+        let com = |img: &[f32]| {
+            let mass: f32 = img.iter().sum();
+            let y: f32 = (0..784).map(|k| img[k] * (k / 28) as f32).sum::<f32>() / mass;
+            let x: f32 = (0..784).map(|k| img[k] * (k % 28) as f32).sum::<f32>() / mass;
+            (x, y)
+        };
+        let (a, b) = (com(&again), com(raw.image(i)));
+        assert!(
+            (a.0 - b.0).abs() < 1.5 && (a.1 - b.1).abs() < 1.5,
+            "image {i}: center of mass {a:?} vs {b:?}"
+        );
+        let drawn =
+            netviz::labs::mnist::analysis::probe_pixels(&mut model, &preprocess(&canvas, 14))
+                .unwrap()
+                .predicted();
+        let plain = netviz::labs::mnist::analysis::probe_pixels(&mut model, small.image(i))
+            .unwrap()
+            .predicted();
+        agree += usize::from(drawn == plain);
+    }
+    assert!(agree >= 34, "{agree} of 40 predictions agree");
+
+    let mut session = MnistSession::new(setup(), true).unwrap();
+    let pixels = small.image(3).to_vec();
+    session
+        .apply(MnistCommand::ShowDrawing(pixels.clone()))
+        .unwrap();
+    let probe = session.snapshot().probe.unwrap();
+    assert_eq!(probe.label, None);
+    assert_eq!(probe.layers[0].values, pixels);
+    session.apply(MnistCommand::SelectImage(5)).unwrap();
+    let probe = session.snapshot().probe.unwrap();
+    assert_eq!((probe.index, probe.label), (5, Some(setup().val.labels[5])));
+}
+
+#[test]
+fn dragging_over_the_canvas_draws_where_the_pointer_went() {
+    let mut harness = Harness::builder().with_size([300.0, 340.0]).build_ui_state(
+        |ui, canvas: &mut Canvas| {
+            netviz::labs::mnist::drawing::canvas_ui(ui, canvas);
+        },
+        Canvas::default(),
+    );
+    harness.run();
+    assert!(harness.state().is_blank());
+    // The canvas is the square below the "Clear" row; find it from the button.
+    let clear = harness.get_by_label("Clear").rect();
+    let top = clear.bottom() + 8.0;
+    let side = 300.0f32.min(340.0 - top) - 4.0;
+    let cell = side / CANVAS_SIDE as f32;
+    let press = |pressed| egui::Event::PointerButton {
+        pos: egui::pos2(8.0 + 14.0 * cell, top + 5.0 * cell),
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    harness.hover_at(egui::pos2(8.0 + 14.0 * cell, top + 5.0 * cell));
+    harness.event(press(true));
+    for row in 5..=22 {
+        harness.hover_at(egui::pos2(8.0 + 14.0 * cell, top + row as f32 * cell));
+        harness.step();
+    }
+    harness.event(press(false));
+    harness.run();
+    let canvas = harness.state();
+    assert!(!canvas.is_blank(), "the drag drew something");
+    // A vertical stroke: ink in column 13 or 14 down most of the canvas, none far left.
+    let inked_rows = (0..CANVAS_SIDE)
+        .filter(|&r| (12..=15).any(|c| canvas.pixels[r * CANVAS_SIDE + c] > 0.5))
+        .count();
+    assert!(inked_rows >= 14, "{inked_rows} rows inked");
+    assert!((0..CANVAS_SIDE).all(|r| canvas.pixels[r * CANVAS_SIDE + 2] == 0.0));
+}
+
+#[test]
+fn the_filter_pass_adds_up_to_the_convolution_output_and_draws_it() {
+    let snap = &trained().snap;
+    let probe = snap.probe.as_ref().unwrap();
+    let pass = FilterPass::first_conv(&snap.config, probe, &snap.filters, 5).unwrap();
+    assert_eq!((pass.out_side, pass.steps()), (12, 144));
+    let conv_out = &probe.layers[pass.layer + 1].values;
+    for (s, v) in pass.outputs.iter().enumerate() {
+        let want = conv_out[5 * 144 + s];
+        assert!((v - want).abs() < 1e-4, "step {s}: {v} vs {want}");
+    }
+    let step = 37;
+    assert_eq!(pass.window(step), (3, 1));
+    let patch = pass.patch(step, 0);
+    assert_eq!(patch[4], probe.layers[0].values[4 * 14 + 2]);
+    let camera = netviz::labs::mnist::lab::filter_pass_camera(snap);
+    let scene = filter_pass_scene(&pass, step, camera.scene_camera());
+    let text: Vec<&str> = scene.labels.iter().map(|l| l.text.as_str()).collect();
+    assert!(
+        text.iter()
+            .any(|t| t.ends_with(&format!("= {:.3}", pass.outputs[step]))),
+        "{text:?}"
+    );
+    for (x, w) in patch.iter().zip(pass.kernel_of(0)) {
+        assert!(text.contains(&format!("{x:.2}").as_str()));
+        assert!(text.contains(&format!("{w:.2}").as_str()));
+    }
+    // The output map is filled up to this step, each cell in the value's color.
+    let image = render(&scene, 900, 420);
+    maybe_save(&image, "mnist_filter_pass");
+    let size = Vec2::new(900.0, 420.0);
+    let m = pass.max_abs_output();
+    for s in [0, 12, step, step + 1, 143] {
+        let (r, c) = ((s / 12) as f32, (s % 12) as f32);
+        let (x, y) = px(&camera, [pass.output_x() + c + 0.5, -r - 0.5], size);
+        let got = image.pixel(x, y);
+        if s <= step {
+            assert_eq!(
+                got,
+                colormap_rgba(WEIGHT_COLORMAP, (-m, m), pass.outputs[s]),
+                "cell {s}"
+            );
+        } else {
+            let bg = scenes::BACKGROUND.map(|v| (v * 255.0).round() as u8);
+            assert_eq!(got, bg, "cell {s} is not computed yet");
+        }
+    }
+    // Stride and padding are respected.
+    let mut strided = snap.config.clone();
+    if let LayerConfig::Conv {
+        stride, padding, ..
+    } = &mut strided.layers[0]
+    {
+        (*stride, *padding) = (2, 1);
+    }
+    let pass = FilterPass::first_conv(&strided, probe, &snap.filters, 0).unwrap();
+    assert_eq!(pass.out_side, 7);
+    assert_eq!(
+        (pass.window(0), pass.window(1), pass.window(7)),
+        ((-1, -1), (-1, 1), (1, -1))
+    );
+    assert!(
+        pass.patch(0, 0)[..3].iter().all(|&v| v == 0.0),
+        "padding reads zeros"
+    );
+}
+
+#[test]
+fn save_model_writes_the_weights_the_views_show() {
+    let dir = std::env::temp_dir().join(format!("netviz-mnist-save-{}", std::process::id()));
+    let path = dir.join("sub/lab.safetensors");
+    let mut session = MnistSession::new(setup(), false).unwrap();
+    for _ in 0..5 {
+        session.step();
+    }
+    session
+        .apply(MnistCommand::SaveModel(path.clone()))
+        .unwrap();
+    let snap = session.snapshot();
+    assert_eq!(snap.message, Some(format!("saved {}", path.display())));
+    let (_, model) = netviz::nn::io::load_model(&path).unwrap();
+    let saved: Vec<Vec<f32>> = model
+        .params()
+        .map(|(_, p)| p.value.data().to_vec())
+        .collect();
+    let live: Vec<Vec<f32>> = session
+        .trainer()
+        .model()
+        .params()
+        .map(|(_, p)| p.value.data().to_vec())
+        .collect();
+    assert_eq!(saved, live);
+    assert_eq!(snap.filters[0].weights, saved[0]);
+    assert!(path.with_extension("metrics.json").is_file());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn long_curves_are_thinned_but_keep_both_ends() {
+    use netviz::labs::mnist::lab::{MAX_PLOT_POINTS, thinned};
+    let items: Vec<usize> = (0..10_001).collect();
+    let kept: Vec<usize> = thinned(&items).copied().collect();
+    assert!(kept.len() <= MAX_PLOT_POINTS + 1, "{}", kept.len());
+    assert_eq!((kept[0], *kept.last().unwrap()), (0, 10_000));
+    let short: Vec<usize> = (0..50).collect();
+    assert_eq!(thinned(&short).copied().collect::<Vec<_>>(), short);
+}
