@@ -98,6 +98,17 @@ fn trained() -> &'static Trained {
     })
 }
 
+/// A trainer on the same setup, driven directly as `netviz mnist train` drives it.
+fn direct_trainer(setup: &MnistSetup) -> Trainer {
+    Trainer::new(
+        setup.config.clone(),
+        setup.model.clone(),
+        (*setup.train).clone(),
+        (*setup.val).clone(),
+    )
+    .unwrap()
+}
+
 fn close(a: [u8; 4], b: [u8; 4], tolerance: i32) -> bool {
     a.iter()
         .zip(b)
@@ -107,13 +118,7 @@ fn close(a: [u8; 4], b: [u8; 4], tolerance: i32) -> bool {
 #[test]
 fn the_lab_thread_trains_exactly_as_the_terminal_command() {
     let setup = setup();
-    let mut direct = Trainer::new(
-        setup.config.clone(),
-        setup.model.clone(),
-        (*setup.train).clone(),
-        (*setup.val).clone(),
-    )
-    .unwrap();
+    let mut direct = direct_trainer(&setup);
     direct.run(|_| {}).unwrap();
     let mut lab = MnistLab::new(setup, false).unwrap();
     assert!(lab.wait_until_done(Duration::from_secs(120)));
@@ -557,13 +562,7 @@ fn the_update_to_weight_ratios_are_the_relative_steps_of_the_weights() {
     // The last batch is left out: training ends there and the kept weights are put back.
     assert_eq!(snap.update_ratios.len() as u64, snap.steps - 1);
     let setup = setup();
-    let mut direct = Trainer::new(
-        setup.config.clone(),
-        setup.model.clone(),
-        (*setup.train).clone(),
-        (*setup.val).clone(),
-    )
-    .unwrap();
+    let mut direct = direct_trainer(&setup);
     let weights = |t: &Trainer| -> Vec<Vec<f32>> {
         t.model()
             .layers()
