@@ -55,11 +55,13 @@ fn config() -> ModelConfig {
 }
 
 /// Real MNIST, loaded once per test binary.
-fn real_mnist() -> &'static Mnist {
-    static DATA: OnceLock<Mnist> = OnceLock::new();
+fn real_mnist() -> &'static Arc<Mnist> {
+    static DATA: OnceLock<Arc<Mnist>> = OnceLock::new();
     DATA.get_or_init(|| {
-        mnist::load(&shared_mnist_dir(), DirSource::Flag, &[], &mut Quiet)
-            .expect("real MNIST in ../shared/data/mnist")
+        Arc::new(
+            mnist::load(&shared_mnist_dir(), DirSource::Flag, &[], &mut Quiet)
+                .expect("real MNIST in ../shared/data/mnist"),
+        )
     })
 }
 
@@ -76,6 +78,7 @@ fn setup() -> MnistSetup {
         config,
         train: Arc::clone(train),
         val: Arc::clone(val),
+        source: Some(Arc::clone(real_mnist())),
     }
 }
 
@@ -858,4 +861,36 @@ fn long_curves_are_thinned_but_keep_both_ends() {
     assert_eq!((kept[0], *kept.last().unwrap()), (0, 10_000));
     let short: Vec<usize> = (0..50).collect();
     assert_eq!(thinned(&short).copied().collect::<Vec<_>>(), short);
+}
+
+#[test]
+fn a_restart_with_new_settings_trains_as_the_terminal_would_with_them() {
+    let mut config = config();
+    config.seed = 7;
+    config.batch_size = 64;
+    config.input = netviz::nn::config::InputSpec::Image {
+        channels: 1,
+        size: 12,
+    };
+    let mut session = MnistSession::new(setup(), true).unwrap();
+    session
+        .apply(MnistCommand::Restart(Box::new(config.clone())))
+        .unwrap();
+    session.apply(MnistCommand::TogglePause).unwrap();
+    while session.step().is_some() {}
+    let splits = prepare(&config, real_mnist()).unwrap();
+    assert_eq!(session.trainer().train_data(), &splits.train);
+    assert_eq!(session.trainer().val_data().side, 12);
+    let mut direct = Trainer::new(
+        config.clone(),
+        config.build().unwrap(),
+        splits.train,
+        splits.val,
+    )
+    .unwrap();
+    direct.run(|_| {}).unwrap();
+    let snap = session.snapshot();
+    assert_eq!(snap.config, config);
+    assert_eq!(snap.epochs[0].validation, direct.history()[0].validation);
+    assert_eq!(snap.probe.unwrap().layers[0].shape, [1, 12, 12]);
 }
