@@ -894,3 +894,34 @@ fn a_restart_with_new_settings_trains_as_the_terminal_would_with_them() {
     assert_eq!(snap.epochs[0].validation, direct.history()[0].validation);
     assert_eq!(snap.probe.unwrap().layers[0].shape, [1, 12, 12]);
 }
+
+#[test]
+fn the_whole_dashboard_runs_in_a_test_harness_and_space_pauses_training() {
+    use netviz::ui::{Dashboard, Lab, dashboard_ui};
+    type State = (MnistLab, Dashboard);
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_ui_state(
+            |ui, (lab, dashboard): &mut State| {
+                lab.update();
+                dashboard_ui(ui, lab, dashboard);
+            },
+            (MnistLab::new(setup(), true).unwrap(), Dashboard::new()),
+        );
+    harness.run();
+    harness.get_by_label("Restart with other settings").click();
+    harness.run();
+    harness.get_by_label("Restart");
+    assert_eq!(harness.state().0.status().step, 0);
+    harness.key_press(egui::Key::Space);
+    harness.run();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while harness.state().0.status().step == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "training never started"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        harness.step();
+    }
+}

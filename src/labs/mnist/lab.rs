@@ -222,7 +222,11 @@ impl MnistLab {
                 let path = std::path::PathBuf::from(&self.model_path);
                 self.send(MnistCommand::SaveModel(path));
             }
-            ui.text_edit_singleline(&mut self.model_path);
+            ui.add(egui::TextEdit::singleline(&mut self.model_path))
+                .on_hover_text("where Save model writes")
+                .widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::TextInput, true, "model file")
+                });
         });
         if let Some(m) = &snap.message {
             ui.label(m);
@@ -340,10 +344,11 @@ impl MnistLab {
         let snap = Arc::clone(&self.latest);
         ui.label(RichText::new("Activations of").strong());
         ui.horizontal(|ui| {
-            ui.label("validation image");
+            let label = ui.label("validation image");
             let last = snap.val.len().saturating_sub(1);
             if ui
                 .add(DragValue::new(&mut self.image).range(0..=last))
+                .labelled_by(label.id)
                 .changed()
             {
                 self.send(MnistCommand::SelectImage(self.image));
