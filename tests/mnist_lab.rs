@@ -55,11 +55,13 @@ fn config() -> ModelConfig {
 }
 
 /// Real MNIST, loaded once per test binary.
-fn real_mnist() -> &'static Mnist {
-    static DATA: OnceLock<Mnist> = OnceLock::new();
+fn real_mnist() -> &'static Arc<Mnist> {
+    static DATA: OnceLock<Arc<Mnist>> = OnceLock::new();
     DATA.get_or_init(|| {
-        mnist::load(&shared_mnist_dir(), DirSource::Flag, &[], &mut Quiet)
-            .expect("real MNIST in ../shared/data/mnist")
+        Arc::new(
+            mnist::load(&shared_mnist_dir(), DirSource::Flag, &[], &mut Quiet)
+                .expect("real MNIST in ../shared/data/mnist"),
+        )
     })
 }
 
@@ -76,6 +78,7 @@ fn setup() -> MnistSetup {
         config,
         train: Arc::clone(train),
         val: Arc::clone(val),
+        source: Some(Arc::clone(real_mnist())),
     }
 }
 
@@ -98,6 +101,17 @@ fn trained() -> &'static Trained {
     })
 }
 
+/// A trainer on the same setup, driven directly as `netviz mnist train` drives it.
+fn direct_trainer(setup: &MnistSetup) -> Trainer {
+    Trainer::new(
+        setup.config.clone(),
+        setup.model.clone(),
+        (*setup.train).clone(),
+        (*setup.val).clone(),
+    )
+    .unwrap()
+}
+
 fn close(a: [u8; 4], b: [u8; 4], tolerance: i32) -> bool {
     a.iter()
         .zip(b)
@@ -107,13 +121,7 @@ fn close(a: [u8; 4], b: [u8; 4], tolerance: i32) -> bool {
 #[test]
 fn the_lab_thread_trains_exactly_as_the_terminal_command() {
     let setup = setup();
-    let mut direct = Trainer::new(
-        setup.config.clone(),
-        setup.model.clone(),
-        (*setup.train).clone(),
-        (*setup.val).clone(),
-    )
-    .unwrap();
+    let mut direct = direct_trainer(&setup);
     direct.run(|_| {}).unwrap();
     let mut lab = MnistLab::new(setup, false).unwrap();
     assert!(lab.wait_until_done(Duration::from_secs(120)));
@@ -557,13 +565,7 @@ fn the_update_to_weight_ratios_are_the_relative_steps_of_the_weights() {
     // The last batch is left out: training ends there and the kept weights are put back.
     assert_eq!(snap.update_ratios.len() as u64, snap.steps - 1);
     let setup = setup();
-    let mut direct = Trainer::new(
-        setup.config.clone(),
-        setup.model.clone(),
-        (*setup.train).clone(),
-        (*setup.val).clone(),
-    )
-    .unwrap();
+    let mut direct = direct_trainer(&setup);
     let weights = |t: &Trainer| -> Vec<Vec<f32>> {
         t.model()
             .layers()
@@ -859,4 +861,67 @@ fn long_curves_are_thinned_but_keep_both_ends() {
     assert_eq!((kept[0], *kept.last().unwrap()), (0, 10_000));
     let short: Vec<usize> = (0..50).collect();
     assert_eq!(thinned(&short).copied().collect::<Vec<_>>(), short);
+}
+
+#[test]
+fn a_restart_with_new_settings_trains_as_the_terminal_would_with_them() {
+    let mut config = config();
+    config.seed = 7;
+    config.batch_size = 64;
+    config.input = netviz::nn::config::InputSpec::Image {
+        channels: 1,
+        size: 12,
+    };
+    let mut session = MnistSession::new(setup(), true).unwrap();
+    session
+        .apply(MnistCommand::Restart(Box::new(config.clone())))
+        .unwrap();
+    session.apply(MnistCommand::TogglePause).unwrap();
+    while session.step().is_some() {}
+    let splits = prepare(&config, real_mnist()).unwrap();
+    assert_eq!(session.trainer().train_data(), &splits.train);
+    assert_eq!(session.trainer().val_data().side, 12);
+    let mut direct = Trainer::new(
+        config.clone(),
+        config.build().unwrap(),
+        splits.train,
+        splits.val,
+    )
+    .unwrap();
+    direct.run(|_| {}).unwrap();
+    let snap = session.snapshot();
+    assert_eq!(snap.config, config);
+    assert_eq!(snap.epochs[0].validation, direct.history()[0].validation);
+    assert_eq!(snap.probe.unwrap().layers[0].shape, [1, 12, 12]);
+}
+
+#[test]
+fn the_whole_dashboard_runs_in_a_test_harness_and_space_pauses_training() {
+    use netviz::ui::{Dashboard, Lab, dashboard_ui};
+    type State = (MnistLab, Dashboard);
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_ui_state(
+            |ui, (lab, dashboard): &mut State| {
+                lab.update();
+                dashboard_ui(ui, lab, dashboard);
+            },
+            (MnistLab::new(setup(), true).unwrap(), Dashboard::new()),
+        );
+    harness.run();
+    harness.get_by_label("Restart with other settings").click();
+    harness.run();
+    harness.get_by_label("Restart");
+    assert_eq!(harness.state().0.status().step, 0);
+    harness.key_press(egui::Key::Space);
+    harness.run();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while harness.state().0.status().step == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "training never started"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        harness.step();
+    }
 }

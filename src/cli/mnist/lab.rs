@@ -93,7 +93,6 @@ pub fn run(args: &LabArgs) -> Result<()> {
     }
     let (mnist, data_dir) = load_mnist(args.train.data_dir.as_deref())?;
     let MnistSplits { train, val, .. } = prepare(&config, &mnist)?;
-    drop(mnist);
     eprintln!(
         "MNIST from {data_dir}: training on {} images, validating on {}",
         train.len(),
@@ -104,6 +103,7 @@ pub fn run(args: &LabArgs) -> Result<()> {
         model,
         train: Arc::new(train),
         val: Arc::new(val),
+        source: Some(Arc::new(mnist)),
     };
     let out = output_path(args.train.out.as_deref(), &setup.config)?;
     let mut lab = MnistLab::new(setup, args.paused)?.with_model_path(&out);

@@ -20,6 +20,8 @@ use crate::labs::mnist::session::{MnistCommand, MnistSession, MnistSetup};
 use crate::labs::mnist::snapshot::MnistSnapshot;
 use crate::labs::mnist::worker::{self, Published};
 use crate::labs::thread::LabThread;
+use crate::nn::OptimizerKind;
+use crate::nn::config::{InputSpec, ModelConfig};
 use crate::render::{Camera2d, OrbitCamera, Scene};
 use crate::train::TrainError;
 use crate::ui::{Lab, PanelSpec, SceneView, StatusInfo};
@@ -120,6 +122,7 @@ pub struct MnistLab {
     canvas: Canvas,
     pass: PassPlayer,
     model_path: String,
+    settings: ModelConfig,
     message: Option<String>,
 }
 
@@ -130,6 +133,7 @@ impl MnistLab {
         let latest = Arc::new(session.snapshot());
         let thread = LabThread::spawn("mnist", move |w| worker::run(&w, session))
             .map_err(|e| TrainError::Setup(format!("cannot start the MNIST lab thread: {e}")))?;
+        let settings = latest.config.clone();
         Ok(MnistLab {
             thread,
             lr: latest.learning_rate,
@@ -140,6 +144,7 @@ impl MnistLab {
             canvas: Canvas::default(),
             pass: PassPlayer::default(),
             model_path: "models/mnist_lab.safetensors".into(),
+            settings,
             message: None,
         })
     }
@@ -217,7 +222,11 @@ impl MnistLab {
                 let path = std::path::PathBuf::from(&self.model_path);
                 self.send(MnistCommand::SaveModel(path));
             }
-            ui.text_edit_singleline(&mut self.model_path);
+            ui.add(egui::TextEdit::singleline(&mut self.model_path))
+                .on_hover_text("where Save model writes")
+                .widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::TextInput, true, "model file")
+                });
         });
         if let Some(m) = &snap.message {
             ui.label(m);
@@ -273,14 +282,73 @@ impl MnistLab {
         }
     }
 
+    /// Settings that need a fresh model and data: edited here, applied by "Restart".
+    fn restart_controls_ui(&mut self, ui: &mut Ui) {
+        egui::CollapsingHeader::new("Restart with other settings").show(ui, |ui| {
+            let c = &mut self.settings;
+            ui.add(
+                DragValue::new(&mut c.epochs)
+                    .range(1..=1000)
+                    .prefix("epochs "),
+            );
+            ui.add(
+                DragValue::new(&mut c.patience)
+                    .range(1..=1000)
+                    .prefix("patience "),
+            );
+            ui.add(
+                DragValue::new(&mut c.batch_size)
+                    .range(1..=4096)
+                    .prefix("batch "),
+            );
+            ui.add(DragValue::new(&mut c.seed).prefix("seed "));
+            ui.add(
+                Slider::new(&mut c.percent_of_train_data_to_use, 0.01..=1.0)
+                    .text("share of the data"),
+            );
+            if let InputSpec::Image { size, .. } = &mut c.input {
+                ui.add(DragValue::new(size).range(6..=28).prefix("input size "));
+            }
+            let mut lr = c.learning_rate;
+            if ui
+                .add(
+                    Slider::new(&mut lr, 1e-5..=1.0)
+                        .logarithmic(true)
+                        .text("initial learning rate"),
+                )
+                .changed()
+            {
+                c.learning_rate = lr;
+            }
+            egui::ComboBox::from_label("optimizer")
+                .selected_text(format!("{:?}", c.optimizer))
+                .show_ui(ui, |ui| {
+                    for kind in [OptimizerKind::Adam, OptimizerKind::Sgd] {
+                        ui.selectable_value(&mut c.optimizer, kind, format!("{kind:?}"));
+                    }
+                });
+            if ui.button("Restart").clicked() {
+                match self.settings.validate() {
+                    Ok(()) => {
+                        let config = Box::new(self.settings.clone());
+                        self.lr = config.learning_rate;
+                        self.send(MnistCommand::Restart(config));
+                    }
+                    Err(e) => self.message = Some(format!("not restarted: {e}")),
+                }
+            }
+        });
+    }
+
     fn image_controls_ui(&mut self, ui: &mut Ui) {
         let snap = Arc::clone(&self.latest);
         ui.label(RichText::new("Activations of").strong());
         ui.horizontal(|ui| {
-            ui.label("validation image");
+            let label = ui.label("validation image");
             let last = snap.val.len().saturating_sub(1);
             if ui
                 .add(DragValue::new(&mut self.image).range(0..=last))
+                .labelled_by(label.id)
                 .changed()
             {
                 self.send(MnistCommand::SelectImage(self.image));
@@ -538,6 +606,8 @@ impl Lab for MnistLab {
         self.image_controls_ui(ui);
         ui.add_space(6.0);
         self.pass_controls_ui(ui);
+        ui.add_space(6.0);
+        self.restart_controls_ui(ui);
     }
 
     fn panels(&self) -> Vec<PanelSpec> {

@@ -193,57 +193,84 @@ const MAP_GAP: f32 = 0.15;
 /// Values per row of a dense layer's strip.
 const DENSE_COLUMNS: usize = 32;
 
-/// Lays out one probe: a block per activation from the input (top) down, maps side by side
-/// and wrapping at [`ROW_WIDTH`]; dense layers as a strip of [`DENSE_COLUMNS`] values a row;
-/// the probability bars at the bottom.
+/// Lays out one probe: a block per activation from the input down, in two columns; the
+/// probability bars at the bottom of the second.
 pub fn activation_layout(probe: &Probe) -> ActivationLayout {
+    let blocks: Vec<(Vec<ActivationTile>, f32)> = probe
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(layer, a)| activation_block(layer, &a.shape))
+        .collect();
+    // Two columns of blocks, the second starting once the first holds half the height.
+    let total: f32 = blocks.iter().map(|b| b.1).sum();
     let mut layout = ActivationLayout::default();
-    let mut top = 0.0f32;
-    for (layer, a) in probe.layers.iter().enumerate() {
-        layout.titles.push([0.0, top]);
-        top -= 0.9;
-        match a.shape.as_slice() {
-            &[c, h, w] => {
-                let tile_h = MAP_SIDE * h as f32 / w.max(1) as f32;
-                let step = MAP_SIDE + MAP_GAP;
-                let per_row = ((ROW_WIDTH / step) as usize).clamp(1, c.max(1));
-                for ch in 0..c {
-                    let (row, col) = (ch / per_row, ch % per_row);
-                    let x = col as f32 * step;
-                    let y = top - row as f32 * (tile_h + MAP_GAP);
-                    layout.tiles.push(ActivationTile {
-                        layer,
-                        channel: ch,
-                        min: [x, y - tile_h],
-                        max: [x + MAP_SIDE, y],
-                        size: [w as u32, h as u32],
-                    });
-                }
-                top -= c.div_ceil(per_row) as f32 * (tile_h + MAP_GAP) + 0.3;
-            }
-            shape => {
-                let n: usize = shape.iter().product::<usize>().max(1);
-                let cols = n.min(DENSE_COLUMNS);
-                let rows = n.div_ceil(cols);
-                let cell = (ROW_WIDTH / DENSE_COLUMNS as f32).min(0.9);
-                layout.tiles.push(ActivationTile {
-                    layer,
-                    channel: 0,
-                    min: [0.0, top - rows as f32 * cell],
-                    max: [cols as f32 * cell, top],
-                    size: [cols as u32, rows as u32],
-                });
-                top -= rows as f32 * cell + 0.3;
-            }
+    let (mut x0, mut top, mut bottom) = (0.0f32, 0.0f32, 0.0f32);
+    for (tiles, height) in blocks {
+        if x0 == 0.0 && top < 0.0 && -top + height / 2.0 > total / 2.0 {
+            (x0, top) = (ROW_WIDTH + 2.0, 0.0);
         }
+        layout.titles.push([x0, top]);
+        layout
+            .tiles
+            .extend(tiles.into_iter().map(|t| ActivationTile {
+                min: [t.min[0] + x0, t.min[1] + top],
+                max: [t.max[0] + x0, t.max[1] + top],
+                ..t
+            }));
+        top -= height;
+        bottom = bottom.min(top);
     }
     top -= 1.2 + BAR_HEIGHT;
     for d in 0..probe.probabilities.len() {
-        layout.bars.push([d as f32 * 1.8, top]);
+        layout.bars.push([x0 + d as f32 * 1.8, top]);
     }
-    layout.min = [0.0, top - 1.0];
-    layout.max = [ROW_WIDTH, 0.0];
+    layout.min = [0.0, bottom.min(top) - 1.0];
+    layout.max = [x0 + ROW_WIDTH, 0.0];
     layout
+}
+
+/// The tiles of one activation below a title, with their top at 0, and the block's height:
+/// maps side by side wrapping at [`ROW_WIDTH`]; dense layers as a strip of
+/// [`DENSE_COLUMNS`] values a row.
+fn activation_block(layer: usize, shape: &[usize]) -> (Vec<ActivationTile>, f32) {
+    let mut tiles = Vec::new();
+    let top = -0.9;
+    let height = match *shape {
+        [c, h, w] => {
+            let tile_h = MAP_SIDE * h as f32 / w.max(1) as f32;
+            let step = MAP_SIDE + MAP_GAP;
+            let per_row = ((ROW_WIDTH / step) as usize).clamp(1, c.max(1));
+            for ch in 0..c {
+                let (row, col) = (ch / per_row, ch % per_row);
+                let x = col as f32 * step;
+                let y = top - row as f32 * (tile_h + MAP_GAP);
+                tiles.push(ActivationTile {
+                    layer,
+                    channel: ch,
+                    min: [x, y - tile_h],
+                    max: [x + MAP_SIDE, y],
+                    size: [w as u32, h as u32],
+                });
+            }
+            c.div_ceil(per_row) as f32 * (tile_h + MAP_GAP) + 0.3
+        }
+        _ => {
+            let n: usize = shape.iter().product::<usize>().max(1);
+            let cols = n.min(DENSE_COLUMNS);
+            let rows = n.div_ceil(cols);
+            let cell = (ROW_WIDTH / DENSE_COLUMNS as f32).min(0.9);
+            tiles.push(ActivationTile {
+                layer,
+                channel: 0,
+                min: [0.0, top - rows as f32 * cell],
+                max: [cols as f32 * cell, top],
+                size: [cols as u32, rows as u32],
+            });
+            rows as f32 * cell + 0.3
+        }
+    };
+    (tiles, 0.9 + height)
 }
 
 /// The value range an activation is drawn over: from `min(0, lowest)` to the highest value.
@@ -323,9 +350,10 @@ pub fn activations(probe: &Probe, camera: SceneCamera) -> Scene {
             ));
         }
     }
+    let base = layout.bars.first().copied().unwrap_or([0.0, 0.0]);
     scene.lines.push(Line {
-        a: [0.0, layout.bars.first().map_or(0.0, |b| b[1]), 0.0],
-        b: [18.0, layout.bars.first().map_or(0.0, |b| b[1]), 0.0],
+        a: [base[0], base[1], 0.0],
+        b: [base[0] + 18.0, base[1], 0.0],
         color: TEXT,
         width_px: 1.0,
     });

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use crate::data::mnist::Mnist;
 use crate::data::preprocess::Dataset;
 use crate::labs::mnist::analysis::{
     self, ValidationPass, conv_filters, copy_weights, layer_weights, update_ratio,
@@ -15,6 +16,7 @@ use crate::labs::mnist::analysis::{
 use crate::labs::mnist::snapshot::{BatchPoint, MnistSnapshot, RatioPoint};
 use crate::nn::config::ModelConfig;
 use crate::nn::{Sequential, io};
+use crate::train::mnist::prepare;
 use crate::train::{StepReport, TrainError, Trainer};
 
 /// Weight of the newest batch in the smoothed curves (an exponential moving average).
@@ -31,6 +33,30 @@ pub struct MnistSetup {
     pub train: Arc<Dataset>,
     /// The validation images.
     pub val: Arc<Dataset>,
+    /// All of MNIST, to prepare new splits when a restart changes the seed, the data share
+    /// or the input size (`None`: restarts keep `train` and `val`).
+    pub source: Option<Arc<Mnist>>,
+}
+
+impl MnistSetup {
+    /// The setup for `config` with a fresh model and, when the source is known, the data
+    /// prepared as `netviz mnist train` prepares it for that config.
+    pub fn restarted(&self, config: ModelConfig) -> Result<Self, TrainError> {
+        let (train, val) = match &self.source {
+            Some(mnist) => {
+                let splits = prepare(&config, mnist)?;
+                (Arc::new(splits.train), Arc::new(splits.val))
+            }
+            None => (Arc::clone(&self.train), Arc::clone(&self.val)),
+        };
+        Ok(MnistSetup {
+            model: config.build()?,
+            config,
+            train,
+            val,
+            source: self.source.clone(),
+        })
+    }
 }
 
 /// A command from the UI.
@@ -47,6 +73,9 @@ pub enum MnistCommand {
     /// Shows a drawing (already preprocessed to the model's input size) in the activation
     /// view.
     ShowDrawing(Vec<f32>),
+    /// Starts over with new settings (epochs, batch size, optimizer, seed, data share, input
+    /// size, ...): a fresh model and freshly prepared data, as `netviz mnist train` would.
+    Restart(Box<ModelConfig>),
     /// Writes the model as it is now (safetensors with its config) to this path, and the
     /// finished epochs' summaries beside it as `<stem>.metrics.json`.
     SaveModel(std::path::PathBuf),
@@ -100,6 +129,11 @@ impl MnistSession {
         Ok(session)
     }
 
+    /// Shows `message` in the side panel (with the next snapshot).
+    pub fn set_message(&mut self, message: String) {
+        self.message = Some(message);
+    }
+
     /// The trainer (for tests and the command line).
     pub fn trainer(&self) -> &Trainer {
         &self.trainer
@@ -120,6 +154,13 @@ impl MnistSession {
                 self.drawing = None;
             }
             MnistCommand::ShowDrawing(pixels) => self.drawing = Some(pixels),
+            MnistCommand::Restart(config) => {
+                let setup = self.setup.restarted(*config)?;
+                let fresh = MnistSession::new(setup, self.paused)?;
+                let selected = self.selected;
+                *self = fresh;
+                self.selected = selected;
+            }
             MnistCommand::SaveModel(path) => {
                 self.message = Some(match self.save(&path) {
                     Ok(()) => format!("saved {}", path.display()),

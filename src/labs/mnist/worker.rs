@@ -32,8 +32,11 @@ pub fn run(worker: &LabWorker<Published, MnistCommand>, mut session: MnistSessio
         };
         let mut urgent = !commands.is_empty();
         for command in commands {
-            // A reset that cannot rebuild the trainer leaves the session as it was.
-            let _ = session.apply(command);
+            // A reset or restart that cannot rebuild the trainer leaves the session as it
+            // was, and says why.
+            if let Err(e) = session.apply(command) {
+                session.set_message(format!("not restarted: {e}"));
+            }
         }
         if let Some(report) = session.step() {
             dirty = true;
