@@ -849,6 +849,38 @@ fn save_model_writes_the_weights_the_views_show() {
     assert_eq!(saved, live);
     assert_eq!(snap.filters[0].weights, saved[0]);
     assert!(path.with_extension("metrics.json").is_file());
+
+    // "Load model" brings those weights back into a fresh session, paused, and the views show
+    // them; a file that is not a model leaves the session as it was.
+    let mut other = MnistSession::new(setup(), false).unwrap();
+    other.apply(MnistCommand::LoadModel(path.clone())).unwrap();
+    let loaded: Vec<Vec<f32>> = other
+        .trainer()
+        .model()
+        .params()
+        .map(|(_, p)| p.value.data().to_vec())
+        .collect();
+    assert_eq!(loaded, saved);
+    let snap = other.snapshot();
+    assert_eq!(snap.message, Some(format!("loaded {}", path.display())));
+    assert_eq!(snap.filters[0].weights, saved[0]);
+    assert!(snap.paused, "a loaded model waits to be inspected");
+    let bogus = dir.join("not-a-model.safetensors");
+    std::fs::write(&bogus, b"not a model").unwrap();
+    other.apply(MnistCommand::LoadModel(bogus)).unwrap();
+    let snap = other.snapshot();
+    assert!(
+        snap.message
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("not loaded:"),
+        "{:?}",
+        snap.message
+    );
+    assert_eq!(
+        snap.filters[0].weights, saved[0],
+        "the session is unchanged"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -124,6 +124,10 @@ pub struct MnistLab {
     model_path: String,
     settings: ModelConfig,
     message: Option<String>,
+    /// The config file the picker reads.
+    config_path: String,
+    /// The model file "Load model" reads.
+    load_path: String,
 }
 
 impl MnistLab {
@@ -146,6 +150,8 @@ impl MnistLab {
             model_path: "models/mnist_lab.safetensors".into(),
             settings,
             message: None,
+            config_path: "assets/configs/default_cnn.json".into(),
+            load_path: "assets/models/default_mnist_cnn.safetensors".into(),
         })
     }
 
@@ -285,6 +291,7 @@ impl MnistLab {
     /// Settings that need a fresh model and data: edited here, applied by "Restart".
     fn restart_controls_ui(&mut self, ui: &mut Ui) {
         egui::CollapsingHeader::new("Restart with other settings").show(ui, |ui| {
+            self.config_picker_ui(ui);
             let c = &mut self.settings;
             ui.add(
                 DragValue::new(&mut c.epochs)
@@ -338,6 +345,46 @@ impl MnistLab {
                 }
             }
         });
+    }
+
+    /// Chooses a config file (the shipped ones and the user's, or any path) whose settings
+    /// "Restart" then uses, and loads a saved model into the views.
+    fn config_picker_ui(&mut self, ui: &mut Ui) {
+        let known = config_files();
+        egui::ComboBox::from_label("config")
+            .selected_text(
+                std::path::Path::new(&self.config_path)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            )
+            .show_ui(ui, |ui| {
+                for path in &known {
+                    let text = path.display().to_string();
+                    ui.selectable_value(&mut self.config_path, text.clone(), text);
+                }
+            });
+        ui.horizontal(|ui| {
+            ui.add(egui::TextEdit::singleline(&mut self.config_path).desired_width(150.0))
+                .on_hover_text("config file (the original JSON schema)");
+            if ui.button("Load config").clicked() {
+                self.message = Some(match ModelConfig::from_file(&self.config_path) {
+                    Ok(config) => {
+                        self.settings = config;
+                        format!("{} loaded: Restart applies it", self.config_path)
+                    }
+                    Err(e) => format!("not loaded: {e}"),
+                });
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.add(egui::TextEdit::singleline(&mut self.load_path).desired_width(150.0))
+                .on_hover_text("model file (safetensors with its config)");
+            if ui.button("Load model").clicked() {
+                self.send(MnistCommand::LoadModel(self.load_path.clone().into()));
+            }
+        });
+        ui.separator();
     }
 
     fn image_controls_ui(&mut self, ui: &mut Ui) {
@@ -450,6 +497,23 @@ impl MnistLab {
 /// Points per plotted line at most: longer series are thinned to every n-th point (and the
 /// last), so a long training does not slow the frames down.
 pub const MAX_PLOT_POINTS: usize = 800;
+
+/// The config files offered by the picker: the shipped ones and the user's, where they exist.
+pub fn config_files() -> Vec<std::path::PathBuf> {
+    let mut found: Vec<std::path::PathBuf> = std::fs::read_dir("assets/configs")
+        .map(|dir| {
+            dir.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    let user = std::path::PathBuf::from("config/user_cnn_params.json");
+    if user.is_file() {
+        found.push(user);
+    }
+    found
+}
 
 /// Every n-th item of `items` and the last, at most about [`MAX_PLOT_POINTS`] of them.
 pub fn thinned<T>(items: &[T]) -> impl Iterator<Item = &T> {

@@ -79,6 +79,10 @@ pub enum MnistCommand {
     /// Writes the model as it is now (safetensors with its config) to this path, and the
     /// finished epochs' summaries beside it as `<stem>.metrics.json`.
     SaveModel(std::path::PathBuf),
+    /// Loads a model file (weights and config) and shows it, paused: the views then show that
+    /// model, and resuming trains it further with its own config. A file that cannot be read
+    /// or does not fit MNIST leaves the session as it was and says why.
+    LoadModel(std::path::PathBuf),
 }
 
 /// The training state of the lab (see the module documentation).
@@ -167,6 +171,15 @@ impl MnistSession {
                     Err(e) => format!("not saved: {e}"),
                 });
             }
+            MnistCommand::LoadModel(path) => match self.loaded(&path) {
+                Ok(fresh) => {
+                    let selected = self.selected;
+                    *self = fresh;
+                    self.selected = selected;
+                    self.message = Some(format!("loaded {}", path.display()));
+                }
+                Err(e) => self.message = Some(format!("not loaded: {e}")),
+            },
             MnistCommand::Reset => {
                 let fresh = MnistSession::new(self.setup.clone(), self.paused)?;
                 let (selected, drawing) = (self.selected, self.drawing.take());
@@ -176,6 +189,14 @@ impl MnistSession {
             }
         }
         Ok(())
+    }
+
+    /// A paused session on the model in `path`, its data prepared from the file's config.
+    fn loaded(&self, path: &std::path::Path) -> Result<MnistSession, TrainError> {
+        let (config, model) = io::load_model(path)?;
+        let mut setup = self.setup.restarted(config)?;
+        setup.model = model;
+        MnistSession::new(setup, true)
     }
 
     fn save(&self, path: &std::path::Path) -> Result<(), TrainError> {
