@@ -1,7 +1,9 @@
 //! The MNIST lab checked against the numbers it shows, on real MNIST (5% of the training
 //! images, one epoch): it trains exactly as `netviz mnist train` does; pause, the live
 //! learning rate and reset reach its thread; the filter tiles' texels are the kernel weights
-//! through the colormap; an activation heatmap's texels are the layer's activations; the
+//! through the colormap; an activation heatmap's texels are the layer's activations (each
+//! slab of the 3D stack seen face on); the connections drawn are the largest weight x
+//! activation terms into the prediction, computed here from the model; the
 //! confusion matrix's cells have the colors of an independently computed matrix and clicking
 //! one lists its digits; the embedding is the PCA of the penultimate activations, checked
 //! against a power-iteration PCA computed here; and the headless command line writes PNGs.
@@ -14,7 +16,7 @@ use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use glam::{Vec2, Vec3};
+use glam::{Mat4, Vec2, Vec3};
 
 use common::mnist_server::shared_mnist_dir;
 use netviz::data::mnist::{self, DirSource, Mnist, Quiet};
@@ -31,14 +33,16 @@ use netviz::labs::mnist::lab::{
     CONFUSION_PANEL, activations_camera, embedding_camera, filters_camera,
 };
 use netviz::labs::mnist::scenes::{
-    self, ACTIVATION_COLORMAP, WEIGHT_COLORMAP, activation_layout, activation_range, filter_layout,
-    tile_values,
+    self, ACTIVATION_COLORMAP, LAYER_STEP, TOP_K, WEIGHT_COLORMAP, activation_layout,
+    activation_range, contribution_color, filter_layout, tile_values,
 };
 use netviz::labs::mnist::{MnistCommand, MnistLab, MnistSession, MnistSetup, MnistSnapshot};
 use netviz::nn::config::LayerConfig;
 use netviz::nn::config::ModelConfig;
 use netviz::nn::{LayerKind, Sequential, Tensor};
-use netviz::render::{RgbaImage, colormap_rgba};
+use netviz::render::camera::OrbitPose;
+use netviz::render::scene::color_to_rgba8;
+use netviz::render::{Projection, RgbaImage, SceneCamera, colormap_rgba};
 use netviz::train::Trainer;
 use netviz::train::mnist::prepare;
 use netviz::ui::{HeadlessOptions, render_headless};
@@ -250,6 +254,23 @@ fn filter_texels_are_the_kernel_weights_through_the_colormap() {
     }
 }
 
+/// A face-on orthographic camera showing the rectangle `lo..hi` of the plane `z` alone:
+/// the near and far planes cut every other layer's slab (they lie [`LAYER_STEP`] away).
+fn face_on(lo: [f32; 2], hi: [f32; 2], z: f32) -> SceneCamera {
+    let center = Vec3::new((lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0, z);
+    let half = Vec2::new((hi[0] - lo[0]) / 2.0 + 0.2, (hi[1] - lo[1]) / 2.0 + 0.2);
+    SceneCamera {
+        view_from_world: Mat4::look_at_rh(center + Vec3::Z, center, Vec3::Y),
+        projection: Projection::Rect {
+            min: -half,
+            max: half,
+            keep_aspect: true,
+            near: 1.0 - LAYER_STEP / 3.0,
+            far: 1.0 + LAYER_STEP / 3.0,
+        },
+    }
+}
+
 #[test]
 fn activation_heatmap_texels_are_the_layer_activations() {
     let snap = &trained().snap;
@@ -262,36 +283,135 @@ fn activation_heatmap_texels_are_the_layer_activations() {
     for (a, t) in probe.layers.iter().zip(model.activations()) {
         assert_eq!(a.values, t.sample(0), "{}", a.name);
     }
-    let camera = activations_camera(snap);
-    let scene = scenes::activations(probe, camera.scene_camera());
-    let image = render(&scene, 1000, 1300);
-    maybe_save(&image, "mnist_activations");
+    // The whole stack as the panel first shows it, to look at.
+    let home = activations_camera(snap);
+    let scene = scenes::activations(probe, home.scene_camera());
+    maybe_save(&render(&scene, 1400, 900), "mnist_activations");
     let layout = activation_layout(probe);
-    // The first conv layer's maps and the 128 dense values.
-    for layer in [1, probe.layers.len() - 3] {
+    assert_eq!(layout.slabs.len(), probe.layers.len(), "one slab per layer");
+    assert!(
+        layout.slabs.windows(2).all(|s| s[1].2 < s[0].2),
+        "the slabs are stacked in depth, the input in front"
+    );
+    // Each layer checked face on, its slab alone between the near and far planes; the
+    // connections are checked in their own test.
+    let size = Vec2::new(1000.0, 1000.0);
+    // The input, the first conv layer's maps, the first pooling and the 128 dense values.
+    for layer in [0, 1, 3, probe.layers.len() - 3] {
+        let (lo, hi, z) = layout.slabs[layer];
+        let mut scene = scenes::activations(probe, face_on(lo, hi, z));
+        scene.lines.clear();
+        let camera = scene.camera;
+        let image = render(&scene, size.x as u32, size.y as u32);
+        maybe_save(&image, &format!("mnist_activations_layer{layer}"));
         let range = activation_range(&probe.layers[layer].values);
-        for tile in layout.tiles.iter().filter(|t| t.layer == layer).take(3) {
+        let tiles: Vec<_> = layout.tiles.iter().filter(|t| t.layer == layer).collect();
+        assert!(!tiles.is_empty());
+        for tile in tiles {
             let values = tile_values(probe, tile);
             if probe.layers[layer].shape.len() == 3 {
                 let n = values.len();
                 let start = tile.channel * n;
                 assert_eq!(values, probe.layers[layer].values[start..start + n]);
             }
-            check_texels(
-                &image,
-                &camera,
-                (tile.min, tile.max),
-                tile.size,
-                |i| colormap_rgba(ACTIVATION_COLORMAP, range, values[i]),
-                &format!(
-                    "activation {} channel {}",
-                    probe.layers[layer].name, tile.channel
-                ),
+            let at = |c, r| {
+                let p = camera
+                    .project(Vec3::from(tile.texel_center(c, r)), size)
+                    .unwrap();
+                (p.x as u32, p.y as u32)
+            };
+            let (a, b) = (at(0, 0), at(1, 1));
+            assert!(
+                b.0 - a.0 >= 3 && b.1 - a.1 >= 3,
+                "texels too small to check"
             );
+            for r in 0..tile.size[1] {
+                for c in 0..tile.size[0] {
+                    let (x, y) = at(c, r);
+                    let k = (r * tile.size[0] + c) as usize;
+                    assert_eq!(
+                        image.pixel(x, y),
+                        colormap_rgba(ACTIVATION_COLORMAP, range, values[k]),
+                        "activation {} channel {} texel ({r},{c})",
+                        probe.layers[layer].name,
+                        tile.channel
+                    );
+                }
+            }
         }
     }
     let sum: f32 = probe.probabilities.iter().sum();
     assert!((sum - 1.0).abs() < 1e-4, "probabilities sum to {sum}");
+}
+
+#[test]
+fn the_connections_are_the_largest_weight_times_activation_terms_into_the_prediction() {
+    let snap = &trained().snap;
+    let probe = snap.probe.as_ref().expect("a probe");
+    let mut model = trained().model.lock().unwrap().clone();
+    let (mut x, mut y) = (Tensor::default(), Tensor::default());
+    snap.val.batch(&[probe.index], 10, &mut x, &mut y);
+    model.forward(&x).unwrap();
+    // Computed here from the model: the last dense layer's weights times its input.
+    let dense = model
+        .layers()
+        .iter()
+        .rposition(|l| l.kind() == LayerKind::Dense)
+        .unwrap();
+    let w = &model.layers()[dense].params()[0].value;
+    let inputs = w.shape()[1];
+    let acts = model.activations();
+    let input = acts[dense].sample(0);
+    let output = acts[acts.len() - 1].sample(0);
+    let predicted = (0..output.len())
+        .max_by(|&a, &b| output[a].total_cmp(&output[b]).then(b.cmp(&a)))
+        .unwrap();
+    assert_eq!(predicted, probe.predicted());
+    let mut terms: Vec<(usize, f32)> = (0..inputs)
+        .map(|j| (j, w.data()[predicted * inputs + j] * input[j]))
+        .collect();
+    terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    terms.truncate(TOP_K);
+    assert_eq!(TOP_K, 12);
+    assert!(terms[0].1 > 0.0, "the prediction has positive support");
+
+    let layout = activation_layout(probe);
+    let scene = scenes::activations(probe, activations_camera(snap).scene_camera());
+    assert_eq!(scene.lines.len(), TOP_K, "one line per term");
+    let to = layout.neuron(dense + 1, predicted).unwrap();
+    for (line, &(j, value)) in scene.lines.iter().zip(&terms) {
+        assert_eq!(line.a, layout.neuron(dense, j).unwrap(), "input {j}");
+        assert_eq!(line.b, to);
+        assert_eq!(line.color, contribution_color(value));
+    }
+    // A line ends at the texel center of its neuron: the 128-value strip of the dense
+    // layer's input and the 10-value strip of its output.
+    let (col, row) = (terms[0].0 % 16, terms[0].0 / 16);
+    let strip = layout.tiles.iter().find(|t| t.layer == dense).unwrap();
+    assert_eq!(strip.size, [16, 8]);
+    assert_eq!(scene.lines[0].a, strip.texel_center(col as u32, row as u32));
+    // Drawn: seen from the side of the stack, the middle of the strongest line (drawn
+    // alone here, so no other line crosses it) has its color.
+    let mut side = activations_camera(snap);
+    let pose = side.pose();
+    side.set_home(OrbitPose {
+        target: Vec3::from(scene.lines[0].a).lerp(Vec3::from(to), 0.5),
+        yaw_rad: std::f32::consts::FRAC_PI_2,
+        pitch_rad: 0.0,
+        distance: pose.distance / 3.0,
+    });
+    let mut alone = scenes::activations(probe, side.scene_camera());
+    alone.lines.truncate(1);
+    let size = Vec2::new(600.0, 600.0);
+    let image = render(&alone, 600, 600);
+    let mid = side
+        .scene_camera()
+        .project(Vec3::from(scene.lines[0].a).lerp(Vec3::from(to), 0.5), size)
+        .unwrap();
+    assert_eq!(
+        image.pixel(mid.x as u32, mid.y as u32),
+        color_to_rgba8(contribution_color(terms[0].1))
+    );
 }
 
 /// Top three principal axes by power iteration with deflation on the covariance (f64).

@@ -82,6 +82,29 @@ pub struct Probe {
     pub layers: Vec<LayerActivation>,
     /// The ten class probabilities (the softmax of the output when the model has none).
     pub probabilities: Vec<f32>,
+    /// The weights of the model's last dense layer, for the contributions to the prediction.
+    pub last_dense: Option<DenseWeights>,
+}
+
+/// The weights of one dense layer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DenseWeights {
+    /// Index of the layer in the model: its input is activation `layer` of a [`Probe`], its
+    /// output activation `layer + 1`.
+    pub layer: usize,
+    /// Input features.
+    pub inputs: usize,
+    /// Output features.
+    pub outputs: usize,
+    /// `[outputs, inputs]` weights, row-major.
+    pub weights: Vec<f32>,
+}
+
+impl DenseWeights {
+    /// The weights into output `o`.
+    pub fn row(&self, o: usize) -> &[f32] {
+        &self.weights[o * self.inputs..(o + 1) * self.inputs]
+    }
 }
 
 impl Probe {
@@ -291,11 +314,29 @@ pub fn probe_pixels(model: &mut Sequential, pixels: &[f32]) -> Result<Probe> {
         .is_some_and(|l| l.kind() == LayerKind::Softmax);
     let out = layers.last().map(|l| l.values.clone()).unwrap_or_default();
     let probabilities = if ends_in_softmax { out } else { softmax(&out) };
+    let last_dense = model
+        .layers()
+        .iter()
+        .enumerate()
+        .rfind(|(_, l)| l.kind() == LayerKind::Dense)
+        .and_then(|(layer, l)| {
+            let w = &l.params().first()?.value;
+            let &[outputs, inputs] = w.shape() else {
+                return None;
+            };
+            Some(DenseWeights {
+                layer,
+                inputs,
+                outputs,
+                weights: w.data().to_vec(),
+            })
+        });
     Ok(Probe {
         index: 0,
         label: None,
         layers,
         probabilities,
+        last_dense,
     })
 }
 

@@ -22,6 +22,7 @@ use crate::labs::mnist::worker::{self, Published};
 use crate::labs::thread::LabThread;
 use crate::nn::OptimizerKind;
 use crate::nn::config::{InputSpec, ModelConfig};
+use crate::render::camera::OrbitPose;
 use crate::render::{Camera2d, OrbitCamera, Scene};
 use crate::train::TrainError;
 use crate::ui::{Lab, PanelSpec, SceneView, StatusInfo};
@@ -607,15 +608,27 @@ pub fn filters_camera(snap: &MnistSnapshot) -> Camera2d {
     camera_2d(layout.min, layout.max)
 }
 
-/// The camera of the activations panel.
-pub fn activations_camera(snap: &MnistSnapshot) -> Camera2d {
-    match &snap.probe {
+/// The camera of the activations panel: framing the layer stack, seen from the front right
+/// and a little above so every slab shows beside the one in front of it; orthographic, so
+/// the last layers are as large as the first (`o` toggles perspective).
+pub fn activations_camera(snap: &MnistSnapshot) -> OrbitCamera {
+    let (min, max) = match &snap.probe {
         Some(p) => {
             let layout = activation_layout(p);
-            camera_2d(layout.min, layout.max)
+            (Vec3::from(layout.min), Vec3::from(layout.max))
         }
-        None => camera_2d([0.0, -1.0], [1.0, 0.0]),
-    }
+        None => (Vec3::splat(-1.0), Vec3::splat(1.0)),
+    };
+    let mut camera = OrbitCamera::framing(min, max);
+    let home = camera.pose();
+    camera.set_home(OrbitPose {
+        yaw_rad: 0.85,
+        pitch_rad: 0.3,
+        distance: home.distance * 0.55,
+        ..home
+    });
+    camera.orthographic = true;
+    camera
 }
 
 /// The camera of the filter-pass panel.
@@ -680,7 +693,7 @@ impl Lab for MnistLab {
             PanelSpec::egui(CURVES_PANEL),
             PanelSpec::scene_2d(FILTERS_PANEL, filters_camera(snap)),
             PanelSpec::egui(CONFUSION_PANEL),
-            PanelSpec::scene_2d(ACTIVATIONS_PANEL, activations_camera(snap)),
+            PanelSpec::scene_3d(ACTIVATIONS_PANEL, activations_camera(snap)),
             PanelSpec::scene_3d(EMBEDDING_PANEL, embedding_camera()),
             PanelSpec::egui(BROWSER_PANEL),
             PanelSpec::egui(OPTIMIZER_PANEL),

@@ -1,5 +1,6 @@
 //! Turns the MNIST lab's numbers into plain render scenes: the convolution kernels as tiles
-//! ([`filters`]), one image through every layer with the output probabilities as bars
+//! ([`filters`]), one image through every layer as a 3D stack of heatmap slabs with the
+//! strongest contributions to the prediction and the output probabilities as bars
 //! ([`activations`]), and the penultimate layer's PCA cloud ([`embedding`]). Every position
 //! and value comes from the snapshot; the layouts are public so tests can find each tile.
 
@@ -151,126 +152,185 @@ pub fn filters(filters: &[ConvFilters], camera: SceneCamera) -> Scene {
     scene
 }
 
-/// Where one activation map (or a dense layer's values) is drawn.
+/// Where one activation map (or a dense layer's values) is drawn: a rectangle in the plane
+/// `z = z` facing +z.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActivationTile {
     /// Index of the activation (0: the input).
     pub layer: usize,
     /// Channel (0 for dense layers).
     pub channel: usize,
-    /// Bottom-left corner in world units.
+    /// Bottom-left corner in world units (x, y).
     pub min: [f32; 2],
     /// Top-right corner.
     pub max: [f32; 2],
+    /// Depth of the layer's slab.
+    pub z: f32,
     /// Columns and rows of the image.
     pub size: [u32; 2],
 }
 
-/// Where the activation view draws everything.
+impl ActivationTile {
+    /// The world position of the center of texel (`col`, `row`), row 0 at the top.
+    pub fn texel_center(&self, col: u32, row: u32) -> [f32; 3] {
+        let w = (self.max[0] - self.min[0]) / self.size[0] as f32;
+        let h = (self.max[1] - self.min[1]) / self.size[1] as f32;
+        [
+            self.min[0] + (col as f32 + 0.5) * w,
+            self.max[1] - (row as f32 + 0.5) * h,
+            self.z,
+        ]
+    }
+}
+
+/// Where the activation view draws everything: one slab per activation, stacked along -z
+/// (the input in front), each centered on the z axis.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ActivationLayout {
     /// The tiles, layer after layer.
     pub tiles: Vec<ActivationTile>,
-    /// Top-left of each layer's title.
-    pub titles: Vec<[f32; 2]>,
-    /// Bottom-left of each probability bar (its height is the probability times
-    /// [`BAR_HEIGHT`]).
-    pub bars: Vec<[f32; 2]>,
-    /// Bottom-left of everything.
-    pub min: [f32; 2],
-    /// Top-right of everything.
-    pub max: [f32; 2],
+    /// Each layer's slab: bottom-left and top-right corners (x, y) and its depth.
+    pub slabs: Vec<([f32; 2], [f32; 2], f32)>,
+    /// Bottom-left of each probability bar, in the output slab (its height is the
+    /// probability times [`BAR_HEIGHT`], its width [`BAR_WIDTH`]).
+    pub bars: Vec<[f32; 3]>,
+    /// The corner of the bounding box with the smallest coordinates.
+    pub min: [f32; 3],
+    /// The opposite corner.
+    pub max: [f32; 3],
+}
+
+impl ActivationLayout {
+    /// The world position of value `index` (row-major over the activation's shape) of
+    /// activation `layer`: the center of its texel.
+    pub fn neuron(&self, layer: usize, index: usize) -> Option<[f32; 3]> {
+        let first = self.tiles.iter().position(|t| t.layer == layer)?;
+        let per_tile = (self.tiles[first].size[0] * self.tiles[first].size[1]) as usize;
+        let tile = self.tiles.get(first + index / per_tile.max(1))?;
+        if tile.layer != layer {
+            return None;
+        }
+        let within = (index % per_tile.max(1)) as u32;
+        Some(tile.texel_center(within % tile.size[0], within / tile.size[0]))
+    }
 }
 
 /// Height of a probability bar of 1.
 pub const BAR_HEIGHT: f32 = 3.0;
-/// Widest row of the activation view in world units.
-const ROW_WIDTH: f32 = 18.0;
-/// Width of one feature map in world units.
-const MAP_SIDE: f32 = 1.6;
-/// Gap between feature maps.
-const MAP_GAP: f32 = 0.15;
+/// Width of a probability bar.
+pub const BAR_WIDTH: f32 = 0.5;
+/// The least distance between two layers' slabs; wider slabs lie farther apart (by
+/// [`STEP_PER_WIDTH`] times the wider one's width) so the view sees between them.
+pub const LAYER_STEP: f32 = 2.0;
+/// Extra distance between two slabs per unit of the wider one's width.
+const STEP_PER_WIDTH: f32 = 0.6;
+/// How many contributions to the predicted class are drawn.
+pub const TOP_K: usize = 12;
+/// World size of one activation texel (maps are kept between [`MIN_MAP`] and [`MAX_MAP`]).
+const TEXEL: f32 = 0.25;
+const MIN_MAP: f32 = 1.0;
+const MAX_MAP: f32 = 4.0;
+/// Side of one dense value (of a layer of at most [`DENSE_COLUMNS`] values: [`SHORT_CELL`]).
+const DENSE_CELL: f32 = 0.5;
+const SHORT_CELL: f32 = 0.8;
 /// Values per row of a dense layer's strip.
-const DENSE_COLUMNS: usize = 32;
+const DENSE_COLUMNS: usize = 16;
 
-/// Lays out one probe: a block per activation from the input down, in two columns; the
-/// probability bars at the bottom of the second.
+/// Lays out one probe (see [`ActivationLayout`]): a layer's channels tiled in a square-ish
+/// grid, a dense layer as a strip of [`DENSE_COLUMNS`] values a row, the probability bars
+/// standing on the output strip (bar `d` above value `d`).
 pub fn activation_layout(probe: &Probe) -> ActivationLayout {
-    let blocks: Vec<(Vec<ActivationTile>, f32)> = probe
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(layer, a)| activation_block(layer, &a.shape))
-        .collect();
-    // Two columns of blocks, the second starting once the first holds half the height.
-    let total: f32 = blocks.iter().map(|b| b.1).sum();
-    let mut layout = ActivationLayout::default();
-    let (mut x0, mut top, mut bottom) = (0.0f32, 0.0f32, 0.0f32);
-    for (tiles, height) in blocks {
-        if x0 == 0.0 && top < 0.0 && -top + height / 2.0 > total / 2.0 {
-            (x0, top) = (ROW_WIDTH + 2.0, 0.0);
-        }
-        layout.titles.push([x0, top]);
-        layout
-            .tiles
-            .extend(tiles.into_iter().map(|t| ActivationTile {
-                min: [t.min[0] + x0, t.min[1] + top],
-                max: [t.max[0] + x0, t.max[1] + top],
-                ..t
-            }));
-        top -= height;
-        bottom = bottom.min(top);
-    }
-    top -= 1.2 + BAR_HEIGHT;
-    for d in 0..probe.probabilities.len() {
-        layout.bars.push([x0 + d as f32 * 1.8, top]);
-    }
-    layout.min = [0.0, bottom.min(top) - 1.0];
-    layout.max = [x0 + ROW_WIDTH, 0.0];
-    layout
-}
-
-/// The tiles of one activation below a title, with their top at 0, and the block's height:
-/// maps side by side wrapping at [`ROW_WIDTH`]; dense layers as a strip of
-/// [`DENSE_COLUMNS`] values a row.
-fn activation_block(layer: usize, shape: &[usize]) -> (Vec<ActivationTile>, f32) {
-    let mut tiles = Vec::new();
-    let top = -0.9;
-    let height = match *shape {
-        [c, h, w] => {
-            let tile_h = MAP_SIDE * h as f32 / w.max(1) as f32;
-            let step = MAP_SIDE + MAP_GAP;
-            let per_row = ((ROW_WIDTH / step) as usize).clamp(1, c.max(1));
-            for ch in 0..c {
-                let (row, col) = (ch / per_row, ch % per_row);
-                let x = col as f32 * step;
-                let y = top - row as f32 * (tile_h + MAP_GAP);
+    let mut layout = ActivationLayout {
+        min: [f32::INFINITY; 3],
+        max: [f32::NEG_INFINITY; 3],
+        ..ActivationLayout::default()
+    };
+    for (layer, a) in probe.layers.iter().enumerate() {
+        let mut tiles = Vec::new();
+        match a.shape[..] {
+            [c, h, w] => {
+                let side = (w as f32 * TEXEL).clamp(MIN_MAP, MAX_MAP);
+                let tile_h = side * h as f32 / w.max(1) as f32;
+                let gap = 0.12 * side;
+                let cols = (c as f32).sqrt().ceil().max(1.0) as usize;
+                for ch in 0..c {
+                    let (row, col) = (ch / cols, ch % cols);
+                    let x = col as f32 * (side + gap);
+                    let y = -(row as f32) * (tile_h + gap);
+                    tiles.push(ActivationTile {
+                        layer,
+                        channel: ch,
+                        min: [x, y - tile_h],
+                        max: [x + side, y],
+                        z: 0.0,
+                        size: [w as u32, h as u32],
+                    });
+                }
+            }
+            _ => {
+                let n: usize = a.shape.iter().product::<usize>().max(1);
+                let cols = n.min(DENSE_COLUMNS);
+                let rows = n.div_ceil(cols);
+                let cell = if rows == 1 { SHORT_CELL } else { DENSE_CELL };
                 tiles.push(ActivationTile {
                     layer,
-                    channel: ch,
-                    min: [x, y - tile_h],
-                    max: [x + MAP_SIDE, y],
-                    size: [w as u32, h as u32],
+                    channel: 0,
+                    min: [0.0, -(rows as f32) * cell],
+                    max: [cols as f32 * cell, 0.0],
+                    z: 0.0,
+                    size: [cols as u32, rows as u32],
                 });
             }
-            c.div_ceil(per_row) as f32 * (tile_h + MAP_GAP) + 0.3
         }
-        _ => {
-            let n: usize = shape.iter().product::<usize>().max(1);
-            let cols = n.min(DENSE_COLUMNS);
-            let rows = n.div_ceil(cols);
-            let cell = (ROW_WIDTH / DENSE_COLUMNS as f32).min(0.9);
-            tiles.push(ActivationTile {
-                layer,
-                channel: 0,
-                min: [0.0, top - rows as f32 * cell],
-                max: [cols as f32 * cell, top],
-                size: [cols as u32, rows as u32],
-            });
-            rows as f32 * cell + 0.3
+        // Center the slab on the z axis.
+        let lo = tiles.iter().fold([f32::INFINITY; 2], |m, t| {
+            [m[0].min(t.min[0]), m[1].min(t.min[1])]
+        });
+        let hi = tiles.iter().fold([f32::NEG_INFINITY; 2], |m, t| {
+            [m[0].max(t.max[0]), m[1].max(t.max[1])]
+        });
+        let shift = [-(lo[0] + hi[0]) / 2.0, -(lo[1] + hi[1]) / 2.0];
+        for t in &mut tiles {
+            for (k, d) in shift.iter().enumerate() {
+                t.min[k] += d;
+                t.max[k] += d;
+            }
         }
-    };
-    (tiles, 0.9 + height)
+        let (lo, hi) = (
+            [lo[0] + shift[0], lo[1] + shift[1]],
+            [hi[0] + shift[0], hi[1] + shift[1]],
+        );
+        let z = match layout.slabs.last() {
+            None => 0.0,
+            Some(&(plo, phi, pz)) => {
+                pz - LAYER_STEP - STEP_PER_WIDTH * (phi[0] - plo[0]).max(hi[0] - lo[0])
+            }
+        };
+        for t in &mut tiles {
+            t.z = z;
+        }
+        layout.slabs.push((lo, hi, z));
+        layout.tiles.extend(tiles);
+        let mut top = hi[1];
+        if layer + 1 == probe.layers.len() {
+            let cell = (hi[0] - lo[0]) / probe.probabilities.len().max(1) as f32;
+            for d in 0..probe.probabilities.len() {
+                let x = lo[0] + (d as f32 + 0.5) * cell - BAR_WIDTH / 2.0;
+                layout.bars.push([x, hi[1] + 0.2, z]);
+            }
+            top += 0.2 + BAR_HEIGHT;
+        }
+        for (k, v) in [lo[0], lo[1] - 0.6, z].into_iter().enumerate() {
+            layout.min[k] = layout.min[k].min(v);
+        }
+        for (k, v) in [hi[0], top + 0.6, z].into_iter().enumerate() {
+            layout.max[k] = layout.max[k].max(v);
+        }
+    }
+    if probe.layers.is_empty() {
+        (layout.min, layout.max) = ([-1.0; 3], [1.0; 3]);
+    }
+    layout
 }
 
 /// The value range an activation is drawn over: from `min(0, lowest)` to the highest value.
@@ -295,9 +355,84 @@ pub fn tile_values(probe: &Probe, tile: &ActivationTile) -> Vec<f32> {
     }
 }
 
+/// One term `weight x activation` of a dense layer's output.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Contribution {
+    /// Activation index of the input (the dense layer's index in the model).
+    pub from_layer: usize,
+    /// Index of the input value.
+    pub from: usize,
+    /// Index of the output value (in activation `from_layer + 1`).
+    pub to: usize,
+    /// `weight[to, from] * input[from]`.
+    pub value: f32,
+}
+
+/// The [`TOP_K`] largest terms `weight x activation` into the predicted class of the
+/// model's last dense layer, largest first (ties: lower input first); none without one.
+pub fn top_contributions(probe: &Probe) -> Vec<Contribution> {
+    let Some(d) = &probe.last_dense else {
+        return Vec::new();
+    };
+    let to = probe.predicted();
+    let Some(input) = probe.layers.get(d.layer) else {
+        return Vec::new();
+    };
+    if to >= d.outputs || input.values.len() != d.inputs {
+        return Vec::new();
+    }
+    let mut terms: Vec<Contribution> = d
+        .row(to)
+        .iter()
+        .zip(&input.values)
+        .enumerate()
+        .map(|(from, (w, a))| Contribution {
+            from_layer: d.layer,
+            from,
+            to,
+            value: w * a,
+        })
+        .collect();
+    terms.sort_by(|a, b| b.value.total_cmp(&a.value).then(a.from.cmp(&b.from)));
+    terms.truncate(TOP_K);
+    terms
+}
+
+/// The color of a contribution line: orange for a positive term, blue for a negative one.
+pub fn contribution_color(value: f32) -> [f32; 4] {
+    if value >= 0.0 {
+        [1.0, 0.62, 0.18, 1.0]
+    } else {
+        [0.35, 0.6, 1.0, 1.0]
+    }
+}
+
+/// The lines of `contributions`: from the input value's texel center to the output value's,
+/// 1 to 4 pixels wide by the term's size relative to the largest.
+pub fn contribution_lines(layout: &ActivationLayout, contributions: &[Contribution]) -> Vec<Line> {
+    let largest = contributions
+        .iter()
+        .fold(1e-12f32, |m, c| m.max(c.value.abs()));
+    contributions
+        .iter()
+        .filter_map(|c| {
+            Some(Line {
+                a: layout.neuron(c.from_layer, c.from)?,
+                b: layout.neuron(c.from_layer + 1, c.to)?,
+                color: contribution_color(c.value),
+                width_px: 1.0 + 3.0 * c.value.abs() / largest,
+            })
+        })
+        .collect()
+}
+
 /// Every activation of `probe` as heatmaps through [`ACTIVATION_COLORMAP`] (each layer over
-/// its own [`activation_range`]) and the output probabilities as bars (true class green,
-/// predicted class orange when wrong or when there is no true class).
+/// its own [`activation_range`]) in slabs stacked in depth (see [`activation_layout`]), each
+/// named with its shape; the [`top_contributions`] as lines (and nothing else:
+/// `lines` holds exactly [`contribution_lines`]); the output probabilities as bars on the
+/// output slab (true class green, predicted class orange when wrong or when there is no
+/// true class), those of at least 0.05 with their digit and value; every layer's name
+/// alternates above and below its slab (the last one's below, the bars above it).
 pub fn activations(probe: &Probe, camera: SceneCamera) -> Scene {
     let mut scene = Scene::new(camera);
     scene.background = BACKGROUND;
@@ -308,7 +443,7 @@ pub fn activations(probe: &Probe, camera: SceneCamera) -> Scene {
             Image::in_rect(
                 tile.min,
                 tile.max,
-                0.0,
+                tile.z,
                 tile.size[0],
                 tile.size[1],
                 tile_values(probe, tile),
@@ -316,15 +451,18 @@ pub fn activations(probe: &Probe, camera: SceneCamera) -> Scene {
             .with_colormap(ACTIVATION_COLORMAP, range),
         );
     }
-    for (a, at) in probe.layers.iter().zip(&layout.titles) {
-        let (lo, hi) = activation_range(&a.values);
+    for (layer, (a, (lo, hi, z))) in probe.layers.iter().zip(&layout.slabs).enumerate() {
         let shape: Vec<String> = a.shape.iter().map(usize::to_string).collect();
-        scene.labels.push(label(
-            [at[0], at[1], 0.0],
-            format!("{} {}  [{lo:.2}, {hi:.2}]", a.name, shape.join("x")),
-            Anchor::TopLeft,
-        ));
+        let text = format!("{} {}", a.name, shape.join("x"));
+        // Above and below in turn, so neighbouring names do not run into each other.
+        let (at, anchor) = if layer % 2 == 0 && layer + 1 < probe.layers.len() {
+            ([lo[0], hi[1] + 0.15, *z], Anchor::BottomLeft)
+        } else {
+            ([lo[0], lo[1] - 0.15, *z], Anchor::TopLeft)
+        };
+        scene.labels.push(label(at, text, anchor));
     }
+    scene.lines = contribution_lines(&layout, &top_contributions(probe));
     let predicted = probe.predicted();
     let mut mesh = Mesh::default();
     for (d, (&p, at)) in probe.probabilities.iter().zip(&layout.bars).enumerate() {
@@ -336,38 +474,32 @@ pub fn activations(probe: &Probe, camera: SceneCamera) -> Scene {
             [0.55, 0.57, 0.62, 1.0]
         };
         let h = p.clamp(0.0, 1.0) * BAR_HEIGHT;
-        push_quad(&mut mesh, [at[0], at[1]], [at[0] + 1.0, at[1] + h], color);
-        scene.labels.push(label(
-            [at[0] + 0.5, at[1] - 0.1, 0.0],
-            d.to_string(),
-            Anchor::Top,
-        ));
-        if p >= 0.005 {
+        push_quad(
+            &mut mesh,
+            [at[0], at[1]],
+            [at[0] + BAR_WIDTH, at[1] + h.max(0.02)],
+            at[2],
+            color,
+        );
+        if p >= 0.05 {
             scene.labels.push(label(
-                [at[0] + 0.5, at[1] + h + 0.1, 0.0],
-                format!("{p:.2}"),
+                [at[0] + BAR_WIDTH / 2.0, at[1] + h + 0.1, at[2]],
+                format!("{d}: {p:.2}"),
                 Anchor::Bottom,
             ));
         }
     }
-    let base = layout.bars.first().copied().unwrap_or([0.0, 0.0]);
-    scene.lines.push(Line {
-        a: [base[0], base[1], 0.0],
-        b: [base[0] + 18.0, base[1], 0.0],
-        color: TEXT,
-        width_px: 1.0,
-    });
     scene.meshes.push(mesh);
     scene
 }
 
-fn push_quad(mesh: &mut Mesh, min: [f32; 2], max: [f32; 2], color: [f32; 4]) {
+fn push_quad(mesh: &mut Mesh, min: [f32; 2], max: [f32; 2], z: f32, color: [f32; 4]) {
     let base = mesh.vertices.len() as u32;
     for pos in [
-        [min[0], min[1], 0.0],
-        [max[0], min[1], 0.0],
-        [max[0], max[1], 0.0],
-        [min[0], max[1], 0.0],
+        [min[0], min[1], z],
+        [max[0], min[1], z],
+        [max[0], max[1], z],
+        [min[0], max[1], z],
     ] {
         mesh.vertices.push(MeshVertex { pos, color });
     }
