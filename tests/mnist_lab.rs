@@ -41,7 +41,7 @@ use netviz::nn::{LayerKind, Sequential, Tensor};
 use netviz::render::{RgbaImage, colormap_rgba};
 use netviz::train::Trainer;
 use netviz::train::mnist::prepare;
-use netviz::ui::{HeadlessOptions, render_headless};
+use netviz::ui::{HeadlessOptions, Lab, render_headless};
 use render_support::{ctx, maybe_save, render};
 
 const DEFAULT_CONFIG: &str = include_str!("../assets/configs/default_cnn.json");
@@ -248,6 +248,73 @@ fn filter_texels_are_the_kernel_weights_through_the_colormap() {
             &format!("conv {} kernel ({}, {})", f.layer, tile.out, tile.input),
         );
     }
+}
+
+#[test]
+fn hovering_a_filter_tile_shows_its_weights_and_bias() {
+    let mut lab = MnistLab::new(setup(), true).unwrap();
+    let snap = lab.snapshot().clone();
+    let camera = filters_camera(&snap);
+    let view = netviz::ui::SceneView {
+        size_px: [900, 800],
+        pixels_per_point: 1.0,
+        camera: camera.scene_camera(),
+    };
+    let size = Vec2::new(900.0, 800.0);
+    let layout = filter_layout(&snap.filters);
+    // The first tile, the last one and one of the second convolution.
+    let picks = [
+        layout.tiles[0],
+        *layout
+            .tiles
+            .iter()
+            .find(|t| t.conv == 1 && t.out == 3)
+            .unwrap(),
+        *layout.tiles.last().unwrap(),
+    ];
+    for tile in picks {
+        let center = [
+            (tile.min[0] + tile.max[0]) / 2.0,
+            (tile.min[1] + tile.max[1]) / 2.0,
+        ];
+        let at = camera
+            .project(Vec3::new(center[0], center[1], 0.0), size)
+            .unwrap();
+        let text = lab
+            .hover_text(netviz::labs::mnist::lab::panel::FILTERS, at, &view)
+            .expect("a tile is under the pointer");
+        let f = &snap.filters[tile.conv];
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].starts_with(&format!(
+                "layer {} conv, output {}, input {}",
+                f.layer, tile.out, tile.input
+            )),
+            "{text}"
+        );
+        // The K x K values, row by row, then the bias.
+        let k = f.kernel;
+        assert_eq!(lines.len(), k + 2, "{text}");
+        let shown: Vec<f32> = lines[1..=k]
+            .iter()
+            .flat_map(|l| l.split_whitespace().map(|v| v.parse::<f32>().unwrap()))
+            .collect();
+        let kernel = f.kernel_of(tile.out, tile.input);
+        assert_eq!(shown.len(), kernel.len(), "{text}");
+        for (s, w) in shown.iter().zip(kernel) {
+            assert!((s - w).abs() <= 5e-5, "shown {s}, weight {w}: {text}");
+        }
+        assert_eq!(lines[k + 1], format!("bias {:+.4}", f.bias[tile.out]));
+    }
+    assert!(
+        lab.hover_text(
+            netviz::labs::mnist::lab::panel::FILTERS,
+            Vec2::new(899.0, 799.0),
+            &view
+        )
+        .is_none(),
+        "nothing in the corner"
+    );
 }
 
 #[test]

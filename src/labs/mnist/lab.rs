@@ -641,6 +641,19 @@ impl Lab for MnistLab {
         scene
     }
 
+    fn hover_text(&mut self, panel: usize, pos_px: Vec2, view: &SceneView) -> Option<String> {
+        let snap = &self.latest;
+        let size = Vec2::new(view.size_px[0] as f32, view.size_px[1] as f32);
+        match panel {
+            panel::FILTERS => {
+                let layout = filter_layout(&snap.filters);
+                let tile = scenes::filter_tile_at(&layout, &view.camera, size, pos_px)?;
+                Some(scenes::filter_text(&snap.filters, &tile))
+            }
+            _ => None,
+        }
+    }
+
     fn panel_ui(&mut self, panel: usize, ui: &mut Ui) {
         match panel {
             panel::CURVES => self.curves_ui(ui),
