@@ -20,7 +20,7 @@ use common::mnist_server::shared_mnist_dir;
 use netviz::data::mnist::{self, DirSource, Mnist, Quiet};
 use netviz::data::preprocess::Dataset;
 use netviz::data::preprocess::{downsample, to_dataset};
-use netviz::labs::mnist::analysis::ValidationPass;
+use netviz::labs::mnist::analysis::{ValidationPass, weight_param_indices};
 use netviz::labs::mnist::browser::{BrowserState, browser_ui, caption};
 use netviz::labs::mnist::confusion::{
     ConfusionLayout, cell_color, cell_name, confusion_ui, digit_name,
@@ -28,7 +28,8 @@ use netviz::labs::mnist::confusion::{
 use netviz::labs::mnist::drawing::{CANVAS_SIDE, Canvas, preprocess};
 use netviz::labs::mnist::filter_pass::{FilterPass, filter_pass_scene};
 use netviz::labs::mnist::lab::{
-    CONFUSION_PANEL, activations_camera, embedding_camera, filters_camera,
+    CONFUSION_PANEL, activations_camera, embedding_camera, filters_camera, step_size_line,
+    step_size_share,
 };
 use netviz::labs::mnist::scenes::{
     self, ACTIVATION_COLORMAP, WEIGHT_COLORMAP, activation_layout, activation_range, filter_layout,
@@ -37,6 +38,7 @@ use netviz::labs::mnist::scenes::{
 use netviz::labs::mnist::{MnistCommand, MnistLab, MnistSession, MnistSetup, MnistSnapshot};
 use netviz::nn::config::LayerConfig;
 use netviz::nn::config::ModelConfig;
+use netviz::nn::optim::StepSizes;
 use netviz::nn::{LayerKind, Sequential, Tensor};
 use netviz::render::{RgbaImage, colormap_rgba};
 use netviz::train::Trainer;
@@ -661,6 +663,65 @@ fn the_update_to_weight_ratios_are_the_relative_steps_of_the_weights() {
 }
 
 type BrowserUiState = (Arc<ValidationPass>, Arc<Dataset>, BrowserState);
+
+#[test]
+fn adams_step_sizes_are_the_weights_changes_in_one_step() {
+    let setup = setup();
+    let lr = setup.config.learning_rate;
+    let mut direct = direct_trainer(&setup);
+    let mut session = MnistSession::new(setup.clone(), false).unwrap();
+    let weights = |t: &Trainer| -> Vec<Vec<f32>> {
+        t.model()
+            .layers()
+            .iter()
+            .filter_map(|l| l.params().first().map(|p| p.value.data().to_vec()))
+            .collect()
+    };
+    let indices = weight_param_indices(direct.model());
+    assert_eq!(
+        indices,
+        [0, 2, 4, 6],
+        "weight and bias of each weighted layer"
+    );
+    for step in 1..=3 {
+        let before = weights(&direct);
+        direct.step().unwrap();
+        session.step().unwrap();
+        let after = weights(&direct);
+        let snap = session.snapshot();
+        assert_eq!(snap.step_sizes.len(), 4, "one histogram per weighted layer");
+        for (k, (b, a)) in before.iter().zip(&after).enumerate() {
+            // The histogram of delta = new - old, counted here.
+            let mut want = StepSizes::default();
+            for (x, y) in b.iter().zip(a) {
+                want.add(y - x);
+            }
+            let got = direct.optimizer().last_step_sizes(indices[k]).unwrap();
+            assert_eq!(got, &want, "step {step} layer {k}");
+            assert_eq!(got.total(), b.len() as u64);
+            assert_eq!(&snap.step_sizes[k], got, "the snapshot shows the same");
+            if step == 1 {
+                // At t = 1 Adam's step is lr * |g| / (|g| + eps) <= lr.
+                assert!(got.bins().all(|(lo, _)| lo <= lr), "step 1 layer {k}");
+                assert!(got.quantile(1.0).unwrap() > lr / 2.0 - 1e-9);
+            }
+        }
+        let share = step_size_share(&snap.step_sizes[0]);
+        let total: f64 = share.iter().map(|s| s.2).sum();
+        assert!(
+            (total - 1.0).abs() < 1e-9,
+            "the shares add up to 1: {total}"
+        );
+    }
+    let line = step_size_line(&session.snapshot());
+    assert!(line.starts_with("median |step|: 0 conv2d "), "{line}");
+    // SGD records none: the panel says so instead.
+    let mut config = setup.config.clone();
+    config.optimizer = netviz::nn::OptimizerKind::Sgd;
+    let mut sgd = MnistSession::new(MnistSetup { config, ..setup }, false).unwrap();
+    sgd.step().unwrap();
+    assert!(sgd.snapshot().step_sizes.is_empty());
+}
 
 #[test]
 fn the_browser_lists_images_with_their_predictions_and_the_mistakes_alone() {

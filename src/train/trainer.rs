@@ -207,6 +207,12 @@ impl Trainer {
         self.optimizer.learning_rate()
     }
 
+    /// The optimizer (its statistics of the latest step, e.g.
+    /// [`Optimizer::last_step_sizes`]).
+    pub fn optimizer(&self) -> &dyn Optimizer {
+        self.optimizer.as_ref()
+    }
+
     /// Changes the learning rate from the next batch on (optimizer state is kept). Ignores
     /// values that are not positive and finite.
     pub fn set_learning_rate(&mut self, lr: f32) {

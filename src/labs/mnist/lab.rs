@@ -22,6 +22,7 @@ use crate::labs::mnist::worker::{self, Published};
 use crate::labs::thread::LabThread;
 use crate::nn::OptimizerKind;
 use crate::nn::config::{InputSpec, ModelConfig};
+use crate::nn::optim::StepSizes;
 use crate::render::{Camera2d, OrbitCamera, Scene};
 use crate::train::TrainError;
 use crate::ui::{Lab, PanelSpec, SceneView, StatusInfo};
@@ -38,7 +39,7 @@ pub const ACTIVATIONS_PANEL: &str = "Activations";
 pub const EMBEDDING_PANEL: &str = "Embedding (PCA of the penultimate layer)";
 
 /// Title of the optimizer panel.
-pub const OPTIMIZER_PANEL: &str = "Optimizer: update-to-weight ratios";
+pub const OPTIMIZER_PANEL: &str = "Optimizer: update-to-weight ratios and step sizes";
 
 /// Title of the dataset browser panel.
 pub const BROWSER_PANEL: &str = "Validation images (true/predicted)";
@@ -463,10 +464,11 @@ pub fn thinned<T>(items: &[T]) -> impl Iterator<Item = &T> {
 }
 
 /// The optimizer panel: per weighted layer, log10 of the update-to-weight ratio of every
-/// batch, the 1e-3 rule of thumb and the learning rate, and the latest ratios in words.
+/// batch, the 1e-3 rule of thumb and the learning rate; below, the distribution of the latest
+/// batch's step sizes per layer ([`step_size_share`]); and the latest figures in words.
 fn optimizer_ui(ui: &mut Ui, snap: &MnistSnapshot) {
     let log = |v: f32| f64::from(v.max(1e-12)).log10();
-    let height = ui.available_height() - 22.0;
+    let height = (ui.available_height() - 40.0) / 2.0;
     Plot::new("mnist-optimizer")
         .legend(Legend::default())
         .height(height.max(40.0))
@@ -487,6 +489,64 @@ fn optimizer_ui(ui: &mut Ui, snap: &MnistSnapshot) {
             plot.hline(egui_plot::HLine::new("1e-3 rule of thumb", -3.0));
         });
     ui.label(ratio_line(snap));
+    if snap.step_sizes.is_empty() {
+        ui.label("step sizes: recorded by Adam only");
+        return;
+    }
+    Plot::new("mnist-step-sizes")
+        .legend(Legend::default())
+        .height(height.max(40.0))
+        .x_axis_label("log10 |step| of the latest batch")
+        .y_axis_label("share of weights")
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            for (name, sizes) in snap.weighted_layers.iter().zip(&snap.step_sizes) {
+                let points: PlotPoints = step_size_share(sizes)
+                    .into_iter()
+                    .flat_map(|(lo, hi, share)| [[lo, share], [hi, share]])
+                    .collect();
+                plot.line(PlotLine::new(format!("{name} steps"), points));
+            }
+            if let Some(b) = snap.batches.last() {
+                plot.vline(egui_plot::VLine::new("learning rate", log(b.learning_rate)));
+            }
+        });
+    ui.label(step_size_line(snap));
+}
+
+/// The histogram of one layer's step sizes on a log10 axis: every power-of-two bin from the
+/// smallest to the largest non-empty one as (log10 of its lower edge, log10 of its upper
+/// edge, share of the moving weights in it). Weights that did not move are left out.
+pub fn step_size_share(sizes: &StepSizes) -> Vec<(f64, f64, f64)> {
+    let counts = sizes.counts();
+    let moving = (sizes.total() - u64::from(sizes.zeros())).max(1) as f64;
+    let used: Vec<usize> = (1..255).filter(|&b| counts[b] > 0).collect();
+    let (Some(&first), Some(&last)) = (used.first(), used.last()) else {
+        return Vec::new();
+    };
+    (first..=last)
+        .map(|b| {
+            let lo = f64::from(StepSizes::lower_edge(b)).log10();
+            (
+                lo,
+                lo + std::f64::consts::LOG10_2,
+                f64::from(counts[b]) / moving,
+            )
+        })
+        .collect()
+}
+
+/// The latest batch's median step size of every weighted layer, e.g.
+/// `median |step|: 0 conv2d 2.4e-4  3 conv2d 1.2e-4 ...` (each the lower edge of the
+/// power-of-two bin holding the median).
+pub fn step_size_line(snap: &MnistSnapshot) -> String {
+    let parts: Vec<String> = snap
+        .weighted_layers
+        .iter()
+        .zip(&snap.step_sizes)
+        .filter_map(|(n, s)| Some(format!("{n} {:.1e}", s.quantile(0.5)?)))
+        .collect();
+    format!("median |step|: {}", parts.join("  "))
 }
 
 /// The latest update-to-weight ratio of every weighted layer, e.g.

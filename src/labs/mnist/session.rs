@@ -12,9 +12,11 @@ use crate::data::mnist::Mnist;
 use crate::data::preprocess::Dataset;
 use crate::labs::mnist::analysis::{
     self, ValidationPass, conv_filters, copy_weights, layer_weights, update_ratio,
+    weight_param_indices,
 };
 use crate::labs::mnist::snapshot::{BatchPoint, MnistSnapshot, RatioPoint};
 use crate::nn::config::ModelConfig;
+use crate::nn::optim::StepSizes;
 use crate::nn::{Sequential, io};
 use crate::train::mnist::prepare;
 use crate::train::{StepReport, TrainError, Trainer};
@@ -92,6 +94,7 @@ pub struct MnistSession {
     batches: Vec<BatchPoint>,
     weights_before: Vec<Vec<f32>>,
     update_ratios: Vec<RatioPoint>,
+    step_sizes: Vec<StepSizes>,
     epoch_steps: Vec<u64>,
     validation: Option<Arc<ValidationPass>>,
     selected: usize,
@@ -118,6 +121,7 @@ impl MnistSession {
             batches: Vec::new(),
             weights_before: Vec::new(),
             update_ratios: Vec::new(),
+            step_sizes: Vec::new(),
             epoch_steps: Vec::new(),
             validation: None,
             selected: 0,
@@ -211,6 +215,13 @@ impl MnistSession {
         if let Some(b) = &report.batch {
             self.steps += 1;
             self.record_batch(b);
+            let optimizer = self.trainer.optimizer();
+            self.step_sizes.clear();
+            self.step_sizes.extend(
+                weight_param_indices(self.trainer.model())
+                    .into_iter()
+                    .filter_map(|i| optimizer.last_step_sizes(i).cloned()),
+            );
         }
         if report.batch.is_some() && report.stop.is_none() {
             let ratios = layer_weights(self.trainer.model())
@@ -304,6 +315,7 @@ impl MnistSession {
                 .map(|(_, name, _)| name)
                 .collect(),
             update_ratios: self.update_ratios.clone(),
+            step_sizes: self.step_sizes.clone(),
             epochs: self.trainer.history().to_vec(),
             epoch_steps: self.epoch_steps.clone(),
             filters: conv_filters(self.trainer.model()),
