@@ -35,6 +35,7 @@ use netviz::labs::mnist::scenes::{
     self, ACTIVATION_COLORMAP, WEIGHT_COLORMAP, activation_layout, activation_range, filter_layout,
     tile_values,
 };
+use netviz::labs::mnist::session::ROLLING_BATCHES;
 use netviz::labs::mnist::{MnistCommand, MnistLab, MnistSession, MnistSetup, MnistSnapshot};
 use netviz::nn::config::LayerConfig;
 use netviz::nn::config::ModelConfig;
@@ -533,6 +534,47 @@ fn confusion_cells_have_the_colors_of_the_matrix_in_the_dashboard() {
 type ConfusionState = (Arc<ValidationPass>, Arc<Dataset>, Option<(usize, usize)>);
 
 #[test]
+fn the_confusion_panel_switches_to_the_rolling_matrix() {
+    let mut lab = MnistLab::new(setup(), false).unwrap();
+    assert!(lab.wait_until_done(Duration::from_secs(120)));
+    lab.show_rolling_confusion(true);
+    assert!(lab.shows_rolling_confusion());
+    let snap = lab.snapshot().clone();
+    assert_eq!(snap.rolling_batches, ROLLING_BATCHES);
+    let m = &snap.rolling;
+    assert_ne!(
+        m,
+        &snap.validation.as_ref().unwrap().confusion,
+        "another matrix"
+    );
+    let frame = render_headless(
+        ctx(),
+        Box::new(lab),
+        HeadlessOptions {
+            size_px: [1400, 900],
+            pixels_per_point: 1.0,
+        },
+    )
+    .unwrap();
+    maybe_save(&frame.image, "mnist_dashboard_rolling");
+    let rect = frame.panel(CONFUSION_PANEL).expect("the confusion panel");
+    let layout = ConfusionLayout::new(rect.shrink(4.0), 10);
+    let max = (0..10)
+        .flat_map(|t| (0..10).map(move |p| m.get(t, p)))
+        .max()
+        .unwrap();
+    for t in 0..10 {
+        for p in 0..10 {
+            let cell = layout.cell_rect(t, p);
+            let (x, y) = ((cell.min.x + 2.0) as u32, (cell.min.y + 2.0) as u32);
+            let got = frame.image.pixel(x, y);
+            let want = cell_color(m.get(t, p), max);
+            assert!(close(got, want, 2), "cell ({t},{p}): {got:?} vs {want:?}");
+        }
+    }
+}
+
+#[test]
 fn clicking_a_confusion_cell_lists_its_digits() {
     let snap = &trained().snap;
     let pass = snap.validation.clone().unwrap();
@@ -721,6 +763,64 @@ fn adams_step_sizes_are_the_weights_changes_in_one_step() {
     let mut sgd = MnistSession::new(MnistSetup { config, ..setup }, false).unwrap();
     sgd.step().unwrap();
     assert!(sgd.snapshot().step_sizes.is_empty());
+}
+
+#[test]
+fn the_rolling_confusion_matrix_counts_the_last_batches_predictions() {
+    let mut setup = setup();
+    let batch = 16;
+    setup.config.batch_size = batch;
+    let mut direct = direct_trainer(&setup);
+    assert!(
+        direct.batches_per_epoch() > ROLLING_BATCHES + 5,
+        "one epoch"
+    );
+    let mut session = MnistSession::new(setup, false).unwrap();
+    let classes = 10;
+    // Each batch's (true, predicted) classes, the predictions taken here as the argmax of
+    // the batch's outputs.
+    let mut seen: Vec<Vec<(usize, usize)>> = Vec::new();
+    for step in 1..=ROLLING_BATCHES + 5 {
+        direct.step().unwrap();
+        session.step().unwrap();
+        let (indices, _) = direct.last_batch();
+        let out = direct.model().activations().last().unwrap();
+        let pairs = indices
+            .iter()
+            .enumerate()
+            .map(|(row, &i)| {
+                let o = out.sample(row);
+                let best = (0..classes).fold(0, |b, k| if o[k] > o[b] { k } else { b });
+                (usize::from(direct.train_data().labels[i]), best)
+            })
+            .collect();
+        seen.push(pairs);
+        if step % 9 != 0 && step != ROLLING_BATCHES + 5 {
+            continue;
+        }
+        let snap = session.snapshot();
+        let kept = &seen[seen.len().saturating_sub(ROLLING_BATCHES)..];
+        assert_eq!(snap.rolling_batches, kept.len().min(ROLLING_BATCHES));
+        assert_eq!(snap.rolling.total(), (kept.len() * batch) as u64);
+        let mut want = vec![0u64; classes * classes];
+        for &(t, p) in kept.iter().flatten() {
+            want[t * classes + p] += 1;
+        }
+        for t in 0..classes {
+            for p in 0..classes {
+                assert_eq!(
+                    snap.rolling.get(t, p),
+                    want[t * classes + p],
+                    "step {step}: cell ({t}, {p})"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        session.snapshot().rolling.total(),
+        (ROLLING_BATCHES * batch) as u64,
+        "N batches of {batch}"
+    );
 }
 
 #[test]

@@ -213,6 +213,12 @@ impl Trainer {
         self.optimizer.as_ref()
     }
 
+    /// The latest training batch: the indices of its images in the training set and the class
+    /// the model predicted for each (before that batch's update); empty before the first.
+    pub fn last_batch(&self) -> (&[usize], &[usize]) {
+        (&self.batch_idx, &self.preds)
+    }
+
     /// Changes the learning rate from the next batch on (optimizer state is kept). Ignores
     /// values that are not positive and finite.
     pub fn set_learning_rate(&mut self, lr: f32) {

@@ -12,11 +12,11 @@ use egui_plot::{Legend, Line as PlotLine, Plot, PlotPoints, Points};
 use glam::{Vec2, Vec3};
 
 use crate::labs::mnist::browser::{BrowserState, browser_ui};
-use crate::labs::mnist::confusion::confusion_ui;
+use crate::labs::mnist::confusion::{confusion_ui, rolling_confusion_ui};
 use crate::labs::mnist::drawing::{Canvas, canvas_ui, preprocess};
 use crate::labs::mnist::filter_pass::{FilterPass, filter_pass_scene};
 use crate::labs::mnist::scenes::{self, activation_layout, filter_layout};
-use crate::labs::mnist::session::{MnistCommand, MnistSession, MnistSetup};
+use crate::labs::mnist::session::{MnistCommand, MnistSession, MnistSetup, ROLLING_BATCHES};
 use crate::labs::mnist::snapshot::MnistSnapshot;
 use crate::labs::mnist::worker::{self, Published};
 use crate::labs::thread::LabThread;
@@ -119,6 +119,7 @@ pub struct MnistLab {
     lr: f32,
     image: usize,
     selected_cell: Option<(usize, usize)>,
+    rolling: bool,
     browser: BrowserState,
     canvas: Canvas,
     pass: PassPlayer,
@@ -141,6 +142,7 @@ impl MnistLab {
             latest,
             image: 0,
             selected_cell: None,
+            rolling: false,
             browser: BrowserState::default(),
             canvas: Canvas::default(),
             pass: PassPlayer::default(),
@@ -164,6 +166,18 @@ impl MnistLab {
     /// The confusion-matrix cell whose digits are listed.
     pub fn selected_cell(&self) -> Option<(usize, usize)> {
         self.selected_cell
+    }
+
+    /// Whether the confusion panel shows the rolling window of recent training batches
+    /// instead of the validation matrix.
+    pub fn shows_rolling_confusion(&self) -> bool {
+        self.rolling
+    }
+
+    /// Shows the rolling window of recent training batches (`true`) or the validation
+    /// matrix in the confusion panel.
+    pub fn show_rolling_confusion(&mut self, rolling: bool) {
+        self.rolling = rolling;
     }
 
     /// Sends a command to the training thread.
@@ -665,6 +679,15 @@ impl Lab for MnistLab {
         ui.add_space(6.0);
         self.image_controls_ui(ui);
         ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            ui.label("Confusion matrix:");
+            ui.selectable_value(&mut self.rolling, false, "validation");
+            ui.selectable_value(&mut self.rolling, true, "last batches")
+                .on_hover_text(format!(
+                    "training predictions of the last {ROLLING_BATCHES} batches"
+                ));
+        });
+        ui.add_space(6.0);
         self.pass_controls_ui(ui);
         ui.add_space(6.0);
         self.restart_controls_ui(ui);
@@ -719,6 +742,10 @@ impl Lab for MnistLab {
             panel::CURVES => self.curves_ui(ui),
             panel::OPTIMIZER => optimizer_ui(ui, &self.latest),
             panel::DRAW => self.draw_ui(ui),
+            panel::CONFUSION if self.rolling => {
+                let snap = &self.latest;
+                rolling_confusion_ui(ui, &snap.rolling, snap.rolling_batches);
+            }
             panel::CONFUSION | panel::BROWSER => {
                 let snap = Arc::clone(&self.latest);
                 let Some(pass) = &snap.validation else {
