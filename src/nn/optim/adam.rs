@@ -23,7 +23,7 @@
 //! value before the update), computed in the same pass as the update, for the visualisations,
 //! and the distribution of the update's effective step sizes `|lr * m_hat / (sqrt(v_hat) +
 //! eps)|`, counted per power of two ([`StepSizes`]) as the exact change `new - old` of every
-//! value: each chunk is updated in blocks of `BLOCK` values whose changes are kept in a
+//! value: each chunk is updated in blocks of `BLOCK` values whose changes' bins are kept in a
 //! buffer on the stack and counted while it is still in the L1 cache, so the arithmetic loop
 //! stays vectorised, nothing is allocated per step and the large tensors are read once.
 
@@ -32,7 +32,7 @@ use rayon::prelude::*;
 use crate::nn::layers::Param;
 use crate::nn::optim::Optimizer;
 use crate::nn::optim::sgd::update_ratio;
-use crate::nn::optim::step_sizes::StepSizes;
+use crate::nn::optim::step_sizes::{STEP_BINS, StepSizes};
 
 /// Settings of [`Adam`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -164,7 +164,9 @@ impl Kernel {
         // Eight independent partial sums so the loop vectorises.
         const LANES: usize = 8;
         let (mut delta_sq, mut p_sq) = ([0.0f32; LANES], [0.0f32; LANES]);
-        let mut changes = [0.0f32; BLOCK];
+        let mut bins = [0u8; BLOCK];
+        // Four histograms taken in turn, so runs of equal bins do not wait on each other.
+        let mut counts = [[0u32; STEP_BINS]; 4];
         let blocks = values
             .chunks_mut(BLOCK)
             .zip(grads.chunks(BLOCK))
@@ -172,9 +174,9 @@ impl Kernel {
             .zip(v.chunks_mut(BLOCK));
         for (((values, grads), m), v) in blocks {
             let n = values.len();
-            let items = values.iter_mut().zip(grads).zip(m).zip(v).zip(&mut changes);
+            let items = values.iter_mut().zip(grads).zip(m).zip(v).zip(&mut bins);
             // BLOCK is a multiple of LANES, so value i still goes to lane i % LANES.
-            for (i, ((((p, &g), m), v), change)) in items.enumerate() {
+            for (i, ((((p, &g), m), v), bin)) in items.enumerate() {
                 let m_next = self.beta1 * *m + (1.0 - self.beta1) * g;
                 let v_next = self.beta2 * *v + (1.0 - self.beta2) * g * g;
                 // Moments below MOMENT_FLOOR are flushed to zero: left alone, the moments of a
@@ -191,12 +193,15 @@ impl Kernel {
                 p_sq[lane] += *p * *p;
                 delta_sq[lane] += delta * delta;
                 let next = *p + delta;
-                *change = next - *p;
+                *bin = StepSizes::bin(next - *p) as u8;
                 *p = next;
             }
-            for &c in &changes[..n] {
-                sizes.add(c);
+            for (i, &b) in bins[..n].iter().enumerate() {
+                counts[i % 4][usize::from(b)] += 1;
             }
+        }
+        for c in &counts {
+            sizes.add_counts(c);
         }
         let sum = |a: [f32; LANES]| a.iter().map(|&x| f64::from(x)).sum::<f64>();
         (sum(delta_sq), sum(p_sq))

@@ -43,6 +43,13 @@ impl StepSizes {
         self.counts[Self::bin(delta)] += 1;
     }
 
+    /// Adds `counts` (one per bin) to these.
+    pub fn add_counts(&mut self, counts: &[u32; STEP_BINS]) {
+        for (a, b) in self.counts.iter_mut().zip(counts) {
+            *a += b;
+        }
+    }
+
     /// Adds `other`'s counts to these.
     pub fn merge(&mut self, other: &StepSizes) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
