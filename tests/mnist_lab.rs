@@ -22,7 +22,7 @@ use common::mnist_server::shared_mnist_dir;
 use netviz::data::mnist::{self, DirSource, Mnist, Quiet};
 use netviz::data::preprocess::Dataset;
 use netviz::data::preprocess::{downsample, to_dataset};
-use netviz::labs::mnist::analysis::ValidationPass;
+use netviz::labs::mnist::analysis::{ValidationPass, weight_param_indices};
 use netviz::labs::mnist::browser::{BrowserState, browser_ui, caption};
 use netviz::labs::mnist::confusion::{
     ConfusionLayout, cell_color, cell_name, confusion_ui, digit_name,
@@ -30,22 +30,25 @@ use netviz::labs::mnist::confusion::{
 use netviz::labs::mnist::drawing::{CANVAS_SIDE, Canvas, preprocess};
 use netviz::labs::mnist::filter_pass::{FilterPass, filter_pass_scene};
 use netviz::labs::mnist::lab::{
-    CONFUSION_PANEL, activations_camera, embedding_camera, filters_camera,
+    CONFUSION_PANEL, activations_camera, embedding_camera, filters_camera, step_size_line,
+    step_size_share,
 };
 use netviz::labs::mnist::scenes::{
     self, ACTIVATION_COLORMAP, LAYER_STEP, TOP_K, WEIGHT_COLORMAP, activation_layout,
     activation_range, contribution_color, filter_layout, tile_values,
 };
+use netviz::labs::mnist::session::ROLLING_BATCHES;
 use netviz::labs::mnist::{MnistCommand, MnistLab, MnistSession, MnistSetup, MnistSnapshot};
 use netviz::nn::config::LayerConfig;
 use netviz::nn::config::ModelConfig;
+use netviz::nn::optim::StepSizes;
 use netviz::nn::{LayerKind, Sequential, Tensor};
 use netviz::render::camera::OrbitPose;
 use netviz::render::scene::color_to_rgba8;
 use netviz::render::{Projection, RgbaImage, SceneCamera, colormap_rgba};
 use netviz::train::Trainer;
 use netviz::train::mnist::prepare;
-use netviz::ui::{HeadlessOptions, render_headless};
+use netviz::ui::{HeadlessOptions, Lab, render_headless};
 use render_support::{ctx, maybe_save, render};
 
 const DEFAULT_CONFIG: &str = include_str!("../assets/configs/default_cnn.json");
@@ -269,6 +272,73 @@ fn face_on(lo: [f32; 2], hi: [f32; 2], z: f32) -> SceneCamera {
             far: 1.0 + LAYER_STEP / 3.0,
         },
     }
+}
+
+#[test]
+fn hovering_a_filter_tile_shows_its_weights_and_bias() {
+    let mut lab = MnistLab::new(setup(), true).unwrap();
+    let snap = lab.snapshot().clone();
+    let camera = filters_camera(&snap);
+    let view = netviz::ui::SceneView {
+        size_px: [900, 800],
+        pixels_per_point: 1.0,
+        camera: camera.scene_camera(),
+    };
+    let size = Vec2::new(900.0, 800.0);
+    let layout = filter_layout(&snap.filters);
+    // The first tile, the last one and one of the second convolution.
+    let picks = [
+        layout.tiles[0],
+        *layout
+            .tiles
+            .iter()
+            .find(|t| t.conv == 1 && t.out == 3)
+            .unwrap(),
+        *layout.tiles.last().unwrap(),
+    ];
+    for tile in picks {
+        let center = [
+            (tile.min[0] + tile.max[0]) / 2.0,
+            (tile.min[1] + tile.max[1]) / 2.0,
+        ];
+        let at = camera
+            .project(Vec3::new(center[0], center[1], 0.0), size)
+            .unwrap();
+        let text = lab
+            .hover_text(netviz::labs::mnist::lab::panel::FILTERS, at, &view)
+            .expect("a tile is under the pointer");
+        let f = &snap.filters[tile.conv];
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].starts_with(&format!(
+                "layer {} conv, output {}, input {}",
+                f.layer, tile.out, tile.input
+            )),
+            "{text}"
+        );
+        // The K x K values, row by row, then the bias.
+        let k = f.kernel;
+        assert_eq!(lines.len(), k + 2, "{text}");
+        let shown: Vec<f32> = lines[1..=k]
+            .iter()
+            .flat_map(|l| l.split_whitespace().map(|v| v.parse::<f32>().unwrap()))
+            .collect();
+        let kernel = f.kernel_of(tile.out, tile.input);
+        assert_eq!(shown.len(), kernel.len(), "{text}");
+        for (s, w) in shown.iter().zip(kernel) {
+            assert!((s - w).abs() <= 5e-5, "shown {s}, weight {w}: {text}");
+        }
+        assert_eq!(lines[k + 1], format!("bias {:+.4}", f.bias[tile.out]));
+    }
+    assert!(
+        lab.hover_text(
+            netviz::labs::mnist::lab::panel::FILTERS,
+            Vec2::new(899.0, 799.0),
+            &view
+        )
+        .is_none(),
+        "nothing in the corner"
+    );
 }
 
 #[test]
@@ -584,6 +654,47 @@ fn confusion_cells_have_the_colors_of_the_matrix_in_the_dashboard() {
 type ConfusionState = (Arc<ValidationPass>, Arc<Dataset>, Option<(usize, usize)>);
 
 #[test]
+fn the_confusion_panel_switches_to_the_rolling_matrix() {
+    let mut lab = MnistLab::new(setup(), false).unwrap();
+    assert!(lab.wait_until_done(Duration::from_secs(120)));
+    lab.show_rolling_confusion(true);
+    assert!(lab.shows_rolling_confusion());
+    let snap = lab.snapshot().clone();
+    assert_eq!(snap.rolling_batches, ROLLING_BATCHES);
+    let m = &snap.rolling;
+    assert_ne!(
+        m,
+        &snap.validation.as_ref().unwrap().confusion,
+        "another matrix"
+    );
+    let frame = render_headless(
+        ctx(),
+        Box::new(lab),
+        HeadlessOptions {
+            size_px: [1400, 900],
+            pixels_per_point: 1.0,
+        },
+    )
+    .unwrap();
+    maybe_save(&frame.image, "mnist_dashboard_rolling");
+    let rect = frame.panel(CONFUSION_PANEL).expect("the confusion panel");
+    let layout = ConfusionLayout::new(rect.shrink(4.0), 10);
+    let max = (0..10)
+        .flat_map(|t| (0..10).map(move |p| m.get(t, p)))
+        .max()
+        .unwrap();
+    for t in 0..10 {
+        for p in 0..10 {
+            let cell = layout.cell_rect(t, p);
+            let (x, y) = ((cell.min.x + 2.0) as u32, (cell.min.y + 2.0) as u32);
+            let got = frame.image.pixel(x, y);
+            let want = cell_color(m.get(t, p), max);
+            assert!(close(got, want, 2), "cell ({t},{p}): {got:?} vs {want:?}");
+        }
+    }
+}
+
+#[test]
 fn clicking_a_confusion_cell_lists_its_digits() {
     let snap = &trained().snap;
     let pass = snap.validation.clone().unwrap();
@@ -714,6 +825,123 @@ fn the_update_to_weight_ratios_are_the_relative_steps_of_the_weights() {
 }
 
 type BrowserUiState = (Arc<ValidationPass>, Arc<Dataset>, BrowserState);
+
+#[test]
+fn adams_step_sizes_are_the_weights_changes_in_one_step() {
+    let setup = setup();
+    let lr = setup.config.learning_rate;
+    let mut direct = direct_trainer(&setup);
+    let mut session = MnistSession::new(setup.clone(), false).unwrap();
+    let weights = |t: &Trainer| -> Vec<Vec<f32>> {
+        t.model()
+            .layers()
+            .iter()
+            .filter_map(|l| l.params().first().map(|p| p.value.data().to_vec()))
+            .collect()
+    };
+    let indices = weight_param_indices(direct.model());
+    assert_eq!(
+        indices,
+        [0, 2, 4, 6],
+        "weight and bias of each weighted layer"
+    );
+    for step in 1..=3 {
+        let before = weights(&direct);
+        direct.step().unwrap();
+        session.step().unwrap();
+        let after = weights(&direct);
+        let snap = session.snapshot();
+        assert_eq!(snap.step_sizes.len(), 4, "one histogram per weighted layer");
+        for (k, (b, a)) in before.iter().zip(&after).enumerate() {
+            // The histogram of delta = new - old, counted here.
+            let mut want = StepSizes::default();
+            for (x, y) in b.iter().zip(a) {
+                want.add(y - x);
+            }
+            let got = direct.optimizer().last_step_sizes(indices[k]).unwrap();
+            assert_eq!(got, &want, "step {step} layer {k}");
+            assert_eq!(got.total(), b.len() as u64);
+            assert_eq!(&snap.step_sizes[k], got, "the snapshot shows the same");
+            if step == 1 {
+                // At t = 1 Adam's step is lr * |g| / (|g| + eps) <= lr.
+                assert!(got.bins().all(|(lo, _)| lo <= lr), "step 1 layer {k}");
+                assert!(got.quantile(1.0).unwrap() > lr / 2.0 - 1e-9);
+            }
+        }
+        let share = step_size_share(&snap.step_sizes[0]);
+        let total: f64 = share.iter().map(|s| s.2).sum();
+        assert!(
+            (total - 1.0).abs() < 1e-9,
+            "the shares add up to 1: {total}"
+        );
+    }
+    let line = step_size_line(&session.snapshot());
+    assert!(line.starts_with("median |step|: 0 conv2d "), "{line}");
+    // SGD records none: the panel says so instead.
+    let mut config = setup.config.clone();
+    config.optimizer = netviz::nn::OptimizerKind::Sgd;
+    let mut sgd = MnistSession::new(MnistSetup { config, ..setup }, false).unwrap();
+    sgd.step().unwrap();
+    assert!(sgd.snapshot().step_sizes.is_empty());
+}
+
+#[test]
+fn the_rolling_confusion_matrix_counts_the_last_batches_predictions() {
+    let mut setup = setup();
+    let batch = 16;
+    setup.config.batch_size = batch;
+    let mut direct = direct_trainer(&setup);
+    assert!(
+        direct.batches_per_epoch() > ROLLING_BATCHES + 5,
+        "one epoch"
+    );
+    let mut session = MnistSession::new(setup, false).unwrap();
+    let classes = 10;
+    // Each batch's (true, predicted) classes, the predictions taken here as the argmax of
+    // the batch's outputs.
+    let mut seen: Vec<Vec<(usize, usize)>> = Vec::new();
+    for step in 1..=ROLLING_BATCHES + 5 {
+        direct.step().unwrap();
+        session.step().unwrap();
+        let (indices, _) = direct.last_batch();
+        let out = direct.model().activations().last().unwrap();
+        let pairs = indices
+            .iter()
+            .enumerate()
+            .map(|(row, &i)| {
+                let o = out.sample(row);
+                let best = (0..classes).fold(0, |b, k| if o[k] > o[b] { k } else { b });
+                (usize::from(direct.train_data().labels[i]), best)
+            })
+            .collect();
+        seen.push(pairs);
+        if step % 9 != 0 && step != ROLLING_BATCHES + 5 {
+            continue;
+        }
+        let snap = session.snapshot();
+        let kept = &seen[seen.len().saturating_sub(ROLLING_BATCHES)..];
+        assert_eq!(snap.rolling_batches, kept.len().min(ROLLING_BATCHES));
+        assert_eq!(snap.rolling.total(), (kept.len() * batch) as u64);
+        let mut want = vec![0u64; classes * classes];
+        for &(t, p) in kept.iter().flatten() {
+            want[t * classes + p] += 1;
+        }
+        for t in 0..classes {
+            for p in 0..classes {
+                assert_eq!(
+                    snap.rolling.get(t, p),
+                    want[t * classes + p],
+                    "step {step}: cell ({t}, {p})"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        session.snapshot().rolling.total(),
+        (ROLLING_BATCHES * batch) as u64,
+        "N batches of {batch}"
+    );
+}
 
 #[test]
 fn the_browser_lists_images_with_their_predictions_and_the_mistakes_alone() {

@@ -207,6 +207,18 @@ impl Trainer {
         self.optimizer.learning_rate()
     }
 
+    /// The optimizer (its statistics of the latest step, e.g.
+    /// [`Optimizer::last_step_sizes`]).
+    pub fn optimizer(&self) -> &dyn Optimizer {
+        self.optimizer.as_ref()
+    }
+
+    /// The latest training batch: the indices of its images in the training set and the class
+    /// the model predicted for each (before that batch's update); empty before the first.
+    pub fn last_batch(&self) -> (&[usize], &[usize]) {
+        (&self.batch_idx, &self.preds)
+    }
+
     /// Changes the learning rate from the next batch on (optimizer state is kept). Ignores
     /// values that are not positive and finite.
     pub fn set_learning_rate(&mut self, lr: f32) {

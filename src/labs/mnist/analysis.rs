@@ -361,6 +361,21 @@ pub fn layer_weights(model: &Sequential) -> Vec<(usize, String, &Tensor)> {
         .collect()
 }
 
+/// The index (as [`Sequential::apply_gradients`] hands it to the optimizer) of every weight
+/// tensor of [`layer_weights`], in the same order.
+pub fn weight_param_indices(model: &Sequential) -> Vec<usize> {
+    let mut next = 0;
+    let mut indices = Vec::new();
+    for layer in model.layers() {
+        let params = layer.params();
+        if let Some(k) = params.iter().position(|p| p.name == "weight") {
+            indices.push(next + k);
+        }
+        next += params.len();
+    }
+    indices
+}
+
 /// The update-to-weight ratio `||after - before|| / ||before||` (L2 norms) of one step:
 /// about 1e-3 is healthy; much larger means the learning rate is too high, much smaller too
 /// low. 0 when nothing moved, `inf` when `before` is all zeros but `after` is not.

@@ -1,11 +1,14 @@
 //! The confusion-matrix panel (plain egui, so every cell is clickable): the validation
 //! set's matrix as colored cells with their counts, and the digits of the selected cell
-//! (true class, predicted class) as a grid of thumbnails that open in the activation view.
+//! (true class, predicted class) as a grid of thumbnails that open in the activation view;
+//! or, in its place, the matrix of the training predictions of the latest batches
+//! ([`rolling_confusion_ui`]).
 
 use egui::{Align2, Color32, FontId, Rect, Sense, Ui, UiBuilder, Vec2, WidgetInfo};
 
 use crate::data::preprocess::Dataset;
 use crate::labs::mnist::analysis::ValidationPass;
+use crate::nn::metrics::ConfusionMatrix;
 use crate::render::{Colormap, colormap_rgba};
 
 /// The colormap of the counts, from 0 to the largest count.
@@ -73,6 +76,58 @@ pub fn confusion_ui(
     selected: &mut Option<(usize, usize)>,
 ) -> Option<usize> {
     let m = &pass.confusion;
+    let caption = format!(
+        "{} validation images, accuracy {:.4}; rows: true, columns: predicted",
+        m.total(),
+        m.accuracy()
+    );
+    let (content, layout) = matrix_ui(ui, m, caption, selected);
+    let list = Rect::from_min_max(
+        egui::pos2(layout.grid.max.x + 14.0, content.min.y),
+        content.max,
+    );
+    if list.width() < THUMB {
+        return None;
+    }
+    let mut clicked = None;
+    ui.scope_builder(UiBuilder::new().max_rect(list), |ui| {
+        clicked = digits_ui(ui, pass, val, *selected);
+    });
+    clicked
+}
+
+/// Draws the matrix of the training predictions of the latest `batches` batches (cells
+/// laid out as the validation matrix's), beside a note that it changes with every batch.
+pub fn rolling_confusion_ui(ui: &mut Ui, m: &ConfusionMatrix, batches: usize) {
+    let caption = format!(
+        "{} training images of the last {batches} batches, accuracy {:.4}; rows: true, \
+         columns: predicted",
+        m.total(),
+        m.accuracy()
+    );
+    let (content, layout) = matrix_ui(ui, m, caption, &mut None);
+    let note = Rect::from_min_max(
+        egui::pos2(layout.grid.max.x + 14.0, content.min.y),
+        content.max,
+    );
+    if note.width() >= THUMB {
+        ui.scope_builder(UiBuilder::new().max_rect(note), |ui| {
+            ui.label(
+                "Rolling window: updated with every training batch. \
+                 Switch to the validation matrix to list a cell's digits.",
+            );
+        });
+    }
+}
+
+/// Draws `m` as colored cells with their counts and `caption` below (a click selects a cell);
+/// returns the panel's content rectangle and the layout.
+fn matrix_ui(
+    ui: &mut Ui,
+    m: &ConfusionMatrix,
+    caption: String,
+    selected: &mut Option<(usize, usize)>,
+) -> (Rect, ConfusionLayout) {
     let classes = m.num_classes();
     let content = ui.available_rect_before_wrap();
     let layout = ConfusionLayout::new(content, classes);
@@ -141,26 +196,11 @@ pub fn confusion_ui(
     painter.text(
         layout.grid.left_bottom() + Vec2::new(0.0, 4.0),
         Align2::LEFT_TOP,
-        format!(
-            "{} validation images, accuracy {:.4}; rows: true, columns: predicted",
-            m.total(),
-            m.accuracy()
-        ),
+        caption,
         FontId::proportional(12.0),
         ui.visuals().text_color(),
     );
-    let list = Rect::from_min_max(
-        egui::pos2(layout.grid.max.x + 14.0, content.min.y),
-        content.max,
-    );
-    if list.width() < THUMB {
-        return None;
-    }
-    let mut clicked = None;
-    ui.scope_builder(UiBuilder::new().max_rect(list), |ui| {
-        clicked = digits_ui(ui, pass, val, *selected);
-    });
-    clicked
+    (content, layout)
 }
 
 fn digits_ui(

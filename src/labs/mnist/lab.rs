@@ -12,16 +12,17 @@ use egui_plot::{Legend, Line as PlotLine, Plot, PlotPoints, Points};
 use glam::{Vec2, Vec3};
 
 use crate::labs::mnist::browser::{BrowserState, browser_ui};
-use crate::labs::mnist::confusion::confusion_ui;
+use crate::labs::mnist::confusion::{confusion_ui, rolling_confusion_ui};
 use crate::labs::mnist::drawing::{Canvas, canvas_ui, preprocess};
 use crate::labs::mnist::filter_pass::{FilterPass, filter_pass_scene};
 use crate::labs::mnist::scenes::{self, activation_layout, filter_layout};
-use crate::labs::mnist::session::{MnistCommand, MnistSession, MnistSetup};
+use crate::labs::mnist::session::{MnistCommand, MnistSession, MnistSetup, ROLLING_BATCHES};
 use crate::labs::mnist::snapshot::MnistSnapshot;
 use crate::labs::mnist::worker::{self, Published};
 use crate::labs::thread::LabThread;
 use crate::nn::OptimizerKind;
 use crate::nn::config::{InputSpec, ModelConfig};
+use crate::nn::optim::StepSizes;
 use crate::render::camera::OrbitPose;
 use crate::render::{Camera2d, OrbitCamera, Scene};
 use crate::train::TrainError;
@@ -39,7 +40,7 @@ pub const ACTIVATIONS_PANEL: &str = "Activations";
 pub const EMBEDDING_PANEL: &str = "Embedding (PCA of the penultimate layer)";
 
 /// Title of the optimizer panel.
-pub const OPTIMIZER_PANEL: &str = "Optimizer: update-to-weight ratios";
+pub const OPTIMIZER_PANEL: &str = "Optimizer: update-to-weight ratios and step sizes";
 
 /// Title of the dataset browser panel.
 pub const BROWSER_PANEL: &str = "Validation images (true/predicted)";
@@ -119,6 +120,7 @@ pub struct MnistLab {
     lr: f32,
     image: usize,
     selected_cell: Option<(usize, usize)>,
+    rolling: bool,
     browser: BrowserState,
     canvas: Canvas,
     pass: PassPlayer,
@@ -145,6 +147,7 @@ impl MnistLab {
             latest,
             image: 0,
             selected_cell: None,
+            rolling: false,
             browser: BrowserState::default(),
             canvas: Canvas::default(),
             pass: PassPlayer::default(),
@@ -170,6 +173,18 @@ impl MnistLab {
     /// The confusion-matrix cell whose digits are listed.
     pub fn selected_cell(&self) -> Option<(usize, usize)> {
         self.selected_cell
+    }
+
+    /// Whether the confusion panel shows the rolling window of recent training batches
+    /// instead of the validation matrix.
+    pub fn shows_rolling_confusion(&self) -> bool {
+        self.rolling
+    }
+
+    /// Shows the rolling window of recent training batches (`true`) or the validation
+    /// matrix in the confusion panel.
+    pub fn show_rolling_confusion(&mut self, rolling: bool) {
+        self.rolling = rolling;
     }
 
     /// Sends a command to the training thread.
@@ -528,10 +543,11 @@ pub fn thinned<T>(items: &[T]) -> impl Iterator<Item = &T> {
 }
 
 /// The optimizer panel: per weighted layer, log10 of the update-to-weight ratio of every
-/// batch, the 1e-3 rule of thumb and the learning rate, and the latest ratios in words.
+/// batch, the 1e-3 rule of thumb and the learning rate; below, the distribution of the latest
+/// batch's step sizes per layer ([`step_size_share`]); and the latest figures in words.
 fn optimizer_ui(ui: &mut Ui, snap: &MnistSnapshot) {
     let log = |v: f32| f64::from(v.max(1e-12)).log10();
-    let height = ui.available_height() - 22.0;
+    let height = (ui.available_height() - 40.0) / 2.0;
     Plot::new("mnist-optimizer")
         .legend(Legend::default())
         .height(height.max(40.0))
@@ -552,6 +568,64 @@ fn optimizer_ui(ui: &mut Ui, snap: &MnistSnapshot) {
             plot.hline(egui_plot::HLine::new("1e-3 rule of thumb", -3.0));
         });
     ui.label(ratio_line(snap));
+    if snap.step_sizes.is_empty() {
+        ui.label("step sizes: recorded by Adam only");
+        return;
+    }
+    Plot::new("mnist-step-sizes")
+        .legend(Legend::default())
+        .height(height.max(40.0))
+        .x_axis_label("log10 |step| of the latest batch")
+        .y_axis_label("share of weights")
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            for (name, sizes) in snap.weighted_layers.iter().zip(&snap.step_sizes) {
+                let points: PlotPoints = step_size_share(sizes)
+                    .into_iter()
+                    .flat_map(|(lo, hi, share)| [[lo, share], [hi, share]])
+                    .collect();
+                plot.line(PlotLine::new(format!("{name} steps"), points));
+            }
+            if let Some(b) = snap.batches.last() {
+                plot.vline(egui_plot::VLine::new("learning rate", log(b.learning_rate)));
+            }
+        });
+    ui.label(step_size_line(snap));
+}
+
+/// The histogram of one layer's step sizes on a log10 axis: every power-of-two bin from the
+/// smallest to the largest non-empty one as (log10 of its lower edge, log10 of its upper
+/// edge, share of the moving weights in it). Weights that did not move are left out.
+pub fn step_size_share(sizes: &StepSizes) -> Vec<(f64, f64, f64)> {
+    let counts = sizes.counts();
+    let moving = (sizes.total() - u64::from(sizes.zeros())).max(1) as f64;
+    let used: Vec<usize> = (1..255).filter(|&b| counts[b] > 0).collect();
+    let (Some(&first), Some(&last)) = (used.first(), used.last()) else {
+        return Vec::new();
+    };
+    (first..=last)
+        .map(|b| {
+            let lo = f64::from(StepSizes::lower_edge(b)).log10();
+            (
+                lo,
+                lo + std::f64::consts::LOG10_2,
+                f64::from(counts[b]) / moving,
+            )
+        })
+        .collect()
+}
+
+/// The latest batch's median step size of every weighted layer, e.g.
+/// `median |step|: 0 conv2d 2.4e-4  3 conv2d 1.2e-4 ...` (each the lower edge of the
+/// power-of-two bin holding the median).
+pub fn step_size_line(snap: &MnistSnapshot) -> String {
+    let parts: Vec<String> = snap
+        .weighted_layers
+        .iter()
+        .zip(&snap.step_sizes)
+        .filter_map(|(n, s)| Some(format!("{n} {:.1e}", s.quantile(0.5)?)))
+        .collect();
+    format!("median |step|: {}", parts.join("  "))
 }
 
 /// The latest update-to-weight ratio of every weighted layer, e.g.
@@ -682,6 +756,15 @@ impl Lab for MnistLab {
         ui.add_space(6.0);
         self.image_controls_ui(ui);
         ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            ui.label("Confusion matrix:");
+            ui.selectable_value(&mut self.rolling, false, "validation");
+            ui.selectable_value(&mut self.rolling, true, "last batches")
+                .on_hover_text(format!(
+                    "training predictions of the last {ROLLING_BATCHES} batches"
+                ));
+        });
+        ui.add_space(6.0);
         self.pass_controls_ui(ui);
         ui.add_space(6.0);
         self.restart_controls_ui(ui);
@@ -718,11 +801,28 @@ impl Lab for MnistLab {
         scene
     }
 
+    fn hover_text(&mut self, panel: usize, pos_px: Vec2, view: &SceneView) -> Option<String> {
+        let snap = &self.latest;
+        let size = Vec2::new(view.size_px[0] as f32, view.size_px[1] as f32);
+        match panel {
+            panel::FILTERS => {
+                let layout = filter_layout(&snap.filters);
+                let tile = scenes::filter_tile_at(&layout, &view.camera, size, pos_px)?;
+                Some(scenes::filter_text(&snap.filters, &tile))
+            }
+            _ => None,
+        }
+    }
+
     fn panel_ui(&mut self, panel: usize, ui: &mut Ui) {
         match panel {
             panel::CURVES => self.curves_ui(ui),
             panel::OPTIMIZER => optimizer_ui(ui, &self.latest),
             panel::DRAW => self.draw_ui(ui),
+            panel::CONFUSION if self.rolling => {
+                let snap = &self.latest;
+                rolling_confusion_ui(ui, &snap.rolling, snap.rolling_batches);
+            }
             panel::CONFUSION | panel::BROWSER => {
                 let snap = Arc::clone(&self.latest);
                 let Some(pass) = &snap.validation else {

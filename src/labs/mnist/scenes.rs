@@ -152,6 +152,45 @@ pub fn filters(filters: &[ConvFilters], camera: SceneCamera) -> Scene {
     scene
 }
 
+/// The tile of `layout` under `pos_px` (pixels from the top-left of a `viewport_px`
+/// viewport seen through `camera`), if any.
+pub fn filter_tile_at(
+    layout: &FilterLayout,
+    camera: &SceneCamera,
+    viewport_px: glam::Vec2,
+    pos_px: glam::Vec2,
+) -> Option<FilterTile> {
+    layout.tiles.iter().copied().find(|t| {
+        let corner = |x: f32, y: f32| camera.project(glam::Vec3::new(x, y, 0.0), viewport_px);
+        let (Some(a), Some(b)) = (corner(t.min[0], t.min[1]), corner(t.max[0], t.max[1])) else {
+            return false;
+        };
+        let (lo, hi) = (a.min(b), a.max(b));
+        pos_px.cmpge(lo).all() && pos_px.cmple(hi).all()
+    })
+}
+
+/// The weights of `tile`'s kernel in words: the layer, the output and input channel, the
+/// `K x K` values row by row and the output channel's bias.
+pub fn filter_text(filters: &[ConvFilters], tile: &FilterTile) -> String {
+    let f = &filters[tile.conv];
+    let mut text = format!(
+        "layer {} conv, output {}, input {}: {k}x{k} weights",
+        f.layer,
+        tile.out,
+        tile.input,
+        k = f.kernel
+    );
+    for row in f.kernel_of(tile.out, tile.input).chunks(f.kernel.max(1)) {
+        let row: Vec<String> = row.iter().map(|w| format!("{w:+.4}")).collect();
+        text.push('\n');
+        text.push_str(&row.join(" "));
+    }
+    let bias = f.bias.get(tile.out).copied().unwrap_or(0.0);
+    text.push_str(&format!("\nbias {bias:+.4}"));
+    text
+}
+
 /// Where one activation map (or a dense layer's values) is drawn: a rectangle in the plane
 /// `z = z` facing +z.
 #[derive(Clone, Debug, PartialEq)]

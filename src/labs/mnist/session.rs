@@ -6,18 +6,25 @@
 //! also measures each batch's update-to-weight ratios by comparing the weights before and
 //! after the step (the optimizer itself is the trainer's and stays untouched).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::data::mnist::Mnist;
 use crate::data::preprocess::Dataset;
 use crate::labs::mnist::analysis::{
     self, ValidationPass, conv_filters, copy_weights, layer_weights, update_ratio,
+    weight_param_indices,
 };
 use crate::labs::mnist::snapshot::{BatchPoint, MnistSnapshot, RatioPoint};
 use crate::nn::config::ModelConfig;
+use crate::nn::metrics::ConfusionMatrix;
+use crate::nn::optim::StepSizes;
 use crate::nn::{Sequential, io};
 use crate::train::mnist::prepare;
 use crate::train::{StepReport, TrainError, Trainer};
+
+/// Training batches in the rolling confusion matrix.
+pub const ROLLING_BATCHES: usize = 50;
 
 /// Weight of the newest batch in the smoothed curves (an exponential moving average).
 pub const SMOOTHING: f32 = 0.05;
@@ -96,6 +103,9 @@ pub struct MnistSession {
     batches: Vec<BatchPoint>,
     weights_before: Vec<Vec<f32>>,
     update_ratios: Vec<RatioPoint>,
+    step_sizes: Vec<StepSizes>,
+    /// (true, predicted) classes of the latest [`ROLLING_BATCHES`] batches, oldest first.
+    recent: VecDeque<Vec<(u8, u8)>>,
     epoch_steps: Vec<u64>,
     validation: Option<Arc<ValidationPass>>,
     selected: usize,
@@ -122,6 +132,8 @@ impl MnistSession {
             batches: Vec::new(),
             weights_before: Vec::new(),
             update_ratios: Vec::new(),
+            step_sizes: Vec::new(),
+            recent: VecDeque::with_capacity(ROLLING_BATCHES),
             epoch_steps: Vec::new(),
             validation: None,
             selected: 0,
@@ -232,6 +244,14 @@ impl MnistSession {
         if let Some(b) = &report.batch {
             self.steps += 1;
             self.record_batch(b);
+            self.record_predictions();
+            let optimizer = self.trainer.optimizer();
+            self.step_sizes.clear();
+            self.step_sizes.extend(
+                weight_param_indices(self.trainer.model())
+                    .into_iter()
+                    .filter_map(|i| optimizer.last_step_sizes(i).cloned()),
+            );
         }
         if report.batch.is_some() && report.stop.is_none() {
             let ratios = layer_weights(self.trainer.model())
@@ -284,6 +304,36 @@ impl MnistSession {
         });
     }
 
+    /// Keeps the latest batch's (true, predicted) classes, dropping the oldest batch's once
+    /// [`ROLLING_BATCHES`] are kept (its buffer is reused).
+    fn record_predictions(&mut self) {
+        let mut pairs = if self.recent.len() >= ROLLING_BATCHES {
+            self.recent.pop_front().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        pairs.clear();
+        let (indices, preds) = self.trainer.last_batch();
+        let labels = &self.trainer.train_data().labels;
+        pairs.extend(
+            indices
+                .iter()
+                .zip(preds)
+                .map(|(&i, &p)| (labels[i], p as u8)),
+        );
+        self.recent.push_back(pairs);
+    }
+
+    /// The confusion matrix of the kept batches' predictions.
+    pub fn rolling_confusion(&self) -> ConfusionMatrix {
+        let mut m = ConfusionMatrix::new(self.setup.config.num_classes);
+        for &(t, p) in self.recent.iter().flatten() {
+            // Labels and predictions are below the class count (the trainer checked both).
+            let _ = m.add(usize::from(t), usize::from(p));
+        }
+        m
+    }
+
     /// Recomputes the validation pass on the current weights.
     fn revalidate(&mut self) {
         copy_weights(&mut self.probe_model, self.trainer.model());
@@ -325,6 +375,9 @@ impl MnistSession {
                 .map(|(_, name, _)| name)
                 .collect(),
             update_ratios: self.update_ratios.clone(),
+            step_sizes: self.step_sizes.clone(),
+            rolling: self.rolling_confusion(),
+            rolling_batches: self.recent.len(),
             epochs: self.trainer.history().to_vec(),
             epoch_steps: self.epoch_steps.clone(),
             filters: conv_filters(self.trainer.model()),

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use crate::data::preprocess::Dataset;
 use crate::labs::mnist::analysis::{ConvFilters, Probe, ValidationPass};
 use crate::nn::config::ModelConfig;
+use crate::nn::metrics::ConfusionMatrix;
+use crate::nn::optim::StepSizes;
 use crate::train::{EpochSummary, Kept, StopReason};
 
 /// One training batch on the curves.
@@ -64,6 +66,16 @@ pub struct MnistSnapshot {
     /// Every batch's update-to-weight ratios (not the last batch of training, after which
     /// the kept weights are put back).
     pub update_ratios: Vec<RatioPoint>,
+    /// The latest batch's step sizes `|new - old|` of every weight of each entry of
+    /// [`MnistSnapshot::weighted_layers`], as the optimizer counted them (Adam's effective
+    /// step sizes); empty before the first batch and for optimizers that do not count them.
+    pub step_sizes: Vec<StepSizes>,
+    /// The confusion matrix of the training predictions of the latest
+    /// [`ROLLING_BATCHES`](crate::labs::mnist::session::ROLLING_BATCHES) batches (fewer at
+    /// the start), updated with every batch.
+    pub rolling: ConfusionMatrix,
+    /// Batches in [`MnistSnapshot::rolling`].
+    pub rolling_batches: usize,
     /// Every finished epoch (validation metrics and the patience counter).
     pub epochs: Vec<EpochSummary>,
     /// The step at which each finished epoch ended.

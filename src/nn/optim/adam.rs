@@ -20,13 +20,19 @@
 //! rate can change between any two steps; moments and step counts are kept.
 //!
 //! Each update also records the update-to-weight ratio `||delta p||_2 / ||p||_2` (with `p` the
-//! value before the update), computed in the same pass as the update, for the visualisations.
+//! value before the update), computed in the same pass as the update, for the visualisations,
+//! and the distribution of the update's effective step sizes `|lr * m_hat / (sqrt(v_hat) +
+//! eps)|`, counted per power of two ([`StepSizes`]) as the exact change `new - old` of every
+//! value: each chunk is updated in blocks of `BLOCK` values whose changes' bins are kept in a
+//! buffer on the stack and counted while it is still in the L1 cache, so the arithmetic loop
+//! stays vectorised, nothing is allocated per step and the large tensors are read once.
 
 use rayon::prelude::*;
 
 use crate::nn::layers::Param;
 use crate::nn::optim::Optimizer;
 use crate::nn::optim::sgd::update_ratio;
+use crate::nn::optim::step_sizes::{STEP_BINS, StepSizes};
 
 /// Settings of [`Adam`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -63,6 +69,8 @@ struct Slot {
     t: u64,
     /// `||delta p|| / ||p||` of the latest update, if there was one.
     ratio: Option<f32>,
+    /// `|new - old|` of every value in the latest update.
+    sizes: StepSizes,
 }
 
 /// Adam with bias correction. See the module documentation for the update rule.
@@ -71,6 +79,8 @@ pub struct Adam {
     config: AdamConfig,
     slots: Vec<Slot>,
     steps: u64,
+    /// The per-chunk results of a parallel update (kept, so steps allocate nothing).
+    partials: Vec<(f64, f64, StepSizes)>,
 }
 
 impl Adam {
@@ -80,6 +90,7 @@ impl Adam {
             config,
             slots: Vec::new(),
             steps: 0,
+            partials: Vec::new(),
         }
     }
 
@@ -100,6 +111,16 @@ impl Adam {
         self.slots.get(index).and_then(|s| s.ratio)
     }
 
+    /// The distribution of `|new - old|` over the values of parameter `index` in its latest
+    /// update: Adam's effective step sizes `|lr * m_hat / (sqrt(v_hat) + eps)|` as applied;
+    /// `None` before its first update.
+    pub fn last_step_sizes(&self, index: usize) -> Option<&StepSizes> {
+        self.slots
+            .get(index)
+            .filter(|s| s.ratio.is_some())
+            .map(|s| &s.sizes)
+    }
+
     /// Forgets all moments, step counts and statistics (the settings stay).
     pub fn reset_state(&mut self) {
         self.slots.clear();
@@ -115,6 +136,9 @@ const MOMENT_FLOOR: f32 = 1e-30;
 const CHUNK: usize = 8192;
 /// Parameters at least this large are updated on all threads.
 const PARALLEL_MIN: usize = 4 * CHUNK;
+/// Values per block inside a chunk: their changes are buffered on the stack and counted into
+/// the step-size histogram before the next block (a multiple of the summing lanes).
+const BLOCK: usize = 256;
 
 /// One step's constants of the element-wise update.
 #[derive(Clone, Copy)]
@@ -127,28 +151,57 @@ struct Kernel {
 }
 
 impl Kernel {
-    /// Updates one chunk in place; returns (sum of delta^2, sum of p^2) for the update ratio.
-    fn run(self, values: &mut [f32], grads: &[f32], m: &mut [f32], v: &mut [f32]) -> (f64, f64) {
+    /// Updates one chunk in place, counting each value's change into `sizes`; returns (sum of
+    /// delta^2, sum of p^2) for the update ratio.
+    fn run(
+        self,
+        values: &mut [f32],
+        grads: &[f32],
+        m: &mut [f32],
+        v: &mut [f32],
+        sizes: &mut StepSizes,
+    ) -> (f64, f64) {
         // Eight independent partial sums so the loop vectorises.
         const LANES: usize = 8;
         let (mut delta_sq, mut p_sq) = ([0.0f32; LANES], [0.0f32; LANES]);
-        for (i, (((p, &g), m), v)) in values.iter_mut().zip(grads).zip(m).zip(v).enumerate() {
-            let m_next = self.beta1 * *m + (1.0 - self.beta1) * g;
-            let v_next = self.beta2 * *v + (1.0 - self.beta2) * g * g;
-            // Moments below MOMENT_FLOOR are flushed to zero: left alone, the moments of a
-            // parameter whose gradient stays zero decay into subnormal floats, which the CPU
-            // handles dozens of times slower (this loop once took 70% of a training step).
-            *m = if m_next.abs() < MOMENT_FLOOR {
-                0.0
-            } else {
-                m_next
-            };
-            *v = if v_next < MOMENT_FLOOR { 0.0 } else { v_next };
-            let delta = -self.step_size * *m / (v.sqrt() * self.inv_sqrt_c2 + self.eps);
-            let lane = i % LANES;
-            p_sq[lane] += *p * *p;
-            delta_sq[lane] += delta * delta;
-            *p += delta;
+        let mut bins = [0u8; BLOCK];
+        // Four histograms taken in turn, so runs of equal bins do not wait on each other.
+        let mut counts = [[0u32; STEP_BINS]; 4];
+        let blocks = values
+            .chunks_mut(BLOCK)
+            .zip(grads.chunks(BLOCK))
+            .zip(m.chunks_mut(BLOCK))
+            .zip(v.chunks_mut(BLOCK));
+        for (((values, grads), m), v) in blocks {
+            let n = values.len();
+            let items = values.iter_mut().zip(grads).zip(m).zip(v).zip(&mut bins);
+            // BLOCK is a multiple of LANES, so value i still goes to lane i % LANES.
+            for (i, ((((p, &g), m), v), bin)) in items.enumerate() {
+                let m_next = self.beta1 * *m + (1.0 - self.beta1) * g;
+                let v_next = self.beta2 * *v + (1.0 - self.beta2) * g * g;
+                // Moments below MOMENT_FLOOR are flushed to zero: left alone, the moments of a
+                // parameter whose gradient stays zero decay into subnormal floats, which the
+                // CPU handles dozens of times slower (this loop once took 70% of a step).
+                *m = if m_next.abs() < MOMENT_FLOOR {
+                    0.0
+                } else {
+                    m_next
+                };
+                *v = if v_next < MOMENT_FLOOR { 0.0 } else { v_next };
+                let delta = -self.step_size * *m / (v.sqrt() * self.inv_sqrt_c2 + self.eps);
+                let lane = i % LANES;
+                p_sq[lane] += *p * *p;
+                delta_sq[lane] += delta * delta;
+                let next = *p + delta;
+                *bin = StepSizes::bin(next - *p) as u8;
+                *p = next;
+            }
+            for (i, &b) in bins[..n].iter().enumerate() {
+                counts[i % 4][usize::from(b)] += 1;
+            }
+        }
+        for c in &counts {
+            sizes.add_counts(c);
         }
         let sum = |a: [f32; LANES]| a.iter().map(|&x| f64::from(x)).sum::<f64>();
         (sum(delta_sq), sum(p_sq))
@@ -178,6 +231,10 @@ impl Optimizer for Adam {
         self.steps += 1;
     }
 
+    fn last_step_sizes(&self, index: usize) -> Option<&StepSizes> {
+        Adam::last_step_sizes(self, index)
+    }
+
     fn update(&mut self, index: usize, param: &mut Param) {
         if self.slots.len() <= index {
             self.slots.resize_with(index + 1, Slot::default);
@@ -189,6 +246,7 @@ impl Optimizer for Adam {
             eps,
         } = self.config;
         let slot = &mut self.slots[index];
+        let partials = &mut self.partials;
         let values = param.value.data_mut();
         let grads = param.grad.data();
         if slot.m.len() != values.len() {
@@ -214,24 +272,37 @@ impl Optimizer for Adam {
         };
         // Fixed-size chunks, so the sums (and the result) do not depend on the thread count;
         // large parameters are updated on all threads.
+        slot.sizes.clear();
         let (delta_sq, p_sq) = if values.len() >= PARALLEL_MIN {
             values
                 .par_chunks_mut(CHUNK)
                 .zip(grads.par_chunks(CHUNK))
                 .zip(slot.m.par_chunks_mut(CHUNK))
                 .zip(slot.v.par_chunks_mut(CHUNK))
-                .map(|(((p, g), m), v)| k.run(p, g, m, v))
-                .collect::<Vec<_>>()
-                .into_iter()
-                .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
+                .map(|(((p, g), m), v)| {
+                    let mut sizes = StepSizes::default();
+                    let (d, n) = k.run(p, g, m, v, &mut sizes);
+                    (d, n, sizes)
+                })
+                .collect_into_vec(partials);
+            let mut sums = (0.0, 0.0);
+            for (d, n, sizes) in partials.iter() {
+                sums = (sums.0 + d, sums.1 + n);
+                slot.sizes.merge(sizes);
+            }
+            sums
         } else {
-            values
+            let mut sums = (0.0, 0.0);
+            let chunks = values
                 .chunks_mut(CHUNK)
                 .zip(grads.chunks(CHUNK))
                 .zip(slot.m.chunks_mut(CHUNK))
-                .zip(slot.v.chunks_mut(CHUNK))
-                .map(|(((p, g), m), v)| k.run(p, g, m, v))
-                .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
+                .zip(slot.v.chunks_mut(CHUNK));
+            for (((p, g), m), v) in chunks {
+                let (d, n) = k.run(p, g, m, v, &mut slot.sizes);
+                sums = (sums.0 + d, sums.1 + n);
+            }
+            sums
         };
         slot.ratio = Some(update_ratio(delta_sq, p_sq));
     }
@@ -258,6 +329,32 @@ mod tests {
         // ||delta|| = 0.1 * sqrt(2), ||p|| = sqrt(2): ratio 0.1.
         assert!((opt.last_update_ratio(0).unwrap() - 0.1).abs() < 1e-6);
         assert_eq!(opt.steps(), 1);
+    }
+
+    #[test]
+    fn step_sizes_count_every_values_change() {
+        // Large enough for the parallel path, with a partial last chunk and block.
+        let n = PARALLEL_MIN + 2 * CHUNK + 77;
+        let mut opt = Adam::default();
+        let values: Vec<f32> = (0..n)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.01)
+            .collect();
+        let mut p = Param::new("weight", Tensor::from_vec(&[n], values).unwrap());
+        for step in 0..3 {
+            for (i, g) in p.grad.data_mut().iter_mut().enumerate() {
+                *g = ((i * 13 + step * 7) % 29) as f32 * 1e-3 - 0.01;
+            }
+            let before = p.value.data().to_vec();
+            opt.begin_step();
+            opt.update(0, &mut p);
+            let mut want = StepSizes::default();
+            for (a, b) in p.value.data().iter().zip(&before) {
+                want.add(a - b);
+            }
+            assert_eq!(opt.last_step_sizes(0), Some(&want), "step {step}");
+            assert_eq!(want.total(), n as u64);
+        }
+        assert!(opt.last_step_sizes(1).is_none());
     }
 
     #[test]

@@ -4,9 +4,11 @@
 
 mod adam;
 mod sgd;
+mod step_sizes;
 
 pub use adam::{Adam, AdamConfig};
 pub use sgd::{Sgd, SgdConfig};
+pub use step_sizes::{STEP_BINS, StepSizes};
 
 use serde::{Deserialize, Serialize};
 
@@ -56,4 +58,12 @@ pub trait Optimizer: Send + std::fmt::Debug {
 
     /// Updates parameter number `index` (stable from step to step) from its gradient.
     fn update(&mut self, index: usize, param: &mut Param);
+
+    /// How far the latest update moved each value of parameter `index` (`|new - old|` per
+    /// power of two), for optimizers that record it (Adam); `None` otherwise or before the
+    /// parameter's first update.
+    fn last_step_sizes(&self, index: usize) -> Option<&StepSizes> {
+        let _ = index;
+        None
+    }
 }
