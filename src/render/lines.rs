@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicU64;
 use bytemuck::{Pod, Zeroable};
 
 use crate::render::buffer::GrowableBuffer;
-use crate::render::pipeline::{self, PipelineSpec};
+use crate::render::pipeline;
 use crate::render::scene::{Line, Mesh, color_to_rgba8};
 use crate::render::shaders;
 
@@ -89,23 +89,15 @@ impl LinesRenderer {
         sample_count: u32,
         allocations: Arc<AtomicU64>,
     ) -> Self {
-        let module = shaders::module(device, "lines.wgsl", shaders::LINES);
-        let layout = pipeline::layout(device, "lines", &[frame_layout]);
-        let pipeline = pipeline::create(
+        let pipeline = pipeline::instanced(
             device,
-            &PipelineSpec {
-                label: "lines",
-                module: &module,
-                layout: &layout,
-                buffers: &[Some(wgpu::VertexBufferLayout {
-                    array_stride: std::mem::size_of::<LineInstance>() as u64,
-                    step_mode: wgpu::VertexStepMode::Instance,
-                    attributes: &ATTRIBUTES,
-                })],
-                color_format,
-                sample_count,
-                depth_write: true,
-            },
+            frame_layout,
+            "lines.wgsl",
+            shaders::LINES,
+            std::mem::size_of::<LineInstance>() as u64,
+            &ATTRIBUTES,
+            color_format,
+            sample_count,
         );
         Self {
             pipeline,

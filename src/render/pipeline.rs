@@ -64,6 +64,40 @@ pub fn create(device: &wgpu::Device, spec: &PipelineSpec<'_>) -> wgpu::RenderPip
     })
 }
 
+/// The pipeline of an instanced primitive (points, lines): shader `name` with `source`, frame
+/// globals at group 0, one instance buffer of `stride` bytes with `attributes`, depth written.
+#[allow(clippy::too_many_arguments)]
+pub fn instanced(
+    device: &wgpu::Device,
+    frame_layout: &wgpu::BindGroupLayout,
+    name: &'static str,
+    source: &'static str,
+    stride: u64,
+    attributes: &[wgpu::VertexAttribute],
+    color_format: wgpu::TextureFormat,
+    sample_count: u32,
+) -> wgpu::RenderPipeline {
+    let module = crate::render::shaders::module(device, name, source);
+    let label = name.trim_end_matches(".wgsl");
+    let layout = layout(device, label, &[frame_layout]);
+    create(
+        device,
+        &PipelineSpec {
+            label,
+            module: &module,
+            layout: &layout,
+            buffers: &[Some(wgpu::VertexBufferLayout {
+                array_stride: stride,
+                step_mode: wgpu::VertexStepMode::Instance,
+                attributes,
+            })],
+            color_format,
+            sample_count,
+            depth_write: true,
+        },
+    )
+}
+
 /// A pipeline layout from bind group layouts (group 0 first).
 pub fn layout(
     device: &wgpu::Device,

@@ -10,7 +10,7 @@ use glam::{Vec2, Vec3};
 use rayon::prelude::*;
 
 use crate::render::buffer::GrowableBuffer;
-use crate::render::pipeline::{self, PipelineSpec};
+use crate::render::pipeline;
 use crate::render::scene::{Point, PointStyle, color_to_rgba8};
 use crate::render::shaders;
 
@@ -119,23 +119,15 @@ impl PointsRenderer {
         sample_count: u32,
         allocations: Arc<AtomicU64>,
     ) -> Self {
-        let module = shaders::module(device, "points.wgsl", shaders::POINTS);
-        let layout = pipeline::layout(device, "points", &[frame_layout]);
-        let pipeline = pipeline::create(
+        let pipeline = pipeline::instanced(
             device,
-            &PipelineSpec {
-                label: "points",
-                module: &module,
-                layout: &layout,
-                buffers: &[Some(wgpu::VertexBufferLayout {
-                    array_stride: std::mem::size_of::<PointInstance>() as u64,
-                    step_mode: wgpu::VertexStepMode::Instance,
-                    attributes: &ATTRIBUTES,
-                })],
-                color_format,
-                sample_count,
-                depth_write: true,
-            },
+            frame_layout,
+            "points.wgsl",
+            shaders::POINTS,
+            std::mem::size_of::<PointInstance>() as u64,
+            &ATTRIBUTES,
+            color_format,
+            sample_count,
         );
         Self {
             pipeline,
