@@ -33,6 +33,38 @@ pub use tanh::Tanh;
 use crate::nn::error::Result;
 use crate::nn::tensor::Tensor;
 
+/// The backward pass of an element-wise activation whose derivative is a function of its
+/// output: checks the shapes (naming `op`) and, if `need_dx`, writes `dx = dy * f'(y)` with
+/// `f'(y) = derivative(y)`.
+pub(crate) fn elementwise_backward_from_output(
+    op: &'static str,
+    x: &Tensor,
+    y: &Tensor,
+    dy: &Tensor,
+    dx: &mut Tensor,
+    need_dx: bool,
+    derivative: impl Fn(f32) -> f32,
+) -> Result<()> {
+    if dy.shape() != y.shape() || y.shape() != x.shape() {
+        return Err(crate::nn::error::NnError::shape(
+            op,
+            format!(
+                "dy {}, output {} and input {} must agree",
+                dy.shape_str(),
+                y.shape_str(),
+                x.shape_str()
+            ),
+        ));
+    }
+    if need_dx {
+        dx.resize(y.shape());
+        for ((g, &d), &yi) in dx.data_mut().iter_mut().zip(dy.data()).zip(y.data()) {
+            *g = d * derivative(yi);
+        }
+    }
+    Ok(())
+}
+
 /// A trainable tensor and its accumulated gradient.
 #[derive(Clone, Debug)]
 pub struct Param {

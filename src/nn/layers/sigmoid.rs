@@ -8,8 +8,8 @@
 //!   never overflows: `y` is finite (and in `[0, 1]`) for any finite `x`, e.g. `x = +-1000`.
 //! - Backward: `dx = dy * y * (1 - y)`, from the cached output. No parameters.
 
-use crate::nn::error::{NnError, Result};
-use crate::nn::layers::{Layer, LayerKind};
+use crate::nn::error::Result;
+use crate::nn::layers::{Layer, LayerKind, elementwise_backward_from_output};
 use crate::nn::tensor::Tensor;
 
 /// Elementwise logistic sigmoid `1 / (1 + exp(-x))`.
@@ -58,24 +58,9 @@ impl Layer for Sigmoid {
         dx: &mut Tensor,
         need_dx: bool,
     ) -> Result<()> {
-        if dy.shape() != y.shape() || y.shape() != x.shape() {
-            return Err(NnError::shape(
-                "sigmoid backward",
-                format!(
-                    "dy {}, output {} and input {} must agree",
-                    dy.shape_str(),
-                    y.shape_str(),
-                    x.shape_str()
-                ),
-            ));
-        }
-        if need_dx {
-            dx.resize(y.shape());
-            for ((g, &d), &yi) in dx.data_mut().iter_mut().zip(dy.data()).zip(y.data()) {
-                *g = d * yi * (1.0 - yi);
-            }
-        }
-        Ok(())
+        elementwise_backward_from_output("sigmoid backward", x, y, dy, dx, need_dx, |yi| {
+            yi * (1.0 - yi)
+        })
     }
 
     fn box_clone(&self) -> Box<dyn Layer> {

@@ -6,8 +6,8 @@
 //! - Forward: `y = tanh(x)` (saturates to `+-1` without overflow for large `|x|`).
 //! - Backward: `dx = dy * (1 - y^2)`, from the cached output. No parameters.
 
-use crate::nn::error::{NnError, Result};
-use crate::nn::layers::{Layer, LayerKind};
+use crate::nn::error::Result;
+use crate::nn::layers::{Layer, LayerKind, elementwise_backward_from_output};
 use crate::nn::tensor::Tensor;
 
 /// Elementwise hyperbolic tangent.
@@ -46,24 +46,7 @@ impl Layer for Tanh {
         dx: &mut Tensor,
         need_dx: bool,
     ) -> Result<()> {
-        if dy.shape() != y.shape() || y.shape() != x.shape() {
-            return Err(NnError::shape(
-                "tanh backward",
-                format!(
-                    "dy {}, output {} and input {} must agree",
-                    dy.shape_str(),
-                    y.shape_str(),
-                    x.shape_str()
-                ),
-            ));
-        }
-        if need_dx {
-            dx.resize(y.shape());
-            for ((g, &d), &yi) in dx.data_mut().iter_mut().zip(dy.data()).zip(y.data()) {
-                *g = d * (1.0 - yi * yi);
-            }
-        }
-        Ok(())
+        elementwise_backward_from_output("tanh backward", x, y, dy, dx, need_dx, |yi| 1.0 - yi * yi)
     }
 
     fn box_clone(&self) -> Box<dyn Layer> {
