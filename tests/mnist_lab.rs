@@ -627,6 +627,7 @@ fn confusion_cells_have_the_colors_of_the_matrix_in_the_dashboard() {
         HeadlessOptions {
             size_px: [1400, 900],
             pixels_per_point: 1.0,
+            maximize: None,
         },
     )
     .unwrap();
@@ -673,6 +674,7 @@ fn the_confusion_panel_switches_to_the_rolling_matrix() {
         HeadlessOptions {
             size_px: [1400, 900],
             pixels_per_point: 1.0,
+            maximize: None,
         },
     )
     .unwrap();

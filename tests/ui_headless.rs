@@ -30,6 +30,7 @@ fn render_gallery(name: &str, size_px: [u32; 2], ppp: f32) -> (HeadlessFrame, Rg
     let options = HeadlessOptions {
         size_px,
         pixels_per_point: ppp,
+        maximize: None,
     };
     let frame = run_headless(Box::new(lab), options, &path)
         .unwrap_or_else(|err| panic!("headless rendering failed: {err}"));
@@ -104,7 +105,11 @@ fn the_gallery_dashboard_renders_headless_with_known_pixels() {
     let side = frame.side_panel.expect("a controls panel");
     let panel_fill = egui::Visuals::dark().panel_fill.to_array();
     assert_eq!(pixel_in(&png, side, 2.0, side.height() - 3.0), panel_fill);
-    assert!(frame.panels.iter().all(|p| p.rect.min.x >= side.max.x));
+    assert!(
+        frame.panels.iter().all(|p| p.rect.min.x >= side.max.x),
+        "{side:?} {:?}",
+        frame.panels
+    );
 
     // Scene panels show their scene's background in an empty corner.
     let background = color_to_rgba8(BACKGROUND);

@@ -285,6 +285,7 @@ fn a_headless_dashboard_of_the_default_lab_solves_xor_and_shows_it() {
         HeadlessOptions {
             size_px: [1280, 800],
             pixels_per_point: 1.0,
+            maximize: None,
         },
     )
     .unwrap();

@@ -10,8 +10,8 @@ use netviz::labs::gallery::world::Settings;
 use netviz::labs::gallery::{GalleryLab, GalleryOptions, POINT_COUNT_RANGE};
 use netviz::render::RgbaImage;
 use netviz::ui::{
-    HeadlessOptions, Lab, PanelSpec, SceneView, StatusInfo, WindowOptions, render_headless,
-    run_headless, run_window,
+    Dashboard, HeadlessOptions, Lab, LabEntry, LayoutStore, PanelSpec, SceneView, Shell,
+    StatusInfo, WindowOptions, render_headless, run_headless, run_window,
 };
 
 /// How to show a lab: a window (default) or a headless PNG.
@@ -30,6 +30,10 @@ pub struct ShellArgs {
     /// Pixels per point of a --headless picture (2 for a HiDPI-looking PNG).
     #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
     pub scale: f32,
+    /// With --headless: show this panel (by id, e.g. feature-space) maximized over the
+    /// whole dashboard.
+    #[arg(long, value_name = "PANEL", requires = "headless")]
+    pub maximize: Option<String>,
 }
 
 /// Arguments of `netviz gallery`.
@@ -47,6 +51,12 @@ pub struct GalleryArgs {
 
 /// `netviz gallery`: every rendering primitive, live.
 pub fn gallery(args: &GalleryArgs) -> Result<()> {
+    let lab = build_gallery(args)?;
+    run_lab(Box::new(lab), &args.shell)
+}
+
+/// Starts the gallery as `args` say.
+pub fn build_gallery(args: &GalleryArgs) -> Result<GalleryLab> {
     let options = GalleryOptions {
         seed: args.seed,
         settings: Settings {
@@ -56,8 +66,38 @@ pub fn gallery(args: &GalleryArgs) -> Result<()> {
         // A headless picture shows a few seconds in, so the optimizer's path is visible.
         warmup_ticks: if args.shell.headless { 150 } else { 0 },
     };
-    let lab = GalleryLab::new(options).context("starting the gallery thread")?;
-    run_lab(Box::new(lab), &args.shell)
+    GalleryLab::new(options).context("starting the gallery thread")
+}
+
+/// The arguments of a plain `netviz gallery` (what the Lab menu opens).
+pub fn default_gallery_args() -> GalleryArgs {
+    #[derive(clap::Parser)]
+    struct Defaults {
+        #[command(flatten)]
+        args: GalleryArgs,
+    }
+    <Defaults as clap::Parser>::parse_from(["netviz"]).args
+}
+
+/// The labs the window's Lab menu offers, each started with its command's defaults.
+pub fn lab_entries() -> Vec<LabEntry> {
+    fn boxed<L: Lab + 'static>(lab: Result<L>) -> Result<Box<dyn Lab>, String> {
+        lab.map(|lab| Box::new(lab) as Box<dyn Lab>)
+            .map_err(|e| format!("{e:#}"))
+    }
+    vec![
+        LabEntry::new("xor", "XOR", || {
+            boxed(crate::cli::xor::build(&crate::cli::xor::default_args()))
+        }),
+        LabEntry::new("mnist", "MNIST", || {
+            boxed(crate::cli::mnist::lab::build(
+                &crate::cli::mnist::lab::default_args(),
+            ))
+        }),
+        LabEntry::new("gallery", "Gallery", || {
+            boxed(build_gallery(&default_gallery_args()))
+        }),
+    ]
 }
 
 /// Hosts `lab` in a window, or renders it headless to a PNG, as `shell` says.
@@ -67,9 +107,13 @@ pub fn run_lab(lab: Box<dyn Lab>, shell: &ShellArgs) -> Result<()> {
             .screenshot
             .clone()
             .unwrap_or_else(netviz::ui::app::screenshot_path);
+        if let Some(id) = &shell.maximize {
+            check_panel_id(lab.as_ref(), id)?;
+        }
         let options = HeadlessOptions {
             size_px: shell.size.unwrap_or(HeadlessOptions::default().size_px),
             pixels_per_point: shell.scale,
+            maximize: shell.maximize.clone(),
         };
         let frame = run_headless(lab, options, &path)?;
         println!(
@@ -84,7 +128,23 @@ pub fn run_lab(lab: Box<dyn Lab>, shell: &ShellArgs) -> Result<()> {
     if let Some([width, height]) = shell.size {
         options.size_pt = [width as f32, height as f32];
     }
-    run_window(lab, options)?;
+    let dashboard = match LayoutStore::user() {
+        Some(store) => Dashboard::with_store(store),
+        None => Dashboard::new(),
+    };
+    run_window(Shell::new(lab, dashboard).with_labs(lab_entries()), options)?;
+    Ok(())
+}
+
+/// Fails with the lab's panel ids unless `id` is one of them.
+fn check_panel_id(lab: &dyn Lab, id: &str) -> Result<()> {
+    let ids: Vec<String> = lab.panels().into_iter().map(|p| p.id).collect();
+    anyhow::ensure!(
+        ids.iter().any(|known| known == id),
+        "the {} lab has no panel {id:?}; its panels are {}",
+        lab.name(),
+        ids.join(", ")
+    );
     Ok(())
 }
 
@@ -100,9 +160,10 @@ pub fn write_single_view(lab: Box<dyn Lab>, panel: usize, shell: &ShellArgs) -> 
     let options = HeadlessOptions {
         size_px: [
             w + (320.0 * shell.scale) as u32,
-            h + (60.0 * shell.scale) as u32,
+            h + (90.0 * shell.scale) as u32,
         ],
         pixels_per_point: shell.scale,
+        maximize: None,
     };
     let gpu = netviz::render::GpuContext::headless()?;
     let frame = render_headless(&gpu, Box::new(OnePanel { lab, panel }), options)?;

@@ -136,6 +136,32 @@ pub fn default_args() -> XorArgs {
     <Defaults as clap::Parser>::parse_from(["netviz"]).args
 }
 
+/// Starts the lab as `args` say (unpaced when headless, so a picture shows the end of
+/// training as soon as possible).
+pub fn build(args: &XorArgs) -> Result<XorLab> {
+    let settings = XorSettings {
+        hidden: args.hidden as usize,
+        activation: args.activation.into(),
+        lr: args.lr,
+        epochs_per_refresh: args.refresh,
+        max_epochs: args.epochs,
+        seed: args.seed,
+        dataset: args.dataset.into(),
+        noise: args.noise,
+        ..XorSettings::default()
+    };
+    let max_refresh_hz = if args.shell.headless {
+        None
+    } else {
+        Some(60.0)
+    };
+    Ok(XorLab::new(XorLabOptions {
+        settings,
+        max_refresh_hz,
+        ..XorLabOptions::default()
+    })?)
+}
+
 /// Runs `netviz xor`: the lab in a window, headless to a PNG, or in the terminal (`--text`).
 pub fn run(args: &XorArgs) -> Result<()> {
     ensure!(
@@ -151,25 +177,8 @@ pub fn run(args: &XorArgs) -> Result<()> {
     if args.text {
         return run_text(args);
     }
-    let settings = XorSettings {
-        hidden: args.hidden as usize,
-        activation: args.activation.into(),
-        lr: args.lr,
-        epochs_per_refresh: args.refresh,
-        max_epochs: args.epochs,
-        seed: args.seed,
-        dataset: args.dataset.into(),
-        noise: args.noise,
-        ..XorSettings::default()
-    };
-    let headless = args.shell.headless;
-    let mut lab = XorLab::new(XorLabOptions {
-        settings,
-        // A picture shows the end of training, reached as fast as possible.
-        max_refresh_hz: if headless { None } else { Some(60.0) },
-        ..XorLabOptions::default()
-    })?;
-    if !headless {
+    let mut lab = build(args)?;
+    if !args.shell.headless {
         return run_lab(Box::new(lab), &args.shell);
     }
     ensure!(

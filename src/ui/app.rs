@@ -14,15 +14,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use egui_wgpu::wgpu;
 
 use crate::render::{GpuContext, RenderError, RgbaImage};
-use crate::ui::dashboard::{Dashboard, ShellAction, dashboard_ui};
+use crate::ui::dashboard::{Dashboard, ShellAction};
 use crate::ui::lab::Lab;
 use crate::ui::painter::{FramePainter, PaintFrame};
+use crate::ui::shell::Shell;
 
 /// A lab hosted on a GPU.
 pub struct App {
-    lab: Box<dyn Lab>,
+    shell: Shell,
     ctx: egui::Context,
-    dashboard: Dashboard,
     painter: FramePainter,
 }
 
@@ -42,18 +42,20 @@ pub struct PreparedFrame {
 pub const IDLE_REPAINT: Duration = Duration::from_millis(250);
 
 impl App {
-    /// Hosts `lab`, painting frames in `output_format`.
+    /// Hosts `lab` on a plain dashboard (default layouts, nothing saved), painting frames in
+    /// `output_format`.
     pub fn new(gpu: &GpuContext, lab: Box<dyn Lab>, output_format: wgpu::TextureFormat) -> Self {
+        Self::with_shell(gpu, Shell::new(lab, Dashboard::new()), output_format)
+    }
+
+    /// Hosts `shell`, painting frames in `output_format`.
+    pub fn with_shell(gpu: &GpuContext, shell: Shell, output_format: wgpu::TextureFormat) -> Self {
         let ctx = egui::Context::default();
-        let visuals = egui::Visuals::dark();
-        let mut painter = FramePainter::new(gpu, output_format);
-        painter.set_clear_color(visuals.panel_fill);
-        ctx.set_visuals(visuals);
+        ctx.set_visuals(egui::Visuals::dark());
         Self {
-            lab,
+            shell,
             ctx,
-            dashboard: Dashboard::new(),
-            painter,
+            painter: FramePainter::new(gpu, output_format),
         }
     }
 
@@ -64,27 +66,46 @@ impl App {
 
     /// The hosted lab.
     pub fn lab(&self) -> &dyn Lab {
-        self.lab.as_ref()
+        self.shell.lab()
+    }
+
+    /// The shell (lab, dashboard, the labs on offer).
+    pub fn shell(&self) -> &Shell {
+        &self.shell
     }
 
     /// The dashboard state (panel rectangles, messages, frame rate).
     pub fn dashboard(&self) -> &Dashboard {
-        &self.dashboard
+        self.shell.dashboard()
     }
 
     /// Mutable dashboard state.
     pub fn dashboard_mut(&mut self) -> &mut Dashboard {
-        &mut self.dashboard
+        self.shell.dashboard_mut()
+    }
+
+    /// Shows panel `id` maximized (see [`Workspace::set_maximized`](crate::ui::Workspace::set_maximized)).
+    pub fn maximize(&mut self, id: &str) {
+        let shell = &mut self.shell;
+        let (lab, dashboard) = shell.parts_mut();
+        dashboard.sync_lab(lab);
+        dashboard.workspace_mut().set_maximized(Some(id));
     }
 
     /// Step 1: updates the lab and runs one egui pass of the dashboard over `input`.
     pub fn run_ui(&mut self, gpu: &GpuContext, input: egui::RawInput) -> egui::FullOutput {
-        self.lab.update();
-        self.dashboard.sync_panels(&self.lab.panels());
-        self.painter.attach(gpu, &mut self.dashboard);
-        let Self { lab, dashboard, .. } = self;
-        self.ctx
-            .run_ui(input, |ui| dashboard_ui(ui, lab.as_mut(), dashboard))
+        let Self {
+            shell,
+            ctx,
+            painter,
+        } = self;
+        let (lab, dashboard) = shell.parts_mut();
+        dashboard.sync_lab(lab);
+        painter.attach(gpu, shell.dashboard_mut());
+        let output = ctx.run_ui(input, |ui| shell.ui(ui));
+        // The theme may have changed in the pass: gaps between panels follow it.
+        painter.set_clear_color(ctx.global_style().visuals.panel_fill);
+        output
     }
 
     /// Step 2: renders the pass's scenes and tessellates its shapes. `size_px` is the target
@@ -95,7 +116,7 @@ impl App {
         output: egui::FullOutput,
         size_px: [u32; 2],
     ) -> Result<PreparedFrame, RenderError> {
-        let busy = !self.lab.status().paused || self.dashboard.is_animating();
+        let busy = !self.lab().status().paused || self.dashboard().is_animating();
         let repaint_after = if busy {
             Duration::ZERO
         } else {
@@ -104,7 +125,7 @@ impl App {
                 .get(&egui::ViewportId::ROOT)
                 .map_or(IDLE_REPAINT, |v| v.repaint_delay.min(IDLE_REPAINT))
         };
-        let jobs = self.dashboard.take_scene_jobs();
+        let jobs = self.dashboard_mut().take_scene_jobs();
         self.painter.render_scenes(gpu, &jobs)?;
         let primitives = self.ctx.tessellate(output.shapes, output.pixels_per_point);
         Ok(PreparedFrame {
@@ -114,7 +135,7 @@ impl App {
                 size_px,
                 pixels_per_point: output.pixels_per_point,
             },
-            actions: self.dashboard.take_actions(),
+            actions: self.dashboard_mut().take_actions(),
             repaint_after,
         })
     }

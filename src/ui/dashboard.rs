@@ -1,28 +1,34 @@
 //! The dashboard: the one egui layout every host shows (window, headless screenshot, test
-//! harness). A status bar at the bottom (running/paused, step, loss, frames per second,
-//! messages), the lab's controls in a resizable side panel, and the lab's panels in the rest.
+//! harness). A menu bar at the top (Lab, File, View, Help), a status bar at the bottom
+//! (running/paused, step, loss, frames per second, messages), the lab's controls in a
+//! resizable side panel, and the lab's panels as docked tiles in the rest
+//! ([`crate::ui::workspace`]).
 //!
 //! [`dashboard_ui`] only lays out and records: the scenes to render ([`SceneJob`]s) and the
-//! host actions asked for by keys ([`ShellAction`]) wait in the [`Dashboard`] for the host to
-//! take after the pass.
+//! host actions asked for by keys and menus ([`ShellAction`]) wait in the [`Dashboard`] for
+//! the host to take after the pass.
 
 use std::collections::VecDeque;
 
 use egui::{Color32, Frame, Key, Margin, Modifiers, Panel, Rect, RichText, Ui};
 
-use crate::ui::grid::GridShares;
 use crate::ui::lab::{Lab, PanelSpec, StatusInfo};
-use crate::ui::panels::{GridOutput, PanelRect, PanelState, SceneJob, panel_grid_ui};
+use crate::ui::layout_file::{LayoutStore, ShellSettings};
+use crate::ui::menu::menu_bar_ui;
+use crate::ui::panels::{PanelRect, PanelsOutput, SceneJob};
+use crate::ui::workspace::Workspace;
 
-/// Something only the host can do, asked for by a key.
+/// Something only the host can do, asked for by a key or a menu.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShellAction {
-    /// `q` or Escape.
+    /// `q`, Escape or File > Quit.
     Quit,
-    /// `s`: save the whole window as a PNG.
+    /// `s` or File > Save screenshot: save the whole window as a PNG.
     Screenshot,
     /// `f`.
     ToggleFullscreen,
+    /// Lab > another lab: the entry's index in the shell's list of labs.
+    SwitchLab(usize),
 }
 
 /// How long a status message stays, in seconds.
@@ -30,14 +36,28 @@ const TOAST_SECS: f64 = 4.0;
 /// Default width of the controls panel, in points (less in small windows).
 const SIDE_PANEL_PT: f32 = 250.0;
 
+/// A lab the Lab menu offers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabMenuEntry {
+    /// The lab's name (`xor`), as [`Lab::name`] reports it.
+    pub name: String,
+    /// What the menu says (`XOR`).
+    pub title: String,
+}
+
 /// Dashboard state kept across frames.
 pub struct Dashboard {
-    panels: Vec<PanelState>,
-    titles: Vec<String>,
-    grid: GridShares,
+    workspace: Workspace,
+    store: Option<LayoutStore>,
+    settings: ShellSettings,
+    /// The theme applied to the egui context last (`None`: not yet).
+    applied_light: Option<bool>,
+    lab_menu: Vec<LabMenuEntry>,
+    panel_count: usize,
+    gpu_panels: usize,
     frame_secs: VecDeque<f32>,
     toast: Option<(String, Option<f64>)>,
-    last: GridOutput,
+    last: PanelsOutput,
     actions: Vec<ShellAction>,
     side_rect: Option<Rect>,
 }
@@ -49,45 +69,104 @@ impl Default for Dashboard {
 }
 
 impl Dashboard {
-    /// An empty dashboard; panels appear on the first pass.
+    /// An empty dashboard with no saved layouts; panels appear on the first pass, in the
+    /// lab's default layout.
     pub fn new() -> Self {
         Self {
-            panels: Vec::new(),
-            titles: Vec::new(),
-            grid: GridShares::default(),
+            workspace: Workspace::empty(),
+            store: None,
+            settings: ShellSettings::default(),
+            applied_light: None,
+            lab_menu: Vec::new(),
+            panel_count: 0,
+            gpu_panels: 0,
             frame_secs: VecDeque::new(),
             toast: None,
-            last: GridOutput::default(),
+            last: PanelsOutput::default(),
             actions: Vec::new(),
             side_rect: None,
         }
     }
 
-    /// Makes the per-panel state match `specs` (new cameras and no textures when the titles
-    /// change). Returns whether anything was rebuilt.
-    pub fn sync_panels(&mut self, specs: &[PanelSpec]) -> bool {
-        if self.titles.len() == specs.len()
-            && self.titles.iter().zip(specs).all(|(t, s)| *t == s.title)
-        {
+    /// A dashboard that restores each lab's saved layout (and the theme) from `store` and
+    /// saves them there with [`save_layout`](Self::save_layout).
+    pub fn with_store(store: LayoutStore) -> Self {
+        let mut dashboard = Self::new();
+        dashboard.settings = store.load_settings();
+        dashboard.store = Some(store);
+        dashboard
+    }
+
+    /// The labs the Lab menu offers (empty: the menu shows only the current lab).
+    pub fn set_lab_menu(&mut self, entries: Vec<LabMenuEntry>) {
+        self.lab_menu = entries;
+    }
+
+    /// Makes the workspace match `lab`: when the lab or its panel list changed, its saved
+    /// layout (or its default one) is laid out anew. Returns whether it was.
+    pub fn sync_lab(&mut self, lab: &dyn Lab) -> bool {
+        let specs = lab.panels();
+        self.panel_count = specs.len();
+        if self.workspace.fits(lab.name(), &specs) {
             return false;
         }
-        self.titles = specs.iter().map(|s| s.title.clone()).collect();
-        self.panels = specs.iter().map(PanelState::new).collect();
+        let mut workspace = Workspace::new(lab, &lab.default_layout());
+        if let Some(store) = &self.store
+            && let Err(message) = store.load_into(&mut workspace)
+        {
+            eprintln!("warning: {message}");
+            self.show_message(message);
+        }
+        self.workspace = workspace;
         true
     }
 
-    /// Number of panels known after the last [`sync_panels`](Self::sync_panels).
-    pub fn panel_count(&self) -> usize {
-        self.panels.len()
+    /// Saves the current lab's layout and the theme (when the dashboard has a store).
+    pub fn save_layout(&self) -> Result<(), String> {
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        if !self.workspace.lab().is_empty() {
+            store.save(&self.workspace)?;
+        }
+        store.save_settings(self.settings)
     }
 
-    /// Marks scene panel `panel` as rendered and shown by a GPU side (see
-    /// [`FramePainter::attach`](crate::ui::painter::FramePainter::attach)); until then it
-    /// shows a plain rectangle of its scene's background color.
-    pub fn attach_scene(&mut self, panel: usize) {
-        if let Some(state) = self.panels.get_mut(panel) {
-            state.attached = true;
-        }
+    /// The workspace (tiles, maximized panel, cameras).
+    pub fn workspace(&self) -> &Workspace {
+        &self.workspace
+    }
+
+    /// The workspace, to change it.
+    pub fn workspace_mut(&mut self) -> &mut Workspace {
+        &mut self.workspace
+    }
+
+    /// Puts the lab's panels back in its default layout.
+    pub fn reset_layout(&mut self, lab: &dyn Lab) {
+        self.workspace.reset(&lab.default_layout());
+    }
+
+    /// Whether the light theme is on.
+    pub fn is_light(&self) -> bool {
+        self.settings.light
+    }
+
+    /// Switches between the dark and the light theme.
+    pub fn set_light(&mut self, light: bool) {
+        self.settings.light = light;
+    }
+
+    /// Number of panels of the lab after the last [`sync_lab`](Self::sync_lab).
+    pub fn panel_count(&self) -> usize {
+        self.panel_count
+    }
+
+    /// Tells the dashboard that a GPU side renders and shows the scenes of panels below
+    /// `count` (see [`FramePainter::attach`](crate::ui::painter::FramePainter::attach));
+    /// until then a scene panel shows a plain rectangle of its scene's background color.
+    pub fn attach_scenes(&mut self, count: usize) {
+        self.gpu_panels = count;
     }
 
     /// Records how long the last frame took, for the frames-per-second readout.
@@ -111,6 +190,11 @@ impl Dashboard {
         self.toast = Some((text.into(), None));
     }
 
+    /// The status bar's message, if one is showing.
+    pub fn message(&self) -> Option<&str> {
+        self.toast.as_ref().map(|(text, _)| text.as_str())
+    }
+
     /// The scenes recorded by the last pass, to render before painting it.
     pub fn take_scene_jobs(&mut self) -> Vec<SceneJob> {
         std::mem::take(&mut self.last.jobs)
@@ -121,7 +205,13 @@ impl Dashboard {
         std::mem::take(&mut self.actions)
     }
 
-    /// Where each panel's content went in the last pass, in points, in the lab's order.
+    /// Asks the host for `action` (as a key or a menu would).
+    pub fn request(&mut self, action: ShellAction) {
+        self.actions.push(action);
+    }
+
+    /// Where each shown panel's content went in the last pass, in points, in the lab's order.
+    /// Panels in a hidden tab, closed or under a maximized one are not listed.
     pub fn panel_rects(&self) -> &[PanelRect] {
         &self.last.rects
     }
@@ -135,36 +225,58 @@ impl Dashboard {
     pub fn is_animating(&self) -> bool {
         self.last.animating
     }
+
+    pub(crate) fn lab_menu(&self) -> &[LabMenuEntry] {
+        &self.lab_menu
+    }
 }
 
 /// The whole dashboard for `lab`, filling `ui`.
 pub fn dashboard_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
     shortcuts_ui(ui, lab, dashboard);
-    let specs = lab.panels();
-    dashboard.sync_panels(&specs);
+    dashboard.sync_lab(lab);
+    apply_theme(ui.ctx(), dashboard);
+    let specs: Vec<PanelSpec> = lab.panels();
+    Panel::top("netviz-menu")
+        .frame(Frame::side_top_panel(ui.style()).inner_margin(Margin::symmetric(6, 2)))
+        .show(ui, |ui| menu_bar_ui(ui, lab, &specs, dashboard));
     let status = lab.status();
     Panel::bottom("netviz-status")
         .frame(Frame::side_top_panel(ui.style()).inner_margin(Margin::symmetric(8, 4)))
         .show(ui, |ui| status_bar_ui(ui, &status, dashboard));
-    let side_pt = (ui.available_width() * 0.22).clamp(180.0, SIDE_PANEL_PT);
+    let side_pt = (ui.available_width() * 0.22)
+        .clamp(180.0, SIDE_PANEL_PT)
+        .round();
     let side = Panel::left("netviz-controls")
         .resizable(true)
         .default_size(side_pt)
         .size_range(160.0..=480.0)
-        .show(ui, |ui| side_panel_ui(ui, lab, &mut dashboard.actions));
+        .show(ui, |ui| side_panel_ui(ui, lab));
     dashboard.side_rect = Some(side.response.rect);
-    let mut out = GridOutput::default();
+    let mut out = PanelsOutput {
+        gpu_panels: dashboard.gpu_panels,
+        ..PanelsOutput::default()
+    };
     egui::CentralPanel::no_frame().show(ui, |ui| {
-        panel_grid_ui(
-            ui,
-            lab,
-            &specs,
-            &mut dashboard.panels,
-            &mut dashboard.grid,
-            &mut out,
-        );
+        dashboard.workspace.ui(ui, lab, &specs, &mut out);
     });
+    out.rects.sort_by_key(|r| r.index);
     dashboard.last = out;
+}
+
+/// Sets egui's visuals when the theme changed (the first pass included).
+fn apply_theme(ctx: &egui::Context, dashboard: &mut Dashboard) {
+    let light = dashboard.settings.light;
+    if dashboard.applied_light == Some(light) {
+        return;
+    }
+    let visuals = if light {
+        egui::Visuals::light()
+    } else {
+        egui::Visuals::dark()
+    };
+    ctx.set_visuals(visuals);
+    dashboard.applied_light = Some(light);
 }
 
 /// Keys that act on the whole app. They are consumed before any widget sees them (so Space
@@ -192,7 +304,7 @@ fn shortcuts_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
     }
 }
 
-fn side_panel_ui(ui: &mut Ui, lab: &mut dyn Lab, actions: &mut Vec<ShellAction>) {
+fn side_panel_ui(ui: &mut Ui, lab: &mut dyn Lab) {
     ui.add_space(6.0);
     ui.label(
         RichText::new(lab.name())
@@ -205,42 +317,6 @@ fn side_panel_ui(ui: &mut Ui, lab: &mut dyn Lab, actions: &mut Vec<ShellAction>)
         .show(ui, |ui| {
             lab.controls_ui(ui);
             ui.add_space(8.0);
-            if ui
-                .button("Save screenshot")
-                .on_hover_text("the whole window as a PNG in the current folder (s)")
-                .clicked()
-            {
-                actions.push(ShellAction::Screenshot);
-            }
-            ui.add_space(12.0);
-            ui.separator();
-            keys_help_ui(ui);
-        });
-}
-
-fn keys_help_ui(ui: &mut Ui) {
-    const KEYS: [(&str, &str); 10] = [
-        ("space", "pause / resume"),
-        ("r", "reset"),
-        ("s", "save a screenshot"),
-        ("f", "fullscreen"),
-        ("q, esc", "quit"),
-        ("drag", "rotate (right/shift: pan)"),
-        ("wheel", "zoom"),
-        ("double-click", "reset view"),
-        ("arrows", "rotate a 3D view"),
-        ("o", "orthographic / perspective"),
-    ];
-    ui.label(RichText::new("Keys").strong());
-    egui::Grid::new("netviz-keys")
-        .num_columns(2)
-        .spacing([10.0, 2.0])
-        .show(ui, |ui| {
-            for (key, what) in KEYS {
-                ui.label(RichText::new(key).monospace().weak());
-                ui.label(RichText::new(what).weak());
-                ui.end_row();
-            }
         });
 }
 

@@ -17,12 +17,14 @@ use crate::ui::lab::Lab;
 use crate::ui::panels::PanelRect;
 
 /// Size and scale of a headless dashboard.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct HeadlessOptions {
     /// Picture size in physical pixels.
     pub size_px: [u32; 2],
     /// Physical pixels per point (1 for a plain screenshot, 2 for a HiDPI one).
     pub pixels_per_point: f32,
+    /// The id of a panel to show maximized over the whole dashboard (`--maximize`).
+    pub maximize: Option<String>,
 }
 
 impl Default for HeadlessOptions {
@@ -30,6 +32,7 @@ impl Default for HeadlessOptions {
         Self {
             size_px: [1600, 1000],
             pixels_per_point: 1.0,
+            maximize: None,
         }
     }
 }
@@ -71,6 +74,10 @@ pub fn render_headless(
     let mut app = App::new(gpu, lab, COLOR_FORMAT);
     app.context()
         .all_styles_mut(|style| style.animation_time = 0.0);
+    if let Some(id) = &options.maximize {
+        // An unknown id maximizes nothing; the command line checks ids before it gets here.
+        app.maximize(id);
+    }
     let input = || {
         let mut input = egui::RawInput {
             screen_rect: Some(Rect::from_min_size(

@@ -12,7 +12,11 @@ use crate::render::{Camera2d, OrbitCamera, Scene, SceneCamera};
 /// One panel of a lab's dashboard.
 #[derive(Clone, Debug)]
 pub struct PanelSpec {
-    /// Shown in the panel's title bar; also names the panel in headless layout reports.
+    /// Stable name of the panel (`feature-space`): the layout file, the View menu,
+    /// `--maximize` and `--scene` know the panel by it, and the shell keeps the panel's camera
+    /// under it, so a title that changes (say, with a count) keeps the panel's state.
+    pub id: String,
+    /// Shown in the panel's tab; also names the panel in headless layout reports.
     pub title: String,
     /// How the panel is drawn.
     pub kind: PanelKind,
@@ -34,33 +38,126 @@ pub enum PanelKind {
 }
 
 impl PanelSpec {
-    /// A 3D scene panel starting with `camera`.
-    pub fn scene_3d(title: impl Into<String>, camera: OrbitCamera) -> Self {
+    fn new(title: impl Into<String>, kind: PanelKind) -> Self {
+        let title = title.into();
         Self {
-            title: title.into(),
-            kind: PanelKind::Scene3d(camera),
+            id: slug(&title),
+            title,
+            kind,
         }
+    }
+
+    /// A 3D scene panel starting with `camera`; its id is the title in lowercase words
+    /// joined by `-` until [`with_id`](Self::with_id) names it.
+    pub fn scene_3d(title: impl Into<String>, camera: OrbitCamera) -> Self {
+        Self::new(title, PanelKind::Scene3d(camera))
     }
 
     /// A 2D scene panel starting with `camera`.
     pub fn scene_2d(title: impl Into<String>, camera: Camera2d) -> Self {
-        Self {
-            title: title.into(),
-            kind: PanelKind::Scene2d(camera),
-        }
+        Self::new(title, PanelKind::Scene2d(camera))
     }
 
     /// A plain egui panel.
     pub fn egui(title: impl Into<String>) -> Self {
-        Self {
-            title: title.into(),
-            kind: PanelKind::Egui,
-        }
+        Self::new(title, PanelKind::Egui)
+    }
+
+    /// The same panel under the stable id `id`.
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = id.into();
+        self
     }
 
     /// Whether the panel is rendered with wgpu.
     pub fn is_scene(&self) -> bool {
         !matches!(self.kind, PanelKind::Egui)
+    }
+}
+
+/// `Loss and gradient norms` as `loss-and-gradient-norms`: lowercase ASCII letters and digits,
+/// every other run of characters one `-`.
+pub fn slug(title: &str) -> String {
+    let mut id = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            id.push(c.to_ascii_lowercase());
+        } else if !id.is_empty() && !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    id.trim_end_matches('-').to_string()
+}
+
+/// How a lab's panels are arranged when it opens (and after View > Reset layout): nested rows,
+/// columns and tab stacks of panel ids. Shares are relative sizes within a row or column.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Layout {
+    /// One panel, by id.
+    Panel(String),
+    /// Panels stacked as tabs, the first one shown.
+    Tabs(Vec<String>),
+    /// Side by side, left to right, each with its share of the width.
+    Row(Vec<(f32, Layout)>),
+    /// Top to bottom, each with its share of the height.
+    Column(Vec<(f32, Layout)>),
+}
+
+impl Layout {
+    /// Panels stacked as tabs, the first one shown.
+    pub fn tabs<S: Into<String>>(ids: impl IntoIterator<Item = S>) -> Self {
+        Self::Tabs(ids.into_iter().map(Into::into).collect())
+    }
+
+    /// One panel.
+    pub fn panel(id: impl Into<String>) -> Self {
+        Self::Panel(id.into())
+    }
+
+    /// A grid for `ids` (in reading order) with cells close to 4:3 in a `size` area, as
+    /// columns of equal rows.
+    pub fn grid(ids: &[String], size: [f32; 2]) -> Self {
+        let count = ids.len();
+        if count == 0 {
+            return Self::Row(Vec::new());
+        }
+        let aspect = if size[1] > 0.0 {
+            size[0] / size[1]
+        } else {
+            1.0
+        };
+        let badness = |cols: usize| {
+            let rows = count.div_ceil(cols);
+            let cell = aspect * rows as f32 / cols as f32;
+            let empty = (cols * rows - count) as f32;
+            (cell / (4.0 / 3.0)).ln().abs() + 0.4 * empty
+        };
+        let cols = (1..=count)
+            .min_by(|&a, &b| badness(a).total_cmp(&badness(b)))
+            .unwrap_or(1);
+        let columns = (0..cols)
+            .map(|c| {
+                let rows: Vec<(f32, Layout)> = ids
+                    .iter()
+                    .skip(c)
+                    .step_by(cols)
+                    .map(|id| (1.0, Self::panel(id.clone())))
+                    .collect();
+                (1.0, Self::Column(rows))
+            })
+            .collect();
+        Self::Row(columns)
+    }
+
+    /// Every panel id the layout names, in reading order.
+    pub fn ids(&self) -> Vec<&str> {
+        match self {
+            Self::Panel(id) => vec![id.as_str()],
+            Self::Tabs(ids) => ids.iter().map(String::as_str).collect(),
+            Self::Row(parts) | Self::Column(parts) => {
+                parts.iter().flat_map(|(_, part)| part.ids()).collect()
+            }
+        }
     }
 }
 
@@ -111,9 +208,23 @@ pub trait Lab {
     /// The controls of the side panel (sliders, choices, buttons).
     fn controls_ui(&mut self, ui: &mut Ui);
 
-    /// The panels of the dashboard, in reading order. The shell keeps each panel's camera and
-    /// texture by index and rebuilds them when the count changes, so keep the list stable.
+    /// The panels of the dashboard. The shell keeps each panel's camera under its
+    /// [`PanelSpec::id`], so a panel whose title changes keeps its view; the index of a panel
+    /// in this list is how the other methods name it.
     fn panels(&self) -> Vec<PanelSpec>;
+
+    /// How the panels are arranged when the lab opens, designed for a 1280x800 window. The
+    /// default is a grid of every panel; panels the layout leaves out start closed (the View
+    /// menu opens them).
+    fn default_layout(&self) -> Layout {
+        let ids: Vec<String> = self.panels().into_iter().map(|p| p.id).collect();
+        Layout::grid(&ids, [1000.0, 700.0])
+    }
+
+    /// Items of the File menu beyond the shell's own (save or load a model, ...).
+    fn file_menu_ui(&mut self, ui: &mut Ui) {
+        let _ = ui;
+    }
 
     /// The scene of scene panel `panel` for this frame; its labels are drawn by the shell as
     /// egui text on top of the rendered image.

@@ -5,9 +5,11 @@
 //! [`crate::render`].
 //!
 //! - [`lab`]: the [`Lab`] trait (controls, panels, scenes, status, pause/reset).
-//! - [`dashboard`]: the one egui layout (side panel, panel grid, status bar, keys), used by
-//!   every host; [`panels`]: each panel's content (cameras, scene images, labels), laid out
-//!   by `grid` (columns and rows sized by shares, with draggable splitters).
+//! - [`dashboard`]: the one egui layout (menu bar, side panel, docked panels, status bar,
+//!   keys), used by every host; [`workspace`]: the panels as egui_tiles tiles (tabs,
+//!   splitters, drag and drop, maximize), saved per lab by [`layout_file`]; [`panels`]: each
+//!   panel's content (cameras, scene images, labels); `menu`: the menu bar.
+//! - [`shell`]: the lab, its dashboard and the labs the Lab menu switches between.
 //! - [`painter`]: the GPU side: scene textures per panel, egui painted into any view (scene
 //!   panels copy their texture in through a paint callback, `scene_blit`).
 //! - [`app`]: the per-frame steps both hosts share; [`window`]: winit + wgpu surface;
@@ -15,18 +17,24 @@
 
 pub mod app;
 pub mod dashboard;
-mod grid;
 pub mod headless;
 pub mod lab;
+pub mod layout_file;
+mod menu;
 pub mod painter;
 pub mod panels;
 mod scene_blit;
+pub mod shell;
 mod surface;
 pub mod window;
+pub mod workspace;
 
 pub use app::App;
-pub use dashboard::{Dashboard, ShellAction, dashboard_ui};
+pub use dashboard::{Dashboard, LabMenuEntry, ShellAction, dashboard_ui};
 pub use headless::{HeadlessFrame, HeadlessOptions, render_headless, run_headless};
-pub use lab::{Lab, PanelKind, PanelSpec, SceneView, StatusInfo};
+pub use lab::{Lab, Layout, PanelKind, PanelSpec, SceneView, StatusInfo};
+pub use layout_file::LayoutStore;
 pub use panels::{PanelRect, SceneJob};
+pub use shell::{LabEntry, Shell};
 pub use window::{WindowError, WindowOptions, run_window};
+pub use workspace::Workspace;

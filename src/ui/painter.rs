@@ -79,7 +79,7 @@ impl FramePainter {
     }
 
     /// Gives every panel of `dashboard` a scene texture and tells the dashboard that scenes
-    /// can be shown. Call after [`Dashboard::sync_panels`], before the egui pass.
+    /// can be shown. Call after [`Dashboard::sync_lab`], before the egui pass.
     pub fn attach(&mut self, gpu: &GpuContext, dashboard: &mut Dashboard) {
         while self.targets.len() < dashboard.panel_count() {
             let texture = SceneTexture::new(&gpu.device, 1, 1, self.sample_count);
@@ -87,9 +87,7 @@ impl FramePainter {
             self.targets.push(texture);
             self.shown.push(None);
         }
-        for panel in 0..self.targets.len() {
-            dashboard.attach_scene(panel);
-        }
+        dashboard.attach_scenes(self.targets.len());
     }
 
     fn point_blit_at(&mut self, gpu: &GpuContext, panel: usize, texture: &SceneTexture) {

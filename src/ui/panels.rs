@@ -1,4 +1,4 @@
-//! The lab's panels in the central area: a grid of resizable egui panels, each either a wgpu
+//! One panel's content, wherever the workspace ([`crate::ui::workspace`]) puts it: a wgpu
 //! scene (its own texture copied in by a paint callback, steered by its camera, with the
 //! scene's labels painted on top as egui text) or plain egui content.
 //!
@@ -7,10 +7,9 @@
 //! the image egui shows is always this frame's, at this frame's size.
 
 use egui::emath::GuiRounding;
-use egui::{Align2, Color32, FontId, Frame, Key, Margin, Rect, RichText, Sense, Stroke, Ui, Vec2};
+use egui::{Align2, Color32, FontId, Frame, Key, Margin, Rect, Sense, Ui, Vec2};
 
 use crate::render::{Camera2d, OrbitCamera, Projection, Scene, SceneCamera, project_labels};
-use crate::ui::grid::{GridShares, columns_for, grid_ui};
 use crate::ui::lab::{Lab, PanelKind, PanelSpec, SceneView};
 use crate::ui::scene_blit::SceneBlit;
 
@@ -48,8 +47,6 @@ pub(crate) enum PanelCamera {
 #[derive(Clone, Debug)]
 pub(crate) struct PanelState {
     pub(crate) camera: PanelCamera,
-    /// Whether a GPU side renders and shows this panel's scene (not in a test harness).
-    pub(crate) attached: bool,
 }
 
 impl PanelState {
@@ -59,87 +56,48 @@ impl PanelState {
             PanelKind::Scene2d(camera) => PanelCamera::Flat(*camera),
             PanelKind::Egui => PanelCamera::None,
         };
-        Self {
-            camera,
-            attached: false,
-        }
+        Self { camera }
     }
 }
 
-/// What the panel grid hands back to the dashboard.
+/// What the panels hand back to the dashboard.
 #[derive(Default)]
-pub(crate) struct GridOutput {
+pub(crate) struct PanelsOutput {
     pub(crate) jobs: Vec<SceneJob>,
     pub(crate) rects: Vec<PanelRect>,
     /// Whether a camera is still moving (keep repainting).
     pub(crate) animating: bool,
+    /// Scene panels below this index are rendered and shown by a GPU side (none in a test
+    /// harness, which shows a plain rectangle of the scene's background instead).
+    pub(crate) gpu_panels: usize,
 }
 
-/// Lays the panels out in a grid of resizable cells (see [`grid_ui`]) and draws each.
-pub(crate) fn panel_grid_ui(
-    ui: &mut Ui,
-    lab: &mut dyn Lab,
-    specs: &[PanelSpec],
-    states: &mut [PanelState],
-    shares: &mut GridShares,
-    out: &mut GridOutput,
-) {
-    let columns = columns_for(specs.len(), ui.available_size());
-    grid_ui(ui, shares, columns, |ui, panel| {
-        panel_ui(ui, panel, lab, &specs[panel], &mut states[panel], out);
-    });
-    out.rects.sort_by_key(|r| r.index);
-}
-
-/// One panel: a title strip and its content, inside a thin frame.
-fn panel_ui(
+/// One panel's content filling `ui`: a scene (see [`scene_panel_ui`]) or the lab's egui
+/// content with a small margin. Its rectangle is reported in `out`.
+pub(crate) fn panel_content_ui(
     ui: &mut Ui,
     panel: usize,
     lab: &mut dyn Lab,
     spec: &PanelSpec,
     state: &mut PanelState,
-    out: &mut GridOutput,
+    out: &mut PanelsOutput,
 ) {
-    let visuals = ui.visuals().clone();
-    // A scene's image covers the whole content area: filling behind it would only cost a
-    // layer of (software-rasterized) pixels.
-    let fill = if spec.is_scene() {
-        Color32::TRANSPARENT
-    } else {
-        visuals.extreme_bg_color
-    };
-    Frame::new()
-        .fill(fill)
-        .stroke(Stroke::new(
-            1.0,
-            visuals.widgets.noninteractive.bg_stroke.color,
-        ))
-        .inner_margin(Margin::same(1))
-        .outer_margin(Margin::same(2))
-        .show(ui, |ui| {
-            ui.set_min_size(ui.available_size());
-            Frame::new()
-                .fill(visuals.faint_bg_color)
-                .inner_margin(Margin::symmetric(6, 2))
-                .show(ui, |ui| {
-                    ui.set_width(ui.available_width());
-                    ui.label(RichText::new(&spec.title).strong());
-                });
-            if spec.is_scene() {
-                scene_panel_ui(ui, panel, &spec.title, lab, state, out);
-                return;
-            }
-            let rect = ui.available_rect_before_wrap();
-            out.rects.push(PanelRect {
-                index: panel,
-                title: spec.title.clone(),
-                rect,
-            });
-            Frame::new().inner_margin(Margin::same(4)).show(ui, |ui| {
-                ui.set_min_size(ui.available_size());
-                lab.panel_ui(panel, ui);
-            });
-        });
+    if spec.is_scene() {
+        scene_panel_ui(ui, panel, &spec.title, lab, state, out);
+        return;
+    }
+    let rect = ui.available_rect_before_wrap();
+    out.rects.push(PanelRect {
+        index: panel,
+        title: spec.title.clone(),
+        rect,
+    });
+    ui.painter()
+        .rect_filled(rect, 0.0, ui.visuals().extreme_bg_color);
+    Frame::new().inner_margin(Margin::same(4)).show(ui, |ui| {
+        ui.set_min_size(ui.available_size());
+        lab.panel_ui(panel, ui);
+    });
 }
 
 /// A scene panel: steer the camera, ask the lab for its scene, show the texture and labels.
@@ -149,7 +107,7 @@ fn scene_panel_ui(
     title: &str,
     lab: &mut dyn Lab,
     state: &mut PanelState,
-    out: &mut GridOutput,
+    out: &mut PanelsOutput,
 ) {
     let ppp = ui.pixels_per_point();
     let rect = ui.available_rect_before_wrap().round_to_pixels(ppp);
@@ -190,7 +148,7 @@ fn scene_panel_ui(
         }
     }
     let painter = ui.painter_at(rect);
-    if state.attached {
+    if panel < out.gpu_panels {
         painter.add(egui_wgpu::Callback::new_paint_callback(
             rect,
             SceneBlit { panel },

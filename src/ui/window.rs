@@ -20,8 +20,8 @@ use winit::window::{Fullscreen, Window, WindowId};
 use crate::render::{GpuContext, RenderError};
 use crate::ui::app::{App, screenshot_path};
 use crate::ui::dashboard::ShellAction;
-use crate::ui::lab::Lab;
 use crate::ui::painter::PaintFrame;
+use crate::ui::shell::Shell;
 use crate::ui::surface::surface_config;
 
 /// Frame pacing: at most this many frames per second.
@@ -67,11 +67,12 @@ pub enum WindowError {
     Render(#[from] RenderError),
 }
 
-/// Opens a window showing `lab` and runs until the user quits (`q`, Escape or closing it).
-pub fn run_window(lab: Box<dyn Lab>, options: WindowOptions) -> Result<(), WindowError> {
+/// Opens a window showing `shell`'s lab and runs until the user quits (`q`, Escape or
+/// closing it); the layout is saved as the window closes.
+pub fn run_window(shell: Shell, options: WindowOptions) -> Result<(), WindowError> {
     let event_loop = EventLoop::new().map_err(WindowError::NoDisplay)?;
     let mut host = WindowHost {
-        lab: Some(lab),
+        shell: Some(shell),
         options,
         running: None,
         error: None,
@@ -84,8 +85,8 @@ pub fn run_window(lab: Box<dyn Lab>, options: WindowOptions) -> Result<(), Windo
 }
 
 struct WindowHost {
-    /// The lab, until the window exists and an [`App`] takes it.
-    lab: Option<Box<dyn Lab>>,
+    /// The shell, until the window exists and an [`App`] takes it.
+    shell: Option<Shell>,
     options: WindowOptions,
     running: Option<Running>,
     error: Option<WindowError>,
@@ -113,10 +114,10 @@ impl ApplicationHandler for WindowHost {
         if self.running.is_some() {
             return;
         }
-        let Some(lab) = self.lab.take() else {
+        let Some(shell) = self.shell.take() else {
             return;
         };
-        match Running::open(event_loop, lab, &self.options) {
+        match Running::open(event_loop, shell, &self.options) {
             Ok(running) => self.running = Some(running),
             Err(error) => {
                 self.error = Some(error);
@@ -156,6 +157,11 @@ impl ApplicationHandler for WindowHost {
     }
 
     fn exiting(&mut self, _: &ActiveEventLoop) {
+        if let Some(running) = &self.running
+            && let Err(message) = running.app.shell().save_layout()
+        {
+            eprintln!("warning: the layout was not saved: {message}");
+        }
         if std::env::var_os("NETVIZ_FRAME_STATS").is_none() {
             return;
         }
@@ -193,11 +199,11 @@ impl ApplicationHandler for WindowHost {
 impl Running {
     fn open(
         event_loop: &ActiveEventLoop,
-        lab: Box<dyn Lab>,
+        shell: Shell,
         options: &WindowOptions,
     ) -> Result<Self, WindowError> {
         let attributes = Window::default_attributes()
-            .with_title(format!("netviz \u{2013} {}", lab.name()))
+            .with_title(window_title(shell.lab().name()))
             .with_inner_size(LogicalSize::new(options.size_pt[0], options.size_pt[1]))
             .with_min_inner_size(LogicalSize::new(320.0, 240.0));
         let window = Arc::new(event_loop.create_window(attributes)?);
@@ -220,7 +226,7 @@ impl Running {
         if size.width > 0 && size.height > 0 {
             surface.configure(&gpu.device, &config);
         }
-        let app = App::new(&gpu, lab, view_format);
+        let app = App::with_shell(&gpu, shell, view_format);
         let max_texture_side = gpu.device.limits().max_texture_dimension_2d as usize;
         let input = egui_winit::State::new(
             app.context().clone(),
@@ -287,7 +293,11 @@ impl Running {
             self.reconfigure();
         }
         let raw_input = self.input.take_egui_input(&self.window);
+        let lab_before = self.app.lab().name().to_string();
         let mut output = self.app.run_ui(&self.gpu, raw_input);
+        if self.app.lab().name() != lab_before {
+            self.window.set_title(&window_title(self.app.lab().name()));
+        }
         let platform_output = std::mem::take(&mut output.platform_output);
         self.input
             .handle_platform_output(&self.window, platform_output);
@@ -379,7 +389,12 @@ impl Running {
                 };
                 self.window.set_fullscreen(fullscreen);
             }
-            ShellAction::Screenshot => {}
+            ShellAction::Screenshot | ShellAction::SwitchLab(_) => {}
         }
     }
+}
+
+/// The window's title for lab `name`.
+fn window_title(name: &str) -> String {
+    format!("netviz \u{2013} {name}")
 }

@@ -76,8 +76,9 @@ impl SceneArg {
     }
 }
 
-/// Runs the MNIST lab in a window, or headless to a PNG.
-pub fn run(args: &LabArgs) -> Result<()> {
+/// Loads the data and starts the lab as `args` say (training starts at once unless
+/// `--paused`).
+pub fn build(args: &LabArgs) -> Result<MnistLab> {
     let mut config = training_config(&args.train)?;
     if let Some(share) = args.data_fraction {
         ensure!(
@@ -106,7 +107,22 @@ pub fn run(args: &LabArgs) -> Result<()> {
         source: Some(Arc::new(mnist)),
     };
     let out = output_path(args.train.out.as_deref(), &setup.config)?;
-    let mut lab = MnistLab::new(setup, args.paused)?.with_model_path(&out);
+    Ok(MnistLab::new(setup, args.paused)?.with_model_path(&out))
+}
+
+/// The arguments of a plain `netviz mnist` (what the Lab menu opens).
+pub fn default_args() -> LabArgs {
+    #[derive(clap::Parser)]
+    struct Defaults {
+        #[command(flatten)]
+        args: LabArgs,
+    }
+    <Defaults as clap::Parser>::parse_from(["netviz"]).args
+}
+
+/// Runs the MNIST lab in a window, or headless to a PNG.
+pub fn run(args: &LabArgs) -> Result<()> {
+    let mut lab = build(args)?;
     if !args.shell.headless {
         return run_lab(Box::new(lab), &args.shell);
     }

@@ -6,7 +6,7 @@
 //! `test_accuracy=0.9871 macro_precision=0.9870 macro_recall=0.9869 macro_f1=0.9870`.
 
 mod infer;
-mod lab;
+pub mod lab;
 mod train;
 
 pub use infer::{InferArgs, infer};

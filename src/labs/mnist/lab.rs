@@ -26,30 +26,30 @@ use crate::nn::optim::StepSizes;
 use crate::render::camera::OrbitPose;
 use crate::render::{Camera2d, OrbitCamera, Scene};
 use crate::train::TrainError;
-use crate::ui::{Lab, PanelSpec, SceneView, StatusInfo};
+use crate::ui::{Lab, Layout, PanelSpec, SceneView, StatusInfo};
 
 /// Title of the curves panel.
 pub const CURVES_PANEL: &str = "Training curves";
 /// Title of the filters panel.
 pub const FILTERS_PANEL: &str = "Filters";
 /// Title of the confusion-matrix panel.
-pub const CONFUSION_PANEL: &str = "Confusion matrix (validation)";
+pub const CONFUSION_PANEL: &str = "Confusion matrix";
 /// Title of the activations panel.
 pub const ACTIVATIONS_PANEL: &str = "Activations";
 /// Title of the embedding panel.
-pub const EMBEDDING_PANEL: &str = "Embedding (PCA of the penultimate layer)";
+pub const EMBEDDING_PANEL: &str = "Embedding (PCA)";
 
 /// Title of the optimizer panel.
-pub const OPTIMIZER_PANEL: &str = "Optimizer: update-to-weight ratios and step sizes";
+pub const OPTIMIZER_PANEL: &str = "Optimizer";
 
 /// Title of the dataset browser panel.
-pub const BROWSER_PANEL: &str = "Validation images (true/predicted)";
+pub const BROWSER_PANEL: &str = "Validation images";
 
 /// Title of the draw-a-digit panel.
 pub const DRAW_PANEL: &str = "Draw a digit";
 
 /// Title of the filter-pass panel.
-pub const FILTER_PASS_PANEL: &str = "Filter pass (first convolution)";
+pub const FILTER_PASS_PANEL: &str = "Filter pass";
 
 /// Indices of the lab's panels, in reading order.
 pub mod panel {
@@ -773,16 +773,64 @@ impl Lab for MnistLab {
     fn panels(&self) -> Vec<PanelSpec> {
         let snap = &self.latest;
         vec![
-            PanelSpec::egui(CURVES_PANEL),
-            PanelSpec::scene_2d(FILTERS_PANEL, filters_camera(snap)),
-            PanelSpec::egui(CONFUSION_PANEL),
-            PanelSpec::scene_3d(ACTIVATIONS_PANEL, activations_camera(snap)),
-            PanelSpec::scene_3d(EMBEDDING_PANEL, embedding_camera()),
-            PanelSpec::egui(BROWSER_PANEL),
-            PanelSpec::egui(OPTIMIZER_PANEL),
-            PanelSpec::egui(DRAW_PANEL),
-            PanelSpec::scene_2d(FILTER_PASS_PANEL, filter_pass_camera(snap)),
+            PanelSpec::egui(CURVES_PANEL).with_id("curves"),
+            PanelSpec::scene_2d(FILTERS_PANEL, filters_camera(snap)).with_id("filters"),
+            PanelSpec::egui(CONFUSION_PANEL).with_id("confusion"),
+            PanelSpec::scene_3d(ACTIVATIONS_PANEL, activations_camera(snap)).with_id("activations"),
+            PanelSpec::scene_3d(EMBEDDING_PANEL, embedding_camera()).with_id("embedding"),
+            PanelSpec::egui(BROWSER_PANEL).with_id("browser"),
+            PanelSpec::egui(OPTIMIZER_PANEL).with_id("optimizer"),
+            PanelSpec::egui(DRAW_PANEL).with_id("draw"),
+            PanelSpec::scene_2d(FILTER_PASS_PANEL, filter_pass_camera(snap)).with_id("filter-pass"),
         ]
+    }
+
+    fn file_menu_ui(&mut self, ui: &mut Ui) {
+        if ui
+            .button("Save model")
+            .on_hover_text(format!("to {} (set in the side panel)", self.model_path))
+            .clicked()
+        {
+            self.send(MnistCommand::SaveModel(self.model_path.clone().into()));
+            ui.close();
+        }
+        if ui
+            .button("Load model")
+            .on_hover_text(format!("from {} (set in the side panel)", self.load_path))
+            .clicked()
+        {
+            self.send(MnistCommand::LoadModel(self.load_path.clone().into()));
+            ui.close();
+        }
+    }
+
+    /// Five tiles at 1280x800, the other four as tabs beside them: on the left the curves
+    /// (with the optimizer) over the confusion matrix (with the image browser); on the right
+    /// the activations (with the draw-a-digit canvas and the filter pass) across the top, the
+    /// filters and the embedding below.
+    fn default_layout(&self) -> Layout {
+        Layout::Row(vec![
+            (
+                0.33,
+                Layout::Column(vec![
+                    (0.5, Layout::tabs(["curves", "optimizer"])),
+                    (0.5, Layout::tabs(["confusion", "browser"])),
+                ]),
+            ),
+            (
+                0.67,
+                Layout::Column(vec![
+                    (0.55, Layout::tabs(["activations", "draw", "filter-pass"])),
+                    (
+                        0.45,
+                        Layout::Row(vec![
+                            (0.6, Layout::panel("filters")),
+                            (0.4, Layout::panel("embedding")),
+                        ]),
+                    ),
+                ]),
+            ),
+        ])
     }
 
     fn scene(&mut self, panel: usize, view: &SceneView) -> Scene {

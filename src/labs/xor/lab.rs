@@ -20,7 +20,7 @@ use crate::labs::xor::snapshot::{FeatureSpace, XorSnapshot};
 use crate::labs::xor::worker::{self, Published, WorkerCommand};
 use crate::nn::xor::Activation;
 use crate::render::{Camera2d, OrbitCamera, Scene};
-use crate::ui::{Lab, PanelSpec, SceneView, StatusInfo};
+use crate::ui::{Lab, Layout, PanelSpec, SceneView, StatusInfo};
 
 /// Title of the feature-space panel (the dimension is appended).
 pub const FEATURE_PANEL: &str = "Feature space";
@@ -299,31 +299,41 @@ impl XorLab {
         }
     }
 
+    /// Saves the network as it is now to the model path.
+    fn save_network(&mut self) {
+        let path = PathBuf::from(&self.model_path);
+        let snap = &self.latest;
+        self.message = Some(
+            match save_xor(&path, &snap.net, snap.settings.lr, snap.settings.seed) {
+                Ok(()) => format!("saved {}", path.display()),
+                Err(e) => format!("not saved: {e}"),
+            },
+        );
+    }
+
+    /// Loads the network at the model path into the training thread.
+    fn load_network(&mut self) {
+        let path = PathBuf::from(&self.model_path);
+        match load_xor(&path) {
+            Ok(net) => {
+                self.controls.hidden = net.hidden();
+                self.controls.activation = net.activation();
+                self.send(XorCommand::LoadNetwork(Box::new(net)));
+                self.message = Some(format!("loaded {}", path.display()));
+            }
+            Err(e) => self.message = Some(format!("not loaded: {e}")),
+        }
+    }
+
     fn file_controls_ui(&mut self, ui: &mut Ui) {
         ui.label(RichText::new("Network file").strong());
         ui.text_edit_singleline(&mut self.model_path);
         ui.horizontal(|ui| {
             if ui.button("Save network").clicked() {
-                let path = PathBuf::from(&self.model_path);
-                let snap = &self.latest;
-                self.message = Some(
-                    match save_xor(&path, &snap.net, snap.settings.lr, snap.settings.seed) {
-                        Ok(()) => format!("saved {}", path.display()),
-                        Err(e) => format!("not saved: {e}"),
-                    },
-                );
+                self.save_network();
             }
             if ui.button("Load network").clicked() {
-                let path = PathBuf::from(&self.model_path);
-                match load_xor(&path) {
-                    Ok(net) => {
-                        self.controls.hidden = net.hidden();
-                        self.controls.activation = net.activation();
-                        self.send(XorCommand::LoadNetwork(Box::new(net)));
-                        self.message = Some(format!("loaded {}", path.display()));
-                    }
-                    Err(e) => self.message = Some(format!("not loaded: {e}")),
-                }
+                self.load_network();
             }
         });
         if let Some(m) = &self.message {
@@ -534,7 +544,55 @@ impl Lab for XorLab {
             loss_surface_camera(snap),
         );
         // In the order of the panel indices.
-        vec![network, feature, input, loss, PanelSpec::egui(CURVES_PANEL)]
+        vec![
+            network.with_id("network"),
+            feature.with_id("feature-space"),
+            input.with_id("input-space"),
+            loss.with_id("loss-surface"),
+            PanelSpec::egui(CURVES_PANEL).with_id("curves"),
+        ]
+    }
+
+    fn file_menu_ui(&mut self, ui: &mut Ui) {
+        let path = self.model_path.clone();
+        if ui
+            .button("Save network")
+            .on_hover_text(format!("to {path} (set in the side panel)"))
+            .clicked()
+        {
+            self.save_network();
+            ui.close();
+        }
+        if ui
+            .button("Load network")
+            .on_hover_text(format!("from {path} (set in the side panel)"))
+            .clicked()
+        {
+            self.load_network();
+            ui.close();
+        }
+    }
+
+    /// The network and, larger, the feature space on top; the input space, the loss
+    /// surface and the curves below: all five visible at 1280x800.
+    fn default_layout(&self) -> Layout {
+        Layout::Column(vec![
+            (
+                0.6,
+                Layout::Row(vec![
+                    (0.42, Layout::panel("network")),
+                    (0.58, Layout::panel("feature-space")),
+                ]),
+            ),
+            (
+                0.4,
+                Layout::Row(vec![
+                    (1.0, Layout::panel("input-space")),
+                    (1.0, Layout::panel("loss-surface")),
+                    (1.0, Layout::panel("curves")),
+                ]),
+            ),
+        ])
     }
 
     fn scene(&mut self, panel: usize, view: &SceneView) -> Scene {

@@ -1,0 +1,134 @@
+//! The menu bar: Lab (switch to another lab in the same window), File (screenshot, the lab's
+//! own items such as saving a model, quit), View (open or close each panel, maximize, reset
+//! the layout, the theme) and Help (the keys).
+
+use egui::{RichText, Ui};
+
+use crate::ui::dashboard::{Dashboard, ShellAction};
+use crate::ui::lab::{Lab, PanelSpec};
+
+/// The keys and pointer gestures, as the Help menu lists them.
+pub const KEYS: [(&str, &str); 12] = [
+    ("space", "pause / resume"),
+    ("r", "reset the lab"),
+    ("s", "save a screenshot"),
+    ("f", "fullscreen"),
+    ("q, esc", "quit"),
+    ("drag", "rotate a 3D view (2D: pan)"),
+    ("right/shift-drag", "pan"),
+    ("wheel", "zoom"),
+    ("double-click", "reset the view"),
+    ("arrows", "rotate a 3D view"),
+    ("o", "orthographic / perspective"),
+    ("double-click a title", "maximize / restore"),
+];
+
+/// The menu bar of `lab`'s dashboard.
+pub(crate) fn menu_bar_ui(
+    ui: &mut Ui,
+    lab: &mut dyn Lab,
+    specs: &[PanelSpec],
+    dashboard: &mut Dashboard,
+) {
+    egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("Lab", |ui| lab_menu_ui(ui, lab, dashboard));
+        ui.menu_button("File", |ui| file_menu_ui(ui, lab, dashboard));
+        ui.menu_button("View", |ui| view_menu_ui(ui, lab, specs, dashboard));
+        ui.menu_button("Help", keys_ui);
+    });
+}
+
+fn lab_menu_ui(ui: &mut Ui, lab: &dyn Lab, dashboard: &mut Dashboard) {
+    let entries = dashboard.lab_menu().to_vec();
+    if entries.is_empty() {
+        ui.add_enabled(false, egui::Button::new(lab.name()).selected(true));
+        return;
+    }
+    for (index, entry) in entries.iter().enumerate() {
+        let current = entry.name == lab.name();
+        if ui
+            .add(egui::Button::new(&entry.title).selected(current))
+            .clicked()
+        {
+            if !current {
+                dashboard.request(ShellAction::SwitchLab(index));
+            }
+            ui.close();
+        }
+    }
+}
+
+fn file_menu_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
+    if ui
+        .add(egui::Button::new("Save screenshot").shortcut_text("s"))
+        .on_hover_text("the whole window as a PNG in the current folder")
+        .clicked()
+    {
+        dashboard.request(ShellAction::Screenshot);
+        ui.close();
+    }
+    ui.separator();
+    lab.file_menu_ui(ui);
+    ui.separator();
+    if ui
+        .add(egui::Button::new("Quit").shortcut_text("q"))
+        .clicked()
+    {
+        dashboard.request(ShellAction::Quit);
+        ui.close();
+    }
+}
+
+fn view_menu_ui(ui: &mut Ui, lab: &dyn Lab, specs: &[PanelSpec], dashboard: &mut Dashboard) {
+    ui.label(RichText::new("Panels").weak());
+    for spec in specs {
+        let mut open = dashboard.workspace().is_open(&spec.id);
+        if ui.checkbox(&mut open, &spec.title).changed() {
+            let workspace = dashboard.workspace_mut();
+            if open {
+                workspace.open(&spec.id);
+            } else {
+                workspace.close(&spec.id);
+            }
+        }
+    }
+    ui.separator();
+    if let Some(id) = dashboard.workspace().maximized().map(str::to_string) {
+        let title = specs
+            .iter()
+            .find(|s| s.id == id)
+            .map_or(id.as_str(), |s| s.title.as_str());
+        if ui.button(format!("Restore from {title}")).clicked() {
+            dashboard.workspace_mut().set_maximized(None);
+            ui.close();
+        }
+    }
+    if ui.button("Reset layout").clicked() {
+        dashboard.reset_layout(lab);
+        ui.close();
+    }
+    ui.separator();
+    ui.label(RichText::new("Theme").weak());
+    let mut light = dashboard.is_light();
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut light, false, "Dark");
+        ui.radio_value(&mut light, true, "Light");
+    });
+    if light != dashboard.is_light() {
+        dashboard.set_light(light);
+    }
+}
+
+fn keys_ui(ui: &mut Ui) {
+    ui.label(RichText::new("Keys").strong());
+    egui::Grid::new("netviz-keys")
+        .num_columns(2)
+        .spacing([12.0, 2.0])
+        .show(ui, |ui| {
+            for (key, what) in KEYS {
+                ui.label(RichText::new(key).monospace());
+                ui.label(what);
+                ui.end_row();
+            }
+        });
+}
