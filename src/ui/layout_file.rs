@@ -79,14 +79,14 @@ impl LayoutStore {
     /// is used); the workspace is then unchanged.
     pub fn load_into(&self, workspace: &mut Workspace) -> Result<bool, String> {
         let path = self.path(workspace.lab());
-        let Some(text) = read_small(&path)? else {
-            return Ok(false);
-        };
         let fail = |why: String| {
             format!(
                 "ignoring the saved layout {} ({why}); using the default layout",
                 path.display()
             )
+        };
+        let Some(text) = read_small(&path).map_err(fail)? else {
+            return Ok(false);
         };
         let file: LayoutFile = serde_json::from_str(text.trim_start_matches('\u{feff}'))
             .map_err(|e| fail(format!("not a layout file: {e}")))?;
@@ -123,6 +123,7 @@ impl LayoutStore {
 
     /// The saved shell settings (defaults if there are none or they are unreadable).
     pub fn load_settings(&self) -> ShellSettings {
+        // Settings are a convenience: an unreadable file silently means the defaults.
         read_small(&self.settings_path())
             .ok()
             .flatten()
@@ -139,29 +140,26 @@ impl LayoutStore {
 }
 
 /// The text of `path` if it is a regular file of at most [`MAX_LAYOUT_BYTES`]; `None` if it
-/// does not exist.
+/// does not exist. Errors say what is wrong with "it" (the caller names the file).
 fn read_small(path: &Path) -> Result<Option<String>, String> {
     use std::io::Read;
     let file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) => return Err(format!("cannot open it: {e}")),
     };
     let meta = file
         .metadata()
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        .map_err(|e| format!("cannot read it: {e}"))?;
     if !meta.is_file() {
-        return Err(format!("{} is not a regular file", path.display()));
+        return Err("it is not a regular file".into());
     }
     let mut text = String::new();
     file.take(MAX_LAYOUT_BYTES + 1)
         .read_to_string(&mut text)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        .map_err(|e| format!("cannot read it: {e}"))?;
     if text.len() as u64 > MAX_LAYOUT_BYTES {
-        return Err(format!(
-            "{} is larger than {MAX_LAYOUT_BYTES} bytes",
-            path.display()
-        ));
+        return Err(format!("it is larger than {MAX_LAYOUT_BYTES} bytes"));
     }
     Ok(Some(text))
 }
