@@ -27,6 +27,7 @@ fn main() -> ExitCode {
             BenchCommand::Cnn(args) => cli::bench::cnn(&args),
             BenchCommand::Xor(args) => cli::bench::xor(&args),
             BenchCommand::Render(args) => cli::render_bench::run(args.points, args.frames),
+            BenchCommand::Ui(args) => cli::ui_bench::run(&args),
         },
         Some(Command::Gallery(args)) => cli::app::gallery(&args),
     };

@@ -128,3 +128,84 @@ fn a_hidpi_dashboard_keeps_exact_pixels() {
     let panel_fill = egui::Visuals::dark().panel_fill.to_array();
     assert_eq!(pixel_in(&png, side, 3.0, side.height() - 4.0), panel_fill);
 }
+
+#[test]
+fn a_maximized_panel_fills_the_dashboard_with_exact_pixels() {
+    let lab = paused_gallery();
+    let heatmap = lab.heatmap().to_vec();
+    let start = lab.snapshot().path[0];
+    let gpu = netviz::render::GpuContext::headless()
+        .unwrap_or_else(|err| panic!("headless rendering needs a GPU adapter: {err}"));
+    let options = HeadlessOptions {
+        size_px: [1280, 800],
+        pixels_per_point: 1.0,
+        maximize: Some("loss-landscape".into()),
+    };
+    let frame = netviz::ui::render_headless(&gpu, Box::new(lab), options)
+        .unwrap_or_else(|err| panic!("headless rendering failed: {err}"));
+    let titles: Vec<&str> = frame.panels.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(titles, [LANDSCAPE_PANEL]);
+    let side = frame.side_panel.expect("a controls panel");
+    let panel = frame.panel(LANDSCAPE_PANEL).expect("the landscape");
+    // Everything right of the controls, less the menu, status and title bars.
+    assert!(panel.width() >= 1280.0 - side.width() - 4.0, "{panel:?}");
+    assert!(panel.height() > 800.0 - 100.0, "{panel:?}");
+    check_heatmap(&frame, &heatmap, start);
+}
+
+fn netviz(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_netviz"))
+        .args(args)
+        .output()
+        .expect("run netviz")
+}
+
+#[test]
+fn maximize_names_a_panel_or_fails_with_the_panel_list() {
+    let dir = scratch_dir("maximize-cli");
+    let png = dir.join("max.png");
+    let png_arg = png.to_string_lossy().to_string();
+    let common = [
+        "gallery",
+        "--headless",
+        "--size",
+        "640x400",
+        "--screenshot",
+        &png_arg,
+    ];
+    let ok = netviz(&[&common[..], &["--maximize", "point-cloud"]].concat());
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(read_png(&png).width, 640);
+
+    let bad = netviz(&[&common[..], &["--maximize", "no-such-panel"]].concat());
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("no-such-panel") && stderr.contains("point-cloud, loss-landscape"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bench_ui_drives_a_dashboard_and_prints_its_cpu_time_last() {
+    let out = netviz(&[
+        "bench", "ui", "--lab", "gallery", "--frames", "3", "--size", "640x400",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    let ms = last
+        .strip_prefix("lab=gallery ui_cpu_ms_per_frame=")
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("unexpected last line {last:?}"));
+    assert!(ms.is_finite() && ms > 0.0, "{last}");
+}

@@ -239,7 +239,7 @@ impl Lab for OnePanel {
 }
 
 /// Parses `1600x1000`.
-fn parse_size(text: &str) -> Result<[u32; 2], String> {
+pub fn parse_size(text: &str) -> Result<[u32; 2], String> {
     let (w, h) = text
         .split_once(['x', 'X'])
         .ok_or_else(|| format!("expected WIDTHxHEIGHT such as 1600x1000, got {text:?}"))?;
@@ -250,7 +250,7 @@ fn parse_size(text: &str) -> Result<[u32; 2], String> {
     Ok([side(w)?, side(h)?])
 }
 
-fn parse_scale(text: &str) -> Result<f32, String> {
+pub fn parse_scale(text: &str) -> Result<f32, String> {
     match text.parse::<f32>() {
         Ok(scale) if (0.25..=8.0).contains(&scale) => Ok(scale),
         _ => Err(format!("expected a scale from 0.25 to 8, got {text:?}")),

@@ -6,6 +6,7 @@ pub mod digits;
 pub mod legacy;
 pub mod mnist;
 pub mod render_bench;
+pub mod ui_bench;
 pub mod xor;
 
 use clap::{Parser, Subcommand};
@@ -68,4 +69,7 @@ pub enum BenchCommand {
     Xor(bench::XorArgs),
     /// Draw N points offscreen; prints `points=N cpu_ms_per_frame=X` last.
     Render(render_bench::RenderArgs),
+    /// Drive a lab's dashboard offscreen while it trains; prints the UI thread's CPU time,
+    /// `lab=NAME ui_cpu_ms_per_frame=X` last.
+    Ui(ui_bench::UiBenchArgs),
 }

@@ -17,6 +17,7 @@ use crate::render::{GpuContext, RenderError, RgbaImage};
 use crate::ui::dashboard::{Dashboard, ShellAction};
 use crate::ui::lab::Lab;
 use crate::ui::painter::{FramePainter, PaintFrame};
+use crate::ui::panels::SceneJob;
 use crate::ui::shell::Shell;
 
 /// A lab hosted on a GPU.
@@ -126,18 +127,31 @@ impl App {
                 .map_or(IDLE_REPAINT, |v| v.repaint_delay.min(IDLE_REPAINT))
         };
         let jobs = self.dashboard_mut().take_scene_jobs();
-        self.painter.render_scenes(gpu, &jobs)?;
-        let primitives = self.ctx.tessellate(output.shapes, output.pixels_per_point);
+        self.render_scene_jobs(gpu, &jobs)?;
         Ok(PreparedFrame {
-            paint: PaintFrame {
-                primitives,
-                textures_delta: output.textures_delta,
-                size_px,
-                pixels_per_point: output.pixels_per_point,
-            },
+            paint: self.tessellate(output, size_px),
             actions: self.dashboard_mut().take_actions(),
             repaint_after,
         })
+    }
+
+    /// Step 2a: renders `jobs` (the scenes a pass recorded) into the panels' textures.
+    pub fn render_scene_jobs(
+        &mut self,
+        gpu: &GpuContext,
+        jobs: &[SceneJob],
+    ) -> Result<(), RenderError> {
+        self.painter.render_scenes(gpu, jobs)
+    }
+
+    /// Step 2b: tessellates a pass's shapes into a frame to paint at `size_px`.
+    pub fn tessellate(&self, output: egui::FullOutput, size_px: [u32; 2]) -> PaintFrame {
+        PaintFrame {
+            primitives: self.ctx.tessellate(output.shapes, output.pixels_per_point),
+            textures_delta: output.textures_delta,
+            size_px,
+            pixels_per_point: output.pixels_per_point,
+        }
     }
 
     /// Step 3: paints a prepared frame into `view` (applying its texture changes).

@@ -16,6 +16,7 @@
 //!   [`headless`]: offscreen PNGs with no display.
 
 pub mod app;
+pub mod bench;
 pub mod dashboard;
 pub mod headless;
 pub mod lab;
