@@ -1,5 +1,5 @@
 //! The real window, on a virtual X display: `netviz gallery` opens, renders frames for a
-//! while, saves a screenshot on `s`, and exits with code 0 on `q`, with keys sent through
+//! while, saves a screenshot on `s`, and exits with code 0 on `q`, saving its layout, with keys sent through
 //! the X server (XTEST, via `xdotool`) as a user's keyboard would. Without any display the
 //! window command fails with exit code 2 and a one-line hint, and `--headless` still works.
 //!
@@ -118,6 +118,7 @@ fn the_window_renders_saves_a_screenshot_on_s_and_quits_on_q() {
         .env("DISPLAY", &xvfb.display)
         .env_remove("WAYLAND_DISPLAY")
         .env("NETVIZ_FRAME_STATS", "1")
+        .env("NETVIZ_CONFIG_DIR", dir.join("config"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -183,6 +184,11 @@ fn the_window_renders_saves_a_screenshot_on_s_and_quits_on_q() {
         .find_map(|l| l.strip_prefix("frames ")?.split(' ').next()?.parse().ok())
         .unwrap_or_else(|| panic!("no frame statistics in stderr:\n{stderr}"));
     assert!(frames >= 5, "only {frames} frames in about two seconds");
+    // Closing saved the layout for the next start.
+    let layout = dir.join("config").join("layouts").join("gallery.json");
+    let text = std::fs::read_to_string(&layout)
+        .unwrap_or_else(|err| panic!("no layout saved at {}: {err}", layout.display()));
+    assert!(text.contains("\"point-cloud\""), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
