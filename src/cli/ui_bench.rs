@@ -35,6 +35,9 @@ pub struct UiBenchArgs {
     /// Pixels per point (2 for a HiDPI window).
     #[arg(long, default_value_t = 1.0, value_parser = crate::cli::app::parse_scale)]
     pub scale: f32,
+    /// Every panel visible in a grid instead of the lab's default layout (with tabs).
+    #[arg(long)]
+    pub all_visible: bool,
     /// Folder with the MNIST files (--lab mnist).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
@@ -60,13 +63,22 @@ pub fn run(args: &UiBenchArgs) -> Result<()> {
         size_px: args.size,
         pixels_per_point: args.scale,
         frames: args.frames as usize,
+        all_visible: args.all_visible,
     };
     let report = bench::run(&gpu, lab, &config)
         .with_context(|| format!("driving the {name} lab's dashboard"))?;
     println!("adapter: {}", gpu.adapter_summary());
     println!(
-        "{name} lab, {}x{} px at scale {}, {} frames while it trains",
-        args.size[0], args.size[1], args.scale, args.frames
+        "{name} lab, {}x{} px at scale {}, {} frames while it trains, {}",
+        args.size[0],
+        args.size[1],
+        args.scale,
+        args.frames,
+        if args.all_visible {
+            "every panel visible"
+        } else {
+            "default layout"
+        }
     );
     println!(
         "UI thread CPU ms/frame: egui pass {:.2}, scenes {:.2} ({:.1} rendered per frame), \

@@ -93,6 +93,13 @@ impl App {
         dashboard.workspace_mut().set_maximized(Some(id));
     }
 
+    /// Arranges the lab's panels as `layout` (until the user changes it).
+    pub fn set_layout(&mut self, layout: &crate::ui::lab::Layout) {
+        let (lab, dashboard) = self.shell.parts_mut();
+        dashboard.sync_lab(lab);
+        dashboard.workspace_mut().reset(layout);
+    }
+
     /// Step 1: updates the lab and runs one egui pass of the dashboard over `input`.
     pub fn run_ui(&mut self, gpu: &GpuContext, input: egui::RawInput) -> egui::FullOutput {
         let Self {

@@ -15,7 +15,7 @@ use egui_wgpu::wgpu;
 
 use crate::render::{GpuContext, RenderError, SceneTexture, target::COLOR_FORMAT};
 use crate::ui::app::App;
-use crate::ui::lab::Lab;
+use crate::ui::lab::{Lab, Layout};
 
 /// What to measure.
 #[derive(Clone, Copy, Debug)]
@@ -26,6 +26,8 @@ pub struct UiBench {
     pub pixels_per_point: f32,
     /// Measured frames (after a few unmeasured warm-up frames).
     pub frames: usize,
+    /// Every panel in a grid, none hidden in a tab (the lab's default layout otherwise).
+    pub all_visible: bool,
 }
 
 impl Default for UiBench {
@@ -34,6 +36,7 @@ impl Default for UiBench {
             size_px: [1600, 1000],
             pixels_per_point: 1.0,
             frames: 120,
+            all_visible: false,
         }
     }
 }
@@ -94,7 +97,12 @@ pub fn run(
 ) -> Result<UiBenchReport, RenderError> {
     let [width, height] = config.size_px.map(|s| s.max(1));
     let ppp = config.pixels_per_point.max(0.25);
+    let all_ids: Vec<String> = lab.panels().into_iter().map(|p| p.id).collect();
     let mut app = App::new(gpu, lab, COLOR_FORMAT);
+    if config.all_visible {
+        let size = [width as f32 / ppp, height as f32 / ppp];
+        app.set_layout(&Layout::grid(&all_ids, size));
+    }
     let target = SceneTexture::new(&gpu.device, width, height, 1);
     let mut totals = UiBenchReport::default();
     let mut per_frame = Vec::with_capacity(config.frames);
