@@ -1,14 +1,7 @@
 // Images: a world-space quad showing an f32 grid, each cell a crisp square (`textureLoad`, so
 // nearest texel, no filtering), colored through a 256-entry LUT row. The value-to-index steps
 // are mirrored exactly by `ColormapParams::index` in src/render/colormap.rs.
-// Group 0: frame globals. Group 1: `ImageUniforms` (src/render/image.rs), values, LUT.
-
-struct Frame {
-    clip_from_world: mat4x4<f32>,
-    viewport_px: vec2<f32>,
-    _pad: vec2<f32>,
-};
-@group(0) @binding(0) var<uniform> frame: Frame;
+// Group 0: frame globals (`frame.wgsl`, prepended by src/render/shaders.rs). Group 1: `ImageUniforms` (src/render/image.rs), values, LUT.
 
 struct ImageParams {
     // World-space corners: top-left, top-right, bottom-right, bottom-left (w unused).

@@ -1,13 +1,6 @@
 // Lines: one instanced quad per segment, `width_px` wide in screen space with square caps
 // (extended `width_px / 2` past both ends). Segments crossing the near plane are cut there.
-// Group 0: frame globals. Instance buffer: `LineInstance` (src/render/lines.rs).
-
-struct Frame {
-    clip_from_world: mat4x4<f32>,
-    viewport_px: vec2<f32>,
-    _pad: vec2<f32>,
-};
-@group(0) @binding(0) var<uniform> frame: Frame;
+// Group 0: frame globals (`frame.wgsl`, prepended by src/render/shaders.rs). Instance buffer: `LineInstance` (src/render/lines.rs).
 
 struct LineIn {
     @location(0) a: vec3<f32>,

@@ -1,12 +1,5 @@
 // Meshes: indexed triangles with per-vertex color and alpha.
-// Group 0: frame globals. Vertex buffer: `MeshGpuVertex` (src/render/mesh.rs).
-
-struct Frame {
-    clip_from_world: mat4x4<f32>,
-    viewport_px: vec2<f32>,
-    _pad: vec2<f32>,
-};
-@group(0) @binding(0) var<uniform> frame: Frame;
+// Group 0: frame globals (`frame.wgsl`, prepended by src/render/shaders.rs). Vertex buffer: `MeshGpuVertex` (src/render/mesh.rs).
 
 struct VertexIn {
     @location(0) pos: vec3<f32>,

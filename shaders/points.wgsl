@@ -1,13 +1,6 @@
 // Points: screen-facing quads `radius_px` in radius (plus one pixel of anti-aliasing margin),
 // shaded as a lit impostor sphere or as a flat disc.
-// Group 0: frame globals. Instance buffer: `PointInstance` (src/render/points.rs).
-
-struct Frame {
-    clip_from_world: mat4x4<f32>,
-    viewport_px: vec2<f32>,
-    _pad: vec2<f32>,
-};
-@group(0) @binding(0) var<uniform> frame: Frame;
+// Group 0: frame globals (`frame.wgsl`, prepended by src/render/shaders.rs). Instance buffer: `PointInstance` (src/render/points.rs).
 
 struct PointIn {
     @location(0) pos: vec3<f32>,

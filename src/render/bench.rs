@@ -11,7 +11,7 @@ use crate::render::context::GpuContext;
 use crate::render::error::RenderError;
 use crate::render::renderer::SceneRenderer;
 use crate::render::scene::{Point, PointStyle, Scene};
-use crate::render::target::{COLOR_FORMAT, SceneTexture};
+use crate::render::target::{COLOR_FORMAT, SceneTexture, sample_count_for};
 
 /// What to measure.
 #[derive(Clone, Copy, Debug)]
@@ -86,7 +86,7 @@ pub fn bench_scene(n: usize, camera: &OrbitCamera) -> Scene {
 
 /// Renders the bench scene `config.frames` times and reports per-frame timings.
 pub fn run(ctx: &GpuContext, config: &RenderBench) -> Result<RenderBenchReport, RenderError> {
-    let sample_count = ctx.sample_count_for(COLOR_FORMAT, config.sample_count);
+    let sample_count = sample_count_for(ctx, COLOR_FORMAT, config.sample_count);
     let camera = OrbitCamera::framing(Vec3::splat(-1.0), Vec3::splat(1.0));
     let scene = bench_scene(config.points, &camera);
     let target = SceneTexture::new(&ctx.device, config.width, config.height, sample_count);

@@ -81,20 +81,6 @@ impl GpuContext {
             .features()
             .contains(wgpu::Features::TIMESTAMP_QUERY)
     }
-
-    /// `wanted` if the adapter can multisample `format` that many times, else 1.
-    pub fn sample_count_for(&self, format: wgpu::TextureFormat, wanted: u32) -> u32 {
-        let flags = self.adapter.get_texture_format_features(format).flags;
-        let depth = self
-            .adapter
-            .get_texture_format_features(crate::render::target::DEPTH_FORMAT)
-            .flags;
-        if flags.sample_count_supported(wanted) && depth.sample_count_supported(wanted) {
-            wanted
-        } else {
-            1
-        }
-    }
 }
 
 fn summarize(info: &wgpu::AdapterInfo) -> String {

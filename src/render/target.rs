@@ -16,6 +16,22 @@ pub const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 /// Depth format of scene textures.
 pub const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
 
+/// `wanted` if `gpu`'s adapter can multisample `format` (and the depth buffer) that many
+/// times, else 1.
+pub fn sample_count_for(gpu: &GpuContext, format: wgpu::TextureFormat, wanted: u32) -> u32 {
+    let supported = |format| {
+        gpu.adapter
+            .get_texture_format_features(format)
+            .flags
+            .sample_count_supported(wanted)
+    };
+    if supported(format) && supported(DEPTH_FORMAT) {
+        wanted
+    } else {
+        1
+    }
+}
+
 /// The textures one view renders into.
 #[derive(Debug)]
 pub struct SceneTexture {

@@ -11,7 +11,7 @@ use egui_wgpu::wgpu;
 
 use crate::render::{
     DEFAULT_SAMPLE_COUNT, GpuContext, RenderError, RgbaImage, SceneRenderer, SceneTexture,
-    target::{COLOR_FORMAT, read_texture_rgba},
+    target::{COLOR_FORMAT, read_texture_rgba, sample_count_for},
 };
 use crate::ui::dashboard::Dashboard;
 use crate::ui::panels::SceneJob;
@@ -52,7 +52,7 @@ impl FramePainter {
             dithering: false,
             ..egui_wgpu::RendererOptions::default()
         };
-        let sample_count = gpu.sample_count_for(COLOR_FORMAT, DEFAULT_SAMPLE_COUNT);
+        let sample_count = sample_count_for(gpu, COLOR_FORMAT, DEFAULT_SAMPLE_COUNT);
         let mut egui = egui_wgpu::Renderer::new(&gpu.device, output_format, options);
         egui.callback_resources
             .insert(BlitResources::new(&gpu.device, output_format));

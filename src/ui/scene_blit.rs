@@ -11,37 +11,6 @@
 use egui_wgpu::wgpu;
 use egui_wgpu::{CallbackResources, CallbackTrait, ScreenDescriptor};
 
-/// WGSL of the copy: a full-viewport triangle pair; each fragment loads the texel under it.
-const BLIT_WGSL: &str = r"
-@group(0) @binding(0) var scene: texture_2d<f32>;
-
-struct VertexOut {
-    @builtin(position) position: vec4<f32>,
-    @location(0) uv: vec2<f32>,
-};
-
-@vertex
-fn vs_main(@builtin(vertex_index) index: u32) -> VertexOut {
-    // Two triangles covering the viewport; uv (0, 0) at its top-left corner.
-    var corners = array<vec2<f32>, 6>(
-        vec2(0.0, 0.0), vec2(1.0, 0.0), vec2(0.0, 1.0),
-        vec2(0.0, 1.0), vec2(1.0, 0.0), vec2(1.0, 1.0),
-    );
-    let uv = corners[index];
-    var out: VertexOut;
-    out.position = vec4(uv.x * 2.0 - 1.0, 1.0 - uv.y * 2.0, 0.0, 1.0);
-    out.uv = uv;
-    return out;
-}
-
-@fragment
-fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
-    let size = vec2<i32>(textureDimensions(scene));
-    let texel = clamp(vec2<i32>(floor(in.uv * vec2<f32>(size))), vec2(0), size - 1);
-    return textureLoad(scene, texel, 0);
-}
-";
-
 /// The copy pipeline and one bind group per panel texture.
 pub(crate) struct BlitResources {
     pipeline: wgpu::RenderPipeline,
@@ -67,7 +36,7 @@ impl BlitResources {
         });
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("scene blit"),
-            source: wgpu::ShaderSource::Wgsl(BLIT_WGSL.into()),
+            source: wgpu::ShaderSource::Wgsl(crate::render::shaders::BLIT.into()),
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("scene blit"),
