@@ -150,6 +150,43 @@ impl XorNet {
         })
     }
 
+    /// Names of the parameters in order: `w1[j,i]`, `b1[j]`, `w2[0,j]`, `b2`.
+    pub fn param_names(&self) -> Vec<String> {
+        let hidden = self.hidden();
+        let mut names = Vec::with_capacity(4 * hidden + 1);
+        for j in 0..hidden {
+            for i in 0..2 {
+                names.push(format!("w1[{j},{i}]"));
+            }
+        }
+        names.extend((0..hidden).map(|j| format!("b1[{j}]")));
+        names.extend((0..hidden).map(|j| format!("w2[0,{j}]")));
+        names.push("b2".to_string());
+        names
+    }
+
+    /// Parameter `index` (order of [`param_names`](Self::param_names)).
+    pub fn param(&self, index: usize) -> f32 {
+        let h = self.hidden();
+        match index {
+            i if i < 2 * h => self.w1[i],
+            i if i < 3 * h => self.b1[i - 2 * h],
+            i if i < 4 * h => self.w2[i - 3 * h],
+            _ => self.b2,
+        }
+    }
+
+    /// Sets parameter `index` (order of [`param_names`](Self::param_names)).
+    pub fn set_param(&mut self, index: usize, value: f32) {
+        let h = self.hidden();
+        match index {
+            i if i < 2 * h => self.w1[i] = value,
+            i if i < 3 * h => self.b1[i - 2 * h] = value,
+            i if i < 4 * h => self.w2[i - 3 * h] = value,
+            _ => self.b2 = value,
+        }
+    }
+
     /// Number of hidden neurons.
     pub fn hidden(&self) -> usize {
         self.b1.len()
@@ -275,6 +312,22 @@ impl XorNet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn params_round_trip_by_index() {
+        let mut net = XorNet::new(2, Activation::Tanh, 1).unwrap();
+        let names = net.param_names();
+        assert_eq!(names.len(), 9);
+        assert_eq!(names[0], "w1[0,0]");
+        assert_eq!(names[8], "b2");
+        for i in 0..9 {
+            net.set_param(i, i as f32);
+        }
+        assert_eq!(net.w1, vec![0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(net.b1, vec![4.0, 5.0]);
+        assert_eq!(net.w2, vec![6.0, 7.0]);
+        assert_eq!((net.b2, net.param(8)), (8.0, 8.0));
+    }
 
     #[test]
     fn solves_xor_from_a_fixed_seed_with_the_original_settings() {

@@ -15,7 +15,8 @@ use crate::labs::thread::LabThread;
 use crate::labs::xor::datasets::DatasetKind;
 use crate::labs::xor::file::{load_xor, save_xor};
 use crate::labs::xor::scenes::{self, FeatureMotion, NETWORK_EXTENT};
-use crate::labs::xor::session::{XorCommand, XorSession, XorSettings, param_names};
+use crate::labs::xor::session::{XorCommand, XorSession};
+use crate::labs::xor::settings::XorSettings;
 use crate::labs::xor::snapshot::{FeatureSpace, XorSnapshot};
 use crate::labs::xor::worker::{self, Published, WorkerCommand};
 use crate::nn::xor::Activation;
@@ -283,7 +284,7 @@ impl XorLab {
             });
         ui.checkbox(&mut self.trails, "trails in feature space");
         ui.checkbox(&mut self.log_scale, "log-scale loss");
-        let names = param_names(snap.net.hidden());
+        let names = snap.net.param_names();
         let (mut a, mut b) = snap.settings.surface_weights;
         for (label, value) in [("surface x", &mut a), ("surface z", &mut b)] {
             ComboBox::from_label(label)

@@ -1,6 +1,8 @@
 //! The XOR lab: the original 2-h-1 network learning XOR (and other two-class datasets in the
 //! plane), with everything its views need to show why a hidden layer makes the classes
-//! separable. - `datasets`, `session`, `snapshot`, `geometry`: the model side (what is trained and every
+//! separable.
+//!
+//! - `datasets`, `settings`, `session`, `snapshot`, `geometry`: the model side (what is trained and every
 //!   number the views show), pure and tested without a GPU;
 //! - `worker`: the lab thread; `scenes`: snapshot to plain render scenes; `lab`: the
 //!   [`Lab`](crate::ui::Lab) the shell hosts; `file`: the network as a model file.
@@ -11,10 +13,12 @@ pub mod geometry;
 pub mod lab;
 pub mod scenes;
 pub mod session;
+pub mod settings;
 pub mod snapshot;
 pub mod worker;
 
 pub use datasets::{Dataset2d, DatasetKind};
 pub use lab::{XorLab, XorLabOptions};
-pub use session::{XorCommand, XorSession, XorSettings};
+pub use session::{XorCommand, XorSession};
+pub use settings::XorSettings;
 pub use snapshot::XorSnapshot;

@@ -724,7 +724,8 @@ pub fn network(snap: &XorSnapshot, selected: Option<usize>, camera: SceneCamera)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::labs::xor::session::{XorSession, XorSettings};
+    use crate::labs::xor::session::XorSession;
+    use crate::labs::xor::settings::XorSettings;
 
     #[test]
     fn contour_of_a_ramp_is_a_straight_line_at_the_level() {

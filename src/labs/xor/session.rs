@@ -5,48 +5,10 @@
 use std::sync::Arc;
 
 use crate::labs::xor::datasets::{DEFAULT_POINTS, Dataset2d, DatasetKind};
-use crate::labs::xor::snapshot::XorSnapshot;
+use crate::labs::xor::settings::XorSettings;
+use crate::labs::xor::snapshot::{TrainingState, XorSnapshot};
 use crate::nn::xor::{Activation, GradNorms, XorNet};
 use crate::nn::{NnError, Result};
-
-/// Everything the user can set.
-#[derive(Clone, Debug, PartialEq)]
-pub struct XorSettings {
-    /// Hidden neurons.
-    pub hidden: usize,
-    /// Hidden activation (the output is a sigmoid).
-    pub activation: Activation,
-    /// Learning rate of full-batch gradient descent.
-    pub lr: f32,
-    /// Epochs between two snapshots (the original's "epochs per refresh").
-    pub epochs_per_refresh: u64,
-    /// Epochs to train in all (the original's `-e`).
-    pub max_epochs: u64,
-    /// Seed of the initial weights and of the dataset.
-    pub seed: u64,
-    /// Which dataset.
-    pub dataset: DatasetKind,
-    /// Gaussian noise of the dataset.
-    pub noise: f32,
-    /// Indices (into [`param_names`]) of the two weights the loss surface spans.
-    pub surface_weights: (usize, usize),
-}
-
-impl Default for XorSettings {
-    fn default() -> Self {
-        XorSettings {
-            hidden: 3,
-            activation: Activation::Sigmoid,
-            lr: 0.1,
-            epochs_per_refresh: 100,
-            max_epochs: 50_000,
-            seed: crate::nn::config::DEFAULT_SEED,
-            dataset: DatasetKind::Xor,
-            noise: 0.0,
-            surface_weights: (0, 1),
-        }
-    }
-}
 
 /// What the UI asks of the lab.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,42 +44,6 @@ pub enum XorCommand {
     SetSurfaceWeights(usize, usize),
     /// Replace the network (loaded from a file); its size and activation become the settings.
     LoadNetwork(Box<XorNet>),
-}
-
-/// Names of the network's parameters in order: `w1[j,i]`, `b1[j]`, `w2[0,j]`, `b2`.
-pub fn param_names(hidden: usize) -> Vec<String> {
-    let mut names = Vec::with_capacity(4 * hidden + 1);
-    for j in 0..hidden {
-        for i in 0..2 {
-            names.push(format!("w1[{j},{i}]"));
-        }
-    }
-    names.extend((0..hidden).map(|j| format!("b1[{j}]")));
-    names.extend((0..hidden).map(|j| format!("w2[0,{j}]")));
-    names.push("b2".to_string());
-    names
-}
-
-/// Parameter `index` of `net` (order of [`param_names`]).
-pub fn param(net: &XorNet, index: usize) -> f32 {
-    let h = net.hidden();
-    match index {
-        i if i < 2 * h => net.w1[i],
-        i if i < 3 * h => net.b1[i - 2 * h],
-        i if i < 4 * h => net.w2[i - 3 * h],
-        _ => net.b2,
-    }
-}
-
-/// Sets parameter `index` of `net` (order of [`param_names`]).
-pub fn set_param(net: &mut XorNet, index: usize, value: f32) {
-    let h = net.hidden();
-    match index {
-        i if i < 2 * h => net.w1[i] = value,
-        i if i < 3 * h => net.b1[i - 2 * h] = value,
-        i if i < 4 * h => net.w2[i - 3 * h] = value,
-        _ => net.b2 = value,
-    }
 }
 
 /// Most entries kept in the loss and gradient histories; older ones are thinned out.
@@ -351,11 +277,8 @@ impl XorSession {
     fn record(&mut self, loss: f32) {
         self.history.push((self.epoch, loss, self.net.grad_norms()));
         let (a, b) = self.settings.surface_weights;
-        self.trajectory.push([
-            crate::labs::xor::session::param(&self.net, a),
-            param(&self.net, b),
-            loss,
-        ]);
+        self.trajectory
+            .push([self.net.param(a), self.net.param(b), loss]);
         let h = self.net.hidden();
         let (mut z, mut act) = (vec![0.0; h], vec![0.0; h]);
         self.trails.resize(self.data.len(), Vec::new());
@@ -389,7 +312,17 @@ impl XorSession {
 
     /// Everything the views draw, computed now.
     pub fn snapshot(&self) -> XorSnapshot {
-        XorSnapshot::compute(self)
+        XorSnapshot::compute(&TrainingState {
+            settings: &self.settings,
+            net: &self.net,
+            data: &self.data,
+            epoch: self.epoch,
+            paused: self.paused,
+            diverged: self.diverged.as_deref(),
+            history: &self.history,
+            trajectory: &self.trajectory,
+            trails: &self.trails,
+        })
     }
 }
 
@@ -453,22 +386,6 @@ mod tests {
     }
 
     #[test]
-    fn params_round_trip_by_index() {
-        let mut net = XorNet::new(2, Activation::Tanh, 1).unwrap();
-        let names = param_names(2);
-        assert_eq!(names.len(), 9);
-        assert_eq!(names[0], "w1[0,0]");
-        assert_eq!(names[8], "b2");
-        for i in 0..9 {
-            set_param(&mut net, i, i as f32);
-        }
-        assert_eq!(net.w1, vec![0.0, 1.0, 2.0, 3.0]);
-        assert_eq!(net.b1, vec![4.0, 5.0]);
-        assert_eq!(net.w2, vec![6.0, 7.0]);
-        assert_eq!((net.b2, param(&net, 8)), (8.0, 8.0));
-    }
-
-    #[test]
     fn divergence_stops_training_with_a_message() {
         let mut s = XorSession::new(XorSettings {
             activation: Activation::Relu,
@@ -484,5 +401,103 @@ mod tests {
             assert!(msg.contains("lower it"), "{msg}");
         }
         assert!(s.is_paused());
+    }
+}
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+    use crate::labs::xor::snapshot::{FeatureSpace, HEATMAP_CELLS, SURFACE_VERTICES};
+
+    fn trained(hidden: usize, epochs: u64) -> XorSession {
+        let mut s = XorSession::new(XorSettings {
+            hidden,
+            max_epochs: epochs,
+            ..XorSettings::default()
+        })
+        .unwrap();
+        while s.advance() {}
+        s
+    }
+
+    #[test]
+    fn the_plane_separates_the_points_once_xor_is_solved() {
+        let snap = trained(3, 30_000).snapshot();
+        let FeatureSpace::Cube { plane } = &snap.feature_space else {
+            panic!("h = 3 is a cube")
+        };
+        assert!(plane.len() >= 3);
+        let w = &snap.net.w2;
+        for corner in plane {
+            let v: f32 = w.iter().zip(corner).map(|(a, b)| a * b).sum::<f32>() + snap.net.b2;
+            assert!(v.abs() < 1e-4, "corner {corner:?} is on the plane");
+        }
+        for (p, &label) in snap.point_features.iter().zip(&snap.data.labels) {
+            let side: f32 = w.iter().zip(p).map(|(a, b)| a * b).sum::<f32>() + snap.net.b2;
+            assert_eq!(
+                side > 0.0,
+                label > 0.5,
+                "point {p:?} on the side of its class"
+            );
+        }
+    }
+
+    #[test]
+    fn the_surface_is_the_hidden_layer_applied_to_the_grid() {
+        let snap = trained(3, 2_000).snapshot();
+        let m = SURFACE_VERTICES;
+        let (mut z, mut a) = (vec![0.0; 3], vec![0.0; 3]);
+        for (k, v) in snap.surface.iter().enumerate() {
+            let (r, c) = (k / m, k % m);
+            let x = -0.5 + 2.0 * c as f32 / (m - 1) as f32;
+            let y = -0.5 + 2.0 * r as f32 / (m - 1) as f32;
+            snap.net.hidden_into([x, y], &mut z, &mut a);
+            assert_eq!(v, &[a[0], a[1], a[2]]);
+        }
+        assert_eq!(snap.output_grid.len(), HEATMAP_CELLS * HEATMAP_CELLS);
+        assert_eq!(snap.hidden_grids.len(), 3);
+    }
+
+    #[test]
+    fn other_sizes_get_their_own_feature_views() {
+        assert!(matches!(
+            trained(1, 100).snapshot().feature_space,
+            FeatureSpace::Axis { .. }
+        ));
+        assert!(matches!(
+            trained(2, 100).snapshot().feature_space,
+            FeatureSpace::Plane { .. }
+        ));
+        let snap = trained(6, 100).snapshot();
+        let FeatureSpace::Projection { pca } = &snap.feature_space else {
+            panic!("h = 6 projects")
+        };
+        assert_eq!(pca.axes.len(), 3);
+        let (lo, hi) = snap.feature_box;
+        for p in &snap.surface {
+            assert!((0..3).all(|k| p[k] >= lo[k] - 1e-5 && p[k] <= hi[k] + 1e-5));
+        }
+    }
+
+    #[test]
+    fn the_loss_surface_is_centred_on_the_current_weights() {
+        let mut s = trained(3, 1_000);
+        s.apply(XorCommand::SetSurfaceWeights(6, 9)).unwrap();
+        let snap = s.snapshot();
+        let ls = &snap.loss_surface;
+        assert_eq!(ls.weights[0].1, "b1[0]");
+        assert_eq!(ls.weights[1].1, "w2[0,0]");
+        let mid = ls.samples / 2;
+        let at_center = ls.values[mid * ls.samples + mid];
+        assert!(
+            (at_center - snap.loss).abs() < 1e-6,
+            "{at_center} vs {}",
+            snap.loss
+        );
+        assert_eq!(ls.trajectory.last().map(|t| t[2]), Some(snap.loss));
+        // The path drawn on the surface ends at the surface's center, at today's loss.
+        let end = ls.path_on_surface.last().unwrap();
+        assert_eq!([end[0], end[1]], ls.center);
+        assert!((end[2] - at_center).abs() < 1e-6);
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::labs::xor::datasets::Dataset2d;
 use crate::labs::xor::geometry::{Pca, clip_line_to_rect, clip_plane_to_box, pca3};
-use crate::labs::xor::session::{XorSession, XorSettings, param, param_names, set_param};
+use crate::labs::xor::settings::XorSettings;
 use crate::nn::xor::{Activation, GradNorms, XorNet, sigmoid};
 
 /// Cells per side of the heatmaps over the input plane.
@@ -153,11 +153,34 @@ fn to_features(a: &[f32], pca: Option<&Pca>) -> [f32; 3] {
     }
 }
 
+/// What a snapshot is computed from: the training state at one moment.
+#[derive(Clone, Copy, Debug)]
+pub struct TrainingState<'a> {
+    /// The settings trained with.
+    pub settings: &'a XorSettings,
+    /// The network now.
+    pub net: &'a XorNet,
+    /// The dataset.
+    pub data: &'a Arc<Dataset2d>,
+    /// Epochs trained.
+    pub epoch: u64,
+    /// Whether training is paused.
+    pub paused: bool,
+    /// Why training stopped on its own, if it did.
+    pub diverged: Option<&'a str>,
+    /// `(epoch, loss, grad norms)` at every refresh.
+    pub history: &'a [(u64, f32, GradNorms)],
+    /// `(w_a, w_b, loss)` of the loss surface's two weights at every refresh.
+    pub trajectory: &'a [[f32; 3]],
+    /// Per data point, its hidden activations at every refresh.
+    pub trails: &'a [Vec<Vec<f32>>],
+}
+
 impl XorSnapshot {
     /// Computes the snapshot of `session` now.
-    pub fn compute(session: &XorSession) -> XorSnapshot {
-        let net = session.net().clone();
-        let data = session.data().clone();
+    pub fn compute(session: &TrainingState<'_>) -> XorSnapshot {
+        let net = session.net.clone();
+        let data = Arc::clone(session.data);
         let h = net.hidden();
         let (mut z, mut a) = (vec![0.0; h], vec![0.0; h]);
 
@@ -215,7 +238,7 @@ impl XorSnapshot {
             .map(|p| to_features(&p.a1, pca.as_ref()))
             .collect();
         let trails = session
-            .trails()
+            .trails
             .iter()
             .map(|t| t.iter().map(|a| to_features(a, pca.as_ref())).collect())
             .collect();
@@ -244,11 +267,11 @@ impl XorSnapshot {
         };
 
         XorSnapshot {
-            epoch: session.epoch(),
-            settings: session.settings().clone(),
-            paused: session.is_paused(),
-            diverged: session.diverged().map(str::to_string),
-            loss: session.history().last().map(|e| e.1).unwrap_or(f32::NAN),
+            epoch: session.epoch,
+            settings: session.settings.clone(),
+            paused: session.paused,
+            diverged: session.diverged.map(str::to_string),
+            loss: session.history.last().map(|e| e.1).unwrap_or(f32::NAN),
             grad_norms: net.grad_norms(),
             loss_surface: loss_surface(session, &net, &data),
             net,
@@ -262,7 +285,7 @@ impl XorSnapshot {
             trails,
             feature_box,
             feature_space,
-            history: session.history().to_vec(),
+            history: session.history.to_vec(),
         }
     }
 }
@@ -304,29 +327,29 @@ fn feature_box(
     (lo, hi)
 }
 
-fn loss_surface(session: &XorSession, net: &XorNet, data: &Dataset2d) -> LossSurface {
-    let (ia, ib) = session.settings().surface_weights;
-    let names = param_names(net.hidden());
-    let center = [param(net, ia), param(net, ib)];
+fn loss_surface(session: &TrainingState<'_>, net: &XorNet, data: &Dataset2d) -> LossSurface {
+    let (ia, ib) = session.settings.surface_weights;
+    let names = net.param_names();
+    let center = [net.param(ia), net.param(ib)];
     let n = LOSS_SURFACE_SAMPLES;
     let half = LOSS_SURFACE_HALF_RANGE;
     let mut probe = net.clone();
     let mut values = Vec::with_capacity(n * n);
     for r in 0..n {
         let wb = center[1] + half * (2.0 * r as f32 / (n - 1) as f32 - 1.0);
-        set_param(&mut probe, ib, wb);
+        probe.set_param(ib, wb);
         for c in 0..n {
             let wa = center[0] + half * (2.0 * c as f32 / (n - 1) as f32 - 1.0);
-            set_param(&mut probe, ia, wa);
+            probe.set_param(ia, wa);
             values.push(probe.loss(&data.points, &data.labels));
         }
     }
-    let trajectory = session.trajectory().to_vec();
+    let trajectory = session.trajectory.to_vec();
     let path_on_surface = trajectory
         .iter()
         .map(|&[wa, wb, _]| {
-            set_param(&mut probe, ia, wa);
-            set_param(&mut probe, ib, wb);
+            probe.set_param(ia, wa);
+            probe.set_param(ib, wb);
             [wa, wb, probe.loss(&data.points, &data.labels)]
         })
         .collect();
@@ -338,103 +361,5 @@ fn loss_surface(session: &XorSession, net: &XorNet, data: &Dataset2d) -> LossSur
         half_range: half,
         trajectory,
         path_on_surface,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::labs::xor::session::{XorCommand, XorSettings};
-
-    fn trained(hidden: usize, epochs: u64) -> XorSession {
-        let mut s = XorSession::new(XorSettings {
-            hidden,
-            max_epochs: epochs,
-            ..XorSettings::default()
-        })
-        .unwrap();
-        while s.advance() {}
-        s
-    }
-
-    #[test]
-    fn the_plane_separates_the_points_once_xor_is_solved() {
-        let snap = trained(3, 30_000).snapshot();
-        let FeatureSpace::Cube { plane } = &snap.feature_space else {
-            panic!("h = 3 is a cube")
-        };
-        assert!(plane.len() >= 3);
-        let w = &snap.net.w2;
-        for corner in plane {
-            let v: f32 = w.iter().zip(corner).map(|(a, b)| a * b).sum::<f32>() + snap.net.b2;
-            assert!(v.abs() < 1e-4, "corner {corner:?} is on the plane");
-        }
-        for (p, &label) in snap.point_features.iter().zip(&snap.data.labels) {
-            let side: f32 = w.iter().zip(p).map(|(a, b)| a * b).sum::<f32>() + snap.net.b2;
-            assert_eq!(
-                side > 0.0,
-                label > 0.5,
-                "point {p:?} on the side of its class"
-            );
-        }
-    }
-
-    #[test]
-    fn the_surface_is_the_hidden_layer_applied_to_the_grid() {
-        let snap = trained(3, 2_000).snapshot();
-        let m = SURFACE_VERTICES;
-        let (mut z, mut a) = (vec![0.0; 3], vec![0.0; 3]);
-        for (k, v) in snap.surface.iter().enumerate() {
-            let (r, c) = (k / m, k % m);
-            let x = -0.5 + 2.0 * c as f32 / (m - 1) as f32;
-            let y = -0.5 + 2.0 * r as f32 / (m - 1) as f32;
-            snap.net.hidden_into([x, y], &mut z, &mut a);
-            assert_eq!(v, &[a[0], a[1], a[2]]);
-        }
-        assert_eq!(snap.output_grid.len(), HEATMAP_CELLS * HEATMAP_CELLS);
-        assert_eq!(snap.hidden_grids.len(), 3);
-    }
-
-    #[test]
-    fn other_sizes_get_their_own_feature_views() {
-        assert!(matches!(
-            trained(1, 100).snapshot().feature_space,
-            FeatureSpace::Axis { .. }
-        ));
-        assert!(matches!(
-            trained(2, 100).snapshot().feature_space,
-            FeatureSpace::Plane { .. }
-        ));
-        let snap = trained(6, 100).snapshot();
-        let FeatureSpace::Projection { pca } = &snap.feature_space else {
-            panic!("h = 6 projects")
-        };
-        assert_eq!(pca.axes.len(), 3);
-        let (lo, hi) = snap.feature_box;
-        for p in &snap.surface {
-            assert!((0..3).all(|k| p[k] >= lo[k] - 1e-5 && p[k] <= hi[k] + 1e-5));
-        }
-    }
-
-    #[test]
-    fn the_loss_surface_is_centred_on_the_current_weights() {
-        let mut s = trained(3, 1_000);
-        s.apply(XorCommand::SetSurfaceWeights(6, 9)).unwrap();
-        let snap = s.snapshot();
-        let ls = &snap.loss_surface;
-        assert_eq!(ls.weights[0].1, "b1[0]");
-        assert_eq!(ls.weights[1].1, "w2[0,0]");
-        let mid = ls.samples / 2;
-        let at_center = ls.values[mid * ls.samples + mid];
-        assert!(
-            (at_center - snap.loss).abs() < 1e-6,
-            "{at_center} vs {}",
-            snap.loss
-        );
-        assert_eq!(ls.trajectory.last().map(|t| t[2]), Some(snap.loss));
-        // The path drawn on the surface ends at the surface's center, at today's loss.
-        let end = ls.path_on_surface.last().unwrap();
-        assert_eq!([end[0], end[1]], ls.center);
-        assert!((end[2] - at_center).abs() < 1e-6);
     }
 }
