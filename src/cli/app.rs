@@ -1,13 +1,13 @@
 //! `netviz <lab> [--headless --screenshot out.png --size 1600x1000]`: the options every lab
-//! shares (window or headless PNG) and the glue that hosts a lab either way.
+//! shares (window or headless PNG) and the glue that hosts a lab either way. The labs the
+//! window's Lab menu offers come in as a [`LabMenu`] (main passes the registry,
+//! `cli::labs::entries`), so hosting knows no lab.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
 
-use netviz::labs::gallery::world::Settings;
-use netviz::labs::gallery::{GalleryLab, GalleryOptions, POINT_COUNT_RANGE};
 use netviz::render::RgbaImage;
 use netviz::ui::{
     Dashboard, HeadlessOptions, Lab, LabEntry, LayoutStore, PanelSpec, SceneView, Shell,
@@ -36,72 +36,12 @@ pub struct ShellArgs {
     pub maximize: Option<String>,
 }
 
-/// Arguments of `netviz gallery`.
-#[derive(Debug, Args)]
-pub struct GalleryArgs {
-    /// Seed of the point cloud and the optimizer's start points.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Points in the cloud.
-    #[arg(long, default_value_t = 2000, value_parser = parse_point_count)]
-    pub points: usize,
-    #[command(flatten)]
-    pub shell: ShellArgs,
-}
+/// Makes the entries of the window's Lab menu.
+pub type LabMenu = fn() -> Vec<LabEntry>;
 
-/// `netviz gallery`: every rendering primitive, live.
-pub fn gallery(args: &GalleryArgs) -> Result<()> {
-    let lab = build_gallery(args)?;
-    run_lab(Box::new(lab), &args.shell)
-}
-
-/// Starts the gallery as `args` say.
-pub fn build_gallery(args: &GalleryArgs) -> Result<GalleryLab> {
-    let options = GalleryOptions {
-        seed: args.seed,
-        settings: Settings {
-            point_count: args.points,
-            ..Settings::default()
-        },
-        // A headless picture shows a few seconds in, so the optimizer's path is visible.
-        warmup_ticks: if args.shell.headless { 150 } else { 0 },
-    };
-    GalleryLab::new(options).context("starting the gallery thread")
-}
-
-/// The arguments of a plain `netviz gallery` (what the Lab menu opens).
-pub fn default_gallery_args() -> GalleryArgs {
-    #[derive(clap::Parser)]
-    struct Defaults {
-        #[command(flatten)]
-        args: GalleryArgs,
-    }
-    <Defaults as clap::Parser>::parse_from(["netviz"]).args
-}
-
-/// The labs the window's Lab menu offers, each started with its command's defaults.
-pub fn lab_entries() -> Vec<LabEntry> {
-    fn boxed<L: Lab + 'static>(lab: Result<L>) -> Result<Box<dyn Lab>, String> {
-        lab.map(|lab| Box::new(lab) as Box<dyn Lab>)
-            .map_err(|e| format!("{e:#}"))
-    }
-    vec![
-        LabEntry::new("xor", "XOR", || {
-            boxed(crate::cli::xor::build(&crate::cli::xor::default_args()))
-        }),
-        LabEntry::new("mnist", "MNIST", || {
-            boxed(crate::cli::mnist::lab::build(
-                &crate::cli::mnist::lab::default_args(),
-            ))
-        }),
-        LabEntry::new("gallery", "Gallery", || {
-            boxed(build_gallery(&default_gallery_args()))
-        }),
-    ]
-}
-
-/// Hosts `lab` in a window, or renders it headless to a PNG, as `shell` says.
-pub fn run_lab(lab: Box<dyn Lab>, shell: &ShellArgs) -> Result<()> {
+/// Hosts `lab` in a window (offering `menu`'s labs), or renders it headless to a PNG, as
+/// `shell` says.
+pub fn run_lab(lab: Box<dyn Lab>, shell: &ShellArgs, menu: LabMenu) -> Result<()> {
     if shell.headless {
         let path = shell
             .screenshot
@@ -132,7 +72,7 @@ pub fn run_lab(lab: Box<dyn Lab>, shell: &ShellArgs) -> Result<()> {
         Some(store) => Dashboard::with_store(store),
         None => Dashboard::new(),
     };
-    run_window(Shell::new(lab, dashboard).with_labs(lab_entries()), options)?;
+    run_window(Shell::new(lab, dashboard).with_labs(menu()), options)?;
     Ok(())
 }
 
@@ -254,17 +194,6 @@ pub fn parse_scale(text: &str) -> Result<f32, String> {
     match text.parse::<f32>() {
         Ok(scale) if (0.25..=8.0).contains(&scale) => Ok(scale),
         _ => Err(format!("expected a scale from 0.25 to 8, got {text:?}")),
-    }
-}
-
-fn parse_point_count(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(n) if POINT_COUNT_RANGE.contains(&n) => Ok(n),
-        _ => Err(format!(
-            "expected a point count from {} to {}, got {text:?}",
-            POINT_COUNT_RANGE.start(),
-            POINT_COUNT_RANGE.end()
-        )),
     }
 }
 

@@ -3,6 +3,8 @@
 pub mod app;
 pub mod bench;
 pub mod digits;
+pub mod gallery;
+pub mod labs;
 pub mod legacy;
 pub mod mnist;
 pub mod render_bench;
@@ -46,7 +48,7 @@ pub enum Command {
         what: BenchCommand,
     },
     /// Show every rendering primitive, live (window, or --headless PNG).
-    Gallery(app::GalleryArgs),
+    Gallery(gallery::GalleryArgs),
 }
 
 /// `netviz mnist ...`

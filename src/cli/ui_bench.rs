@@ -53,8 +53,8 @@ pub fn run(args: &UiBenchArgs) -> Result<()> {
             lab_args.train.data_dir.clone_from(&args.data_dir);
             Box::new(crate::cli::mnist::lab::build(&lab_args)?)
         }
-        BenchLab::Gallery => Box::new(crate::cli::app::build_gallery(
-            &crate::cli::app::default_gallery_args(),
+        BenchLab::Gallery => Box::new(crate::cli::gallery::build(
+            &crate::cli::gallery::default_args(),
         )?),
     };
     let name = lab.name().to_string();

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Result, ensure};
 use clap::{Args, ValueEnum};
 
-use crate::cli::app::{ShellArgs, run_lab, write_single_view};
+use crate::cli::app::{LabMenu, ShellArgs, run_lab, write_single_view};
 use netviz::labs::xor::{DatasetKind, XorLab, XorLabOptions, XorSettings};
 
 use netviz::nn::xor::{Activation, XOR_INPUTS, XOR_TARGETS, XorNet, sigmoid};
@@ -163,7 +163,7 @@ pub fn build(args: &XorArgs) -> Result<XorLab> {
 }
 
 /// Runs `netviz xor`: the lab in a window, headless to a PNG, or in the terminal (`--text`).
-pub fn run(args: &XorArgs) -> Result<()> {
+pub fn run(args: &XorArgs, menu: LabMenu) -> Result<()> {
     ensure!(
         args.lr.is_finite() && args.lr > 0.0,
         "--lr must be a positive number, got {}",
@@ -179,7 +179,7 @@ pub fn run(args: &XorArgs) -> Result<()> {
     }
     let mut lab = build(args)?;
     if !args.shell.headless {
-        return run_lab(Box::new(lab), &args.shell);
+        return run_lab(Box::new(lab), &args.shell, menu);
     }
     ensure!(
         lab.wait_until_done(Duration::from_secs(600)),
@@ -191,7 +191,7 @@ pub fn run(args: &XorArgs) -> Result<()> {
         eprintln!("warning: {why}");
     }
     match args.scene {
-        None => run_lab(Box::new(lab), &args.shell)?,
+        None => run_lab(Box::new(lab), &args.shell, menu)?,
         Some(scene) => write_single_view(Box::new(lab), scene.panel(), &args.shell)?,
     }
     let outputs: Vec<String> = snap.points.iter().map(|p| format!("{:.4}", p.y)).collect();

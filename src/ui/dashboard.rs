@@ -12,38 +12,17 @@ use std::collections::VecDeque;
 
 use egui::{Color32, Frame, Key, Margin, Modifiers, Panel, Rect, RichText, Ui};
 
+pub use crate::ui::actions::{LabMenuEntry, ShellAction};
 use crate::ui::lab::{Lab, PanelSpec, StatusInfo};
 use crate::ui::layout_file::{LayoutStore, ShellSettings};
-use crate::ui::menu::menu_bar_ui;
+use crate::ui::menu::{MenuContext, menu_bar_ui};
 use crate::ui::panels::{PanelRect, PanelsOutput, SceneJob};
 use crate::ui::workspace::Workspace;
-
-/// Something only the host can do, asked for by a key or a menu.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ShellAction {
-    /// `q`, Escape or File > Quit.
-    Quit,
-    /// `s` or File > Save screenshot: save the whole window as a PNG.
-    Screenshot,
-    /// `f`.
-    ToggleFullscreen,
-    /// Lab > another lab: the entry's index in the shell's list of labs.
-    SwitchLab(usize),
-}
 
 /// How long a status message stays, in seconds.
 const TOAST_SECS: f64 = 4.0;
 /// Default width of the controls panel, in points (less in small windows).
 const SIDE_PANEL_PT: f32 = 250.0;
-
-/// A lab the Lab menu offers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LabMenuEntry {
-    /// The lab's name (`xor`), as [`Lab::name`] reports it.
-    pub name: String,
-    /// What the menu says (`XOR`).
-    pub title: String,
-}
 
 /// Dashboard state kept across frames.
 pub struct Dashboard {
@@ -225,10 +204,6 @@ impl Dashboard {
     pub fn is_animating(&self) -> bool {
         self.last.animating
     }
-
-    pub(crate) fn lab_menu(&self) -> &[LabMenuEntry] {
-        &self.lab_menu
-    }
 }
 
 /// The whole dashboard for `lab`, filling `ui`.
@@ -239,7 +214,15 @@ pub fn dashboard_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
     let specs: Vec<PanelSpec> = lab.panels();
     Panel::top("netviz-menu")
         .frame(Frame::side_top_panel(ui.style()).inner_margin(Margin::symmetric(6, 2)))
-        .show(ui, |ui| menu_bar_ui(ui, lab, &specs, dashboard));
+        .show(ui, |ui| {
+            let mut menu = MenuContext {
+                workspace: &mut dashboard.workspace,
+                settings: &mut dashboard.settings,
+                lab_menu: &dashboard.lab_menu,
+                actions: &mut dashboard.actions,
+            };
+            menu_bar_ui(ui, lab, &specs, &mut menu);
+        });
     let status = lab.status();
     Panel::bottom("netviz-status")
         .frame(Frame::side_top_panel(ui.style()).inner_margin(Margin::symmetric(8, 4)))

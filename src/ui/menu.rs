@@ -4,8 +4,18 @@
 
 use egui::{RichText, Ui};
 
-use crate::ui::dashboard::{Dashboard, ShellAction};
+use crate::ui::actions::{LabMenuEntry, ShellAction};
 use crate::ui::lab::{Lab, PanelSpec};
+use crate::ui::layout_file::ShellSettings;
+use crate::ui::workspace::Workspace;
+
+/// What the menus read and change: the dashboard's parts, lent for one pass.
+pub(crate) struct MenuContext<'a> {
+    pub(crate) workspace: &'a mut Workspace,
+    pub(crate) settings: &'a mut ShellSettings,
+    pub(crate) lab_menu: &'a [LabMenuEntry],
+    pub(crate) actions: &'a mut Vec<ShellAction>,
+}
 
 /// The keys and pointer gestures, as the Help menu lists them.
 pub const KEYS: [(&str, &str); 12] = [
@@ -28,18 +38,18 @@ pub(crate) fn menu_bar_ui(
     ui: &mut Ui,
     lab: &mut dyn Lab,
     specs: &[PanelSpec],
-    dashboard: &mut Dashboard,
+    menu: &mut MenuContext<'_>,
 ) {
     egui::MenuBar::new().ui(ui, |ui| {
-        ui.menu_button("Lab", |ui| lab_menu_ui(ui, lab, dashboard));
-        ui.menu_button("File", |ui| file_menu_ui(ui, lab, dashboard));
-        ui.menu_button("View", |ui| view_menu_ui(ui, lab, specs, dashboard));
+        ui.menu_button("Lab", |ui| lab_menu_ui(ui, lab, menu));
+        ui.menu_button("File", |ui| file_menu_ui(ui, lab, menu));
+        ui.menu_button("View", |ui| view_menu_ui(ui, lab, specs, menu));
         ui.menu_button("Help", keys_ui);
     });
 }
 
-fn lab_menu_ui(ui: &mut Ui, lab: &dyn Lab, dashboard: &mut Dashboard) {
-    let entries = dashboard.lab_menu().to_vec();
+fn lab_menu_ui(ui: &mut Ui, lab: &dyn Lab, menu: &mut MenuContext<'_>) {
+    let entries = menu.lab_menu;
     if entries.is_empty() {
         ui.add_enabled(false, egui::Button::new(lab.name()).selected(true));
         return;
@@ -51,20 +61,20 @@ fn lab_menu_ui(ui: &mut Ui, lab: &dyn Lab, dashboard: &mut Dashboard) {
             .clicked()
         {
             if !current {
-                dashboard.request(ShellAction::SwitchLab(index));
+                menu.actions.push(ShellAction::SwitchLab(index));
             }
             ui.close();
         }
     }
 }
 
-fn file_menu_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
+fn file_menu_ui(ui: &mut Ui, lab: &mut dyn Lab, menu: &mut MenuContext<'_>) {
     if ui
         .add(egui::Button::new("Save screenshot").shortcut_text("s"))
         .on_hover_text("the whole window as a PNG in the current folder")
         .clicked()
     {
-        dashboard.request(ShellAction::Screenshot);
+        menu.actions.push(ShellAction::Screenshot);
         ui.close();
     }
     ui.separator();
@@ -74,17 +84,17 @@ fn file_menu_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
         .add(egui::Button::new("Quit").shortcut_text("q"))
         .clicked()
     {
-        dashboard.request(ShellAction::Quit);
+        menu.actions.push(ShellAction::Quit);
         ui.close();
     }
 }
 
-fn view_menu_ui(ui: &mut Ui, lab: &dyn Lab, specs: &[PanelSpec], dashboard: &mut Dashboard) {
+fn view_menu_ui(ui: &mut Ui, lab: &dyn Lab, specs: &[PanelSpec], menu: &mut MenuContext<'_>) {
     ui.label(RichText::new("Panels").weak());
     for spec in specs {
-        let mut open = dashboard.workspace().is_open(&spec.id);
+        let mut open = menu.workspace.is_open(&spec.id);
         if ui.checkbox(&mut open, &spec.title).changed() {
-            let workspace = dashboard.workspace_mut();
+            let workspace = &mut *menu.workspace;
             if open {
                 workspace.open(&spec.id);
             } else {
@@ -93,30 +103,28 @@ fn view_menu_ui(ui: &mut Ui, lab: &dyn Lab, specs: &[PanelSpec], dashboard: &mut
         }
     }
     ui.separator();
-    if let Some(id) = dashboard.workspace().maximized().map(str::to_string) {
+    if let Some(id) = menu.workspace.maximized().map(str::to_string) {
         let title = specs
             .iter()
             .find(|s| s.id == id)
             .map_or(id.as_str(), |s| s.title.as_str());
         if ui.button(format!("Restore from {title}")).clicked() {
-            dashboard.workspace_mut().set_maximized(None);
+            menu.workspace.set_maximized(None);
             ui.close();
         }
     }
     if ui.button("Reset layout").clicked() {
-        dashboard.reset_layout(lab);
+        menu.workspace.reset(&lab.default_layout());
         ui.close();
     }
     ui.separator();
     ui.label(RichText::new("Theme").weak());
-    let mut light = dashboard.is_light();
+    let mut light = menu.settings.light;
     ui.horizontal(|ui| {
         ui.radio_value(&mut light, false, "Dark");
         ui.radio_value(&mut light, true, "Light");
     });
-    if light != dashboard.is_light() {
-        dashboard.set_light(light);
-    }
+    menu.settings.light = light;
 }
 
 fn keys_ui(ui: &mut Ui) {

@@ -15,6 +15,7 @@
 //! - [`app`]: the per-frame steps both hosts share; [`window`]: winit + wgpu surface;
 //!   [`headless`]: offscreen PNGs with no display.
 
+pub mod actions;
 pub mod app;
 pub mod bench;
 pub mod dashboard;

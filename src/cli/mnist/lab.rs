@@ -14,7 +14,7 @@ use netviz::labs::mnist::{MnistLab, MnistSetup};
 use netviz::nn::io;
 use netviz::train::mnist::{MnistSplits, prepare};
 
-use crate::cli::app::{ShellArgs, run_lab, write_single_view};
+use crate::cli::app::{LabMenu, ShellArgs, run_lab, write_single_view};
 use crate::cli::mnist::load_mnist;
 use crate::cli::mnist::train::{TrainArgs, output_path, training_config};
 
@@ -121,10 +121,10 @@ pub fn default_args() -> LabArgs {
 }
 
 /// Runs the MNIST lab in a window, or headless to a PNG.
-pub fn run(args: &LabArgs) -> Result<()> {
+pub fn run(args: &LabArgs, menu: LabMenu) -> Result<()> {
     let mut lab = build(args)?;
     if !args.shell.headless {
-        return run_lab(Box::new(lab), &args.shell);
+        return run_lab(Box::new(lab), &args.shell, menu);
     }
     ensure!(
         lab.wait_until_done(Duration::from_secs(3600)),
@@ -135,7 +135,7 @@ pub fn run(args: &LabArgs) -> Result<()> {
         anyhow::bail!("training stopped: {e}");
     }
     match args.scene {
-        None => run_lab(Box::new(lab), &args.shell)?,
+        None => run_lab(Box::new(lab), &args.shell, menu)?,
         Some(scene) => write_single_view(Box::new(lab), scene.panel(), &args.shell)?,
     }
     let val = snap.epochs.last().and_then(|e| e.validation.as_ref());

@@ -1,0 +1,24 @@
+//! What the dashboard asks of others: [`ShellAction`]s for the host (quit, screenshot,
+//! fullscreen, another lab) and the [`LabMenuEntry`]s the Lab menu lists.
+
+/// Something only the host can do, asked for by a key or a menu.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShellAction {
+    /// `q`, Escape or File > Quit.
+    Quit,
+    /// `s` or File > Save screenshot: save the whole window as a PNG.
+    Screenshot,
+    /// `f`.
+    ToggleFullscreen,
+    /// Lab > another lab: the entry's index in the shell's list of labs.
+    SwitchLab(usize),
+}
+
+/// A lab the Lab menu offers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabMenuEntry {
+    /// The lab's name (`xor`), as [`Lab::name`] reports it.
+    pub name: String,
+    /// What the menu says (`XOR`).
+    pub title: String,
+}
