@@ -8,6 +8,9 @@
 //! one lists its digits; the embedding is the PCA of the penultimate activations, checked
 //! against a power-iteration PCA computed here; and the headless command line writes PNGs.
 
+// The helpers of these tests unwrap: a failure there is the test's failure.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod render_support;
 

@@ -1,6 +1,9 @@
 //! Model files: round trips, the file layout, damaged files, mismatched architectures and
 //! atomic saving.
 
+// The helpers of these tests unwrap: a failure there is the test's failure.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::HashMap;

@@ -86,7 +86,7 @@ fn resizing_to_zero_gives_a_one_pixel_target_and_never_panics() {
 #[test]
 fn msaa_resolves_interiors_to_the_exact_color_and_smooths_edges() {
     let ctx = ctx();
-    let samples = sample_count_for(&ctx, COLOR_FORMAT, 4);
+    let samples = sample_count_for(ctx, COLOR_FORMAT, 4);
     assert_eq!(
         samples,
         4,
@@ -278,7 +278,7 @@ fn pngs_round_trip_through_the_png_crate() {
 /// (with `NETVIZ_SAVE_TEST_PNGS=1`) land under `target/render-tests/` to be looked at.
 #[test]
 fn sample_scenes_render_with_msaa() {
-    let samples = sample_count_for(&ctx(), COLOR_FORMAT, 4);
+    let samples = sample_count_for(ctx(), COLOR_FORMAT, 4);
     for (name, scene) in [("scatter_3d", scatter_3d()), ("heatmaps_2d", heatmaps_2d())] {
         let image = render_with_samples(&scene, 480, 320, samples);
         maybe_save(&image, name);

@@ -2,6 +2,9 @@
 //! `Sequential` path computes what the hand-written `XorNet` computes, a small CNN learns a
 //! synthetic task, and a seed reproduces weights bit for bit.
 
+// The helpers of these tests unwrap: a failure there is the test's failure.
+#![allow(clippy::unwrap_used)]
+
 use netviz::nn::config::ModelConfig;
 use netviz::nn::init::rng_from_seed;
 use netviz::nn::layers::{Dense, Sigmoid};

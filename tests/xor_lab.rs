@@ -3,6 +3,9 @@
 //! and in the rendered pixels), the warped surface, the network's printed values, and a
 //! headless run of the whole dashboard.
 
+// The helpers of these tests unwrap: a failure there is the test's failure.
+#![allow(clippy::unwrap_used)]
+
 mod render_support;
 
 use std::sync::Arc;
