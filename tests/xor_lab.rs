@@ -426,3 +426,41 @@ fn hovering_a_point_or_a_neuron_shows_its_values() {
         "{text}"
     );
 }
+
+#[test]
+fn a_command_the_session_refuses_says_why_in_the_status_line() {
+    let mut lab = XorLab::new(XorLabOptions {
+        settings: XorSettings {
+            max_epochs: 100,
+            ..XorSettings::default()
+        },
+        max_refresh_hz: None,
+        ..XorLabOptions::default()
+    })
+    .expect("start the XOR lab");
+    lab.send(netviz::labs::xor::XorCommand::SetLearningRate(-1.0));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let message = loop {
+        lab.update();
+        if let Some(message) = lab.status().message {
+            break message;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no message within 5 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    assert!(
+        message.contains("learning rate must be positive"),
+        "{message}"
+    );
+    // The next command that works clears it.
+    lab.send(netviz::labs::xor::XorCommand::SetLearningRate(0.5));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while lab.status().message.is_some() {
+        assert!(std::time::Instant::now() < deadline, "the message stayed");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        lab.update();
+    }
+}

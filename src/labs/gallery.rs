@@ -13,7 +13,8 @@ pub mod world;
 use egui::{RichText, Slider, Ui};
 use egui_plot::{Legend, Plot, PlotPoints};
 
-use crate::labs::thread::LabThread;
+use crate::labs::LabError;
+use crate::labs::thread::{LabThread, run_session};
 use crate::render::{Colormap, Scene};
 use crate::ui::{Lab, PanelSpec, SceneView, StatusInfo};
 
@@ -68,13 +69,17 @@ pub struct GalleryLab {
 
 impl GalleryLab {
     /// Simulates the warm-up, then starts the gallery's thread.
-    pub fn new(options: GalleryOptions) -> std::io::Result<Self> {
+    pub fn new(options: GalleryOptions) -> Result<Self, LabError> {
         let mut world = World::new(options.seed, options.settings);
         for _ in 0..options.warmup_ticks {
             world.tick();
         }
         let latest = world.snapshot();
-        let thread = LabThread::spawn("gallery", move |worker| world::run_worker(&worker, world))?;
+        let thread = LabThread::spawn("gallery", move |worker| run_session(&worker, world))
+            .map_err(|source| LabError::Thread {
+                lab: "gallery",
+                source,
+            })?;
         Ok(Self {
             thread,
             latest,
@@ -236,6 +241,7 @@ impl Lab for GalleryLab {
             step: self.latest.step,
             loss: self.latest.loss(),
             paused: self.latest.settings.paused,
+            message: None,
         }
     }
 

@@ -9,12 +9,14 @@
 //!   activations and the penultimate layer's embedding.
 //! - [`gallery`]: every rendering primitive, live, with no neural network.
 
+pub mod error;
 pub mod gallery;
 pub mod mnist;
 pub mod thread;
 pub mod xor;
 
-pub use thread::{LabThread, LabWorker};
+pub use error::LabError;
+pub use thread::{LabThread, LabWorker, Session, Step, run_session};
 
 /// Multiplies every pixel size in `scene` by `pixels_per_point`, so sizes given in points look
 /// the same on HiDPI screens.

@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The newest snapshot, shared between the worker (writer) and the UI (reader).
 type LatestSlot<S> = Arc<Mutex<Option<S>>>;
@@ -152,12 +152,133 @@ impl<S, C> LabWorker<S, C> {
     }
 }
 
+/// A lab's training (or animation) state, as [`run_session`] drives it on the lab thread:
+/// commands from the UI between steps, one step at a time while it runs, a snapshot whenever
+/// there is something new to show (at most [`publish_hz`](Self::publish_hz) times a
+/// second, and at once after a command or a step that says so).
+pub trait Session {
+    /// What the UI sends.
+    type Command;
+    /// What the UI draws.
+    type Snapshot;
+
+    /// Applies one command. An error leaves the session as it was; its message reaches the
+    /// lab's status line through [`report`](Self::report) and the next snapshot.
+    fn apply(&mut self, command: Self::Command) -> Result<(), String>;
+
+    /// Whether there is work to do (not paused, not finished). While there is none the
+    /// thread sleeps until a command arrives.
+    fn is_running(&self) -> bool;
+
+    /// Does one step of work (an epoch batch, a tick).
+    fn step(&mut self) -> Step;
+
+    /// The state to show now (it may cache what it computed for the next one).
+    fn snapshot(&mut self) -> Self::Snapshot;
+
+    /// Keeps `message` (a command that failed) to show with the next snapshot.
+    fn report(&mut self, message: String);
+
+    /// Steps per second at most (`None`: as fast as the work allows). A lab a person should
+    /// be able to watch (the XOR network folding its space, an animation) sets a pace.
+    fn steps_per_sec(&self) -> Option<f32> {
+        None
+    }
+
+    /// Snapshots per second at most while running (`None`: after every step that changed
+    /// something). Steps that change much (an epoch's end) ask for one at once.
+    fn publish_hz(&self) -> Option<f32> {
+        None
+    }
+}
+
+/// What one [`Session::step`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Step {
+    /// Something the views show changed.
+    pub changed: bool,
+    /// Publish now, whatever the publishing rate (e.g. an epoch ended, training stopped).
+    pub urgent: bool,
+}
+
+impl Step {
+    /// A step that changed something.
+    pub const CHANGED: Step = Step {
+        changed: true,
+        urgent: false,
+    };
+    /// A step that did nothing (finished, nothing to do).
+    pub const IDLE: Step = Step {
+        changed: false,
+        urgent: false,
+    };
+}
+
+/// How long an idle session waits for a command before looking again.
+const IDLE_WAIT: Duration = Duration::from_millis(50);
+
+/// The one loop every lab thread runs: until the UI side goes away, apply the commands that
+/// arrived (reporting failures), step while the session runs (paced to
+/// [`Session::steps_per_sec`]), and publish snapshots as [`Session::publish_hz`] says.
+pub fn run_session<S: Session>(worker: &LabWorker<S::Snapshot, S::Command>, mut session: S) {
+    worker.publish(session.snapshot());
+    let mut next_step = Instant::now();
+    let mut last_publish = Instant::now();
+    let mut dirty = false;
+    loop {
+        let commands = if session.is_running() {
+            worker.poll()
+        } else {
+            worker.wait(IDLE_WAIT)
+        };
+        let Some(commands) = commands else {
+            return;
+        };
+        let mut urgent = !commands.is_empty();
+        for command in commands {
+            if let Err(message) = session.apply(command) {
+                session.report(message);
+            }
+        }
+        let mut stepped = false;
+        if session.is_running() {
+            let step = session.step();
+            dirty |= step.changed;
+            urgent |= step.urgent;
+            stepped = step.changed;
+        }
+        let due = match session.publish_hz() {
+            _ if !dirty => false,
+            None => true,
+            Some(hz) => last_publish.elapsed().as_secs_f32() * hz >= 1.0,
+        };
+        if urgent || due {
+            worker.publish(session.snapshot());
+            last_publish = Instant::now();
+            dirty = false;
+        }
+        match session.steps_per_sec().filter(|hz| stepped && *hz > 0.0) {
+            Some(hz) => {
+                next_step += Duration::from_secs_f32(1.0 / hz);
+                let now = Instant::now();
+                if next_step > now {
+                    std::thread::sleep(next_step - now);
+                } else {
+                    // Fell behind (a busy machine): do not catch up in a burst.
+                    next_step = now;
+                }
+            }
+            None => next_step = Instant::now(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Instant;
 
-    fn wait_for<S>(lab: &mut LabThread<S, u32>, accept: impl Fn(&S) -> bool) -> S {
+    fn wait_for<S, C>(lab: &mut LabThread<S, C>, accept: impl Fn(&S) -> bool) -> S {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
             if let Some(s) = lab.take_latest().filter(|s| accept(s)) {
@@ -208,5 +329,64 @@ mod tests {
         assert!(!lab.is_finished());
         drop(lab);
         assert!(finished.load(Ordering::Relaxed));
+    }
+
+    /// Counts to `target`, one step at a time, with a failing command.
+    struct Counter {
+        n: u32,
+        target: u32,
+        paused: bool,
+        message: Option<String>,
+    }
+
+    impl Session for Counter {
+        type Command = &'static str;
+        type Snapshot = (u32, Option<String>);
+        fn apply(&mut self, command: &'static str) -> Result<(), String> {
+            match command {
+                "pause" => self.paused = true,
+                "resume" => self.paused = false,
+                other => return Err(format!("unknown command {other}")),
+            }
+            Ok(())
+        }
+        fn is_running(&self) -> bool {
+            !self.paused && self.n < self.target
+        }
+        fn step(&mut self) -> Step {
+            self.n += 1;
+            Step {
+                changed: true,
+                urgent: self.n == self.target,
+            }
+        }
+        fn snapshot(&mut self) -> (u32, Option<String>) {
+            (self.n, self.message.clone())
+        }
+        fn report(&mut self, message: String) {
+            self.message = Some(message);
+        }
+        fn publish_hz(&self) -> Option<f32> {
+            Some(1000.0)
+        }
+    }
+
+    #[test]
+    fn a_session_runs_to_its_end_and_reports_failed_commands() {
+        let counter = Counter {
+            n: 0,
+            target: 50_000,
+            paused: true,
+            message: None,
+        };
+        let mut lab = LabThread::spawn("test-session", move |w| run_session(&w, counter)).unwrap();
+        assert_eq!(wait_for(&mut lab, |s| s.0 == 0).0, 0);
+        lab.send("bogus");
+        let reported = wait_for(&mut lab, |s| s.1.is_some());
+        assert_eq!(reported.1.as_deref(), Some("unknown command bogus"));
+        assert_eq!(reported.0, 0, "a failed command must not start the session");
+        lab.send("resume");
+        // The last step is urgent: its snapshot always arrives, whatever the rate.
+        assert_eq!(wait_for(&mut lab, |s| s.0 == 50_000).0, 50_000);
     }
 }

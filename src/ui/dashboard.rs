@@ -332,6 +332,10 @@ fn status_bar_ui(ui: &mut Ui, status: &StatusInfo, dashboard: &mut Dashboard) {
                 None => ui.label("fps \u{2013}"),
             };
         }
+        if let Some(message) = &status.message {
+            ui.separator();
+            ui.label(RichText::new(message).color(ui.visuals().warn_fg_color));
+        }
         if let Some((text, shown_at)) = &mut dashboard.toast {
             let since = *shown_at.get_or_insert(now);
             if now - since < TOAST_SECS {

@@ -185,8 +185,8 @@ impl SceneView {
     }
 }
 
-/// The numbers of the status bar.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+/// What the status bar says about the lab.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StatusInfo {
     /// Training (or animation) steps done since the last reset.
     pub step: u64,
@@ -194,6 +194,8 @@ pub struct StatusInfo {
     pub loss: Option<f32>,
     /// Whether the lab's work is paused.
     pub paused: bool,
+    /// Something the lab's thread has to say (a command that failed, training stopped).
+    pub message: Option<String>,
 }
 
 /// A lab the shell can host: in a window, headless, or in a test harness.

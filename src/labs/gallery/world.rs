@@ -4,14 +4,13 @@
 //! a seed and a number of ticks.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
 use crate::labs::gallery::landscape::{Adam2d, LANDSCAPE_HALF, himmelblau};
-use crate::labs::thread::LabWorker;
+use crate::labs::thread::{Session, Step};
 
 /// Simulation ticks per second of animation at speed 1.
 pub const TICKS_PER_SEC: f32 = 60.0;
@@ -229,41 +228,38 @@ fn random_start(rng: &mut ChaCha8Rng) -> [f32; 2] {
     [rng.random_range(-edge..edge), rng.random_range(-edge..edge)]
 }
 
-/// The gallery thread: ticks at 60 per second while running, applies commands as they come
-/// and publishes a snapshot after every change. Returns when the UI side goes away.
-pub fn run_worker(worker: &LabWorker<Snapshot, Command>, mut world: World) {
-    let tick = Duration::from_secs_f32(1.0 / TICKS_PER_SEC);
-    let mut next_tick = Instant::now();
-    loop {
-        let commands = if world.settings.paused {
-            worker.wait(Duration::from_millis(100))
-        } else {
-            worker.poll()
-        };
-        let Some(commands) = commands else {
-            return;
-        };
-        let changed = !commands.is_empty();
-        for command in commands {
-            world.apply(command);
-        }
-        if world.settings.paused {
-            if changed {
-                worker.publish(world.snapshot());
-            }
-            next_tick = Instant::now();
-            continue;
-        }
-        world.tick();
-        worker.publish(world.snapshot());
-        next_tick += tick;
-        let now = Instant::now();
-        if next_tick > now {
-            std::thread::sleep(next_tick - now);
-        } else {
-            // Fell behind (a busy machine): do not try to catch up in a burst.
-            next_tick = now;
-        }
+/// The gallery thread runs the world with [`run_session`](crate::labs::thread::run_session):
+/// 60 ticks a second while running, a snapshot after each; commands as they come.
+impl Session for World {
+    type Command = Command;
+    type Snapshot = Snapshot;
+
+    fn apply(&mut self, command: Command) -> Result<(), String> {
+        World::apply(self, command);
+        Ok(())
+    }
+
+    fn is_running(&self) -> bool {
+        !self.settings.paused
+    }
+
+    fn step(&mut self) -> Step {
+        self.tick();
+        Step::CHANGED
+    }
+
+    fn snapshot(&mut self) -> Snapshot {
+        World::snapshot(self)
+    }
+
+    fn report(&mut self, message: String) {
+        // Every gallery command succeeds ([`World::apply`] cannot fail); should one ever
+        // fail, say so where a developer will see it.
+        eprintln!("gallery: {message}");
+    }
+
+    fn steps_per_sec(&self) -> Option<f32> {
+        Some(TICKS_PER_SEC)
     }
 }
 

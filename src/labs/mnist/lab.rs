@@ -11,6 +11,7 @@ use egui::{DragValue, RichText, Slider, Ui};
 use egui_plot::{Legend, Line as PlotLine, Plot, PlotPoints, Points};
 use glam::{Vec2, Vec3};
 
+use crate::labs::LabError;
 use crate::labs::mnist::browser::{BrowserState, browser_ui};
 use crate::labs::mnist::confusion::{confusion_ui, rolling_confusion_ui};
 use crate::labs::mnist::drawing::{Canvas, canvas_ui, preprocess};
@@ -18,14 +19,13 @@ use crate::labs::mnist::filter_pass::{FilterPass, filter_pass_scene};
 use crate::labs::mnist::scenes::{self, activation_layout, filter_layout};
 use crate::labs::mnist::session::{MnistCommand, MnistSession, MnistSetup, ROLLING_BATCHES};
 use crate::labs::mnist::snapshot::MnistSnapshot;
-use crate::labs::mnist::worker::{self, Published};
-use crate::labs::thread::LabThread;
+use crate::labs::mnist::worker::Published;
+use crate::labs::thread::{LabThread, run_session};
 use crate::nn::OptimizerKind;
 use crate::nn::config::{InputSpec, ModelConfig};
 use crate::nn::optim::StepSizes;
 use crate::render::camera::OrbitPose;
 use crate::render::{Camera2d, OrbitCamera, Scene};
-use crate::train::TrainError;
 use crate::ui::{Lab, Layout, PanelSpec, SceneView, StatusInfo};
 
 /// Title of the curves panel.
@@ -135,11 +135,16 @@ pub struct MnistLab {
 
 impl MnistLab {
     /// Starts the lab's thread on `setup` (paused when `paused`).
-    pub fn new(setup: MnistSetup, paused: bool) -> Result<Self, TrainError> {
+    pub fn new(setup: MnistSetup, paused: bool) -> Result<Self, LabError> {
         let mut session = MnistSession::new(setup, paused)?;
         let latest = Arc::new(session.snapshot());
-        let thread = LabThread::spawn("mnist", move |w| worker::run(&w, session))
-            .map_err(|e| TrainError::Setup(format!("cannot start the MNIST lab thread: {e}")))?;
+        let thread =
+            LabThread::spawn("mnist", move |w| run_session(&w, session)).map_err(|source| {
+                LabError::Thread {
+                    lab: "MNIST",
+                    source,
+                }
+            })?;
         let settings = latest.config.clone();
         Ok(MnistLab {
             thread,
@@ -897,6 +902,11 @@ impl Lab for MnistLab {
             loss: self.latest.loss(),
             // A finished training shows as paused: nothing more happens.
             paused: self.latest.paused || self.latest.finished(),
+            message: self
+                .latest
+                .error
+                .clone()
+                .or_else(|| self.latest.message.clone()),
         }
     }
 

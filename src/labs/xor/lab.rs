@@ -11,7 +11,8 @@ use egui::{ComboBox, DragValue, RichText, Slider, Ui};
 use egui_plot::{Legend, Line as PlotLine, Plot, PlotPoints};
 use glam::{Vec2, Vec3};
 
-use crate::labs::thread::LabThread;
+use crate::labs::LabError;
+use crate::labs::thread::{LabThread, run_session};
 use crate::labs::xor::datasets::DatasetKind;
 use crate::labs::xor::file::{load_xor, save_xor};
 use crate::labs::xor::scenes::{self, FeatureMotion, NETWORK_EXTENT};
@@ -89,14 +90,14 @@ pub struct XorLab {
 
 impl XorLab {
     /// Starts the lab's thread with `options`.
-    pub fn new(options: XorLabOptions) -> crate::nn::Result<Self> {
+    pub fn new(options: XorLabOptions) -> Result<Self, LabError> {
         let session = XorSession::new(options.settings.clone())?;
         let latest = Arc::new(session.snapshot());
         let hz = options.max_refresh_hz;
-        let thread =
-            LabThread::spawn("xor", move |w| worker::run(&w, session, hz)).map_err(|e| {
-                crate::nn::NnError::Config(format!("cannot start the XOR lab thread: {e}"))
-            })?;
+        let thread = LabThread::spawn("xor", move |w| {
+            run_session(&w, worker::XorRun::new(session, hz));
+        })
+        .map_err(|source| LabError::Thread { lab: "XOR", source })?;
         Ok(XorLab {
             thread,
             motion: FeatureMotion::at(&latest),
@@ -665,6 +666,7 @@ impl Lab for XorLab {
             step: self.latest.epoch,
             loss: Some(self.latest.loss),
             paused: self.latest.paused,
+            message: self.latest.message.clone(),
         }
     }
 

@@ -64,6 +64,8 @@ pub struct XorSession {
     /// Per data point, its hidden activations at every refresh (for trails).
     trails: Vec<Vec<Vec<f32>>>,
     diverged: Option<String>,
+    /// Why the last command failed, shown until the next one succeeds.
+    message: Option<String>,
 }
 
 impl XorSession {
@@ -86,6 +88,7 @@ impl XorSession {
             trajectory: Vec::new(),
             trails: Vec::new(),
             diverged: None,
+            message: None,
         };
         session.check_settings()?;
         session.record(session.net.loss(&session.data.points, &session.data.labels));
@@ -126,6 +129,11 @@ impl XorSession {
     /// Epochs trained since the last restart.
     pub fn epoch(&self) -> u64 {
         self.epoch
+    }
+
+    /// Shows `message` with the next snapshots (a command that failed).
+    pub fn set_message(&mut self, message: String) {
+        self.message = Some(message);
     }
 
     /// True while paused (or after `max_epochs`, or after diverging).
@@ -170,6 +178,7 @@ impl XorSession {
 
     /// Applies one command from the UI.
     pub fn apply(&mut self, command: XorCommand) -> Result<()> {
+        self.message = None;
         match command {
             XorCommand::Pause => self.paused = true,
             XorCommand::Resume => self.paused = false,
@@ -319,6 +328,7 @@ impl XorSession {
             epoch: self.epoch,
             paused: self.paused,
             diverged: self.diverged.as_deref(),
+            message: self.message.as_deref(),
             history: &self.history,
             trajectory: &self.trajectory,
             trails: &self.trails,

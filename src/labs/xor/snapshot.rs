@@ -96,6 +96,8 @@ pub struct XorSnapshot {
     pub paused: bool,
     /// Set when training stopped on a non-finite loss.
     pub diverged: Option<String>,
+    /// Why the last command failed, if it did.
+    pub message: Option<String>,
     /// Mean loss now.
     pub loss: f32,
     /// Gradient norms of the latest epoch.
@@ -168,6 +170,8 @@ pub struct TrainingState<'a> {
     pub paused: bool,
     /// Why training stopped on its own, if it did.
     pub diverged: Option<&'a str>,
+    /// Why the last command failed, if it did.
+    pub message: Option<&'a str>,
     /// `(epoch, loss, grad norms)` at every refresh.
     pub history: &'a [(u64, f32, GradNorms)],
     /// `(w_a, w_b, loss)` of the loss surface's two weights at every refresh.
@@ -271,6 +275,7 @@ impl XorSnapshot {
             settings: session.settings.clone(),
             paused: session.paused,
             diverged: session.diverged.map(str::to_string),
+            message: session.message.map(str::to_string),
             loss: session.history.last().map(|e| e.1).unwrap_or(f32::NAN),
             grad_norms: net.grad_norms(),
             loss_surface: loss_surface(session, &net, &data),

@@ -1,12 +1,13 @@
-//! The XOR lab's thread: applies the UI's commands between refreshes, trains
-//! `epochs_per_refresh` epochs at a time and publishes a snapshot after each refresh. It never
-//! waits for a frame; it only paces itself to at most `max_refresh_hz` snapshots per second
-//! (when set) so a person can watch the network learn. Commands reach it within one refresh.
+//! The XOR lab's thread ([`run_session`](crate::labs::thread::run_session) over [`XorRun`]):
+//! applies the UI's commands between refreshes, trains `epochs_per_refresh` epochs at a time
+//! and publishes a snapshot after each refresh. It never waits for a frame; it only paces
+//! itself to at most `max_refresh_hz` refreshes per second (when set) so a person can watch
+//! the network learn. Commands reach it within one refresh; one that fails says why in the
+//! status line.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use crate::labs::thread::LabWorker;
+use crate::labs::thread::{Session, Step};
 use crate::labs::xor::session::{XorCommand, XorSession};
 use crate::labs::xor::snapshot::XorSnapshot;
 
@@ -22,48 +23,56 @@ pub enum WorkerCommand {
     SetMaxRefreshHz(Option<f32>),
 }
 
-/// Runs `session` until the UI side goes away.
-pub fn run(
-    worker: &LabWorker<Published, WorkerCommand>,
-    mut session: XorSession,
-    mut max_refresh_hz: Option<f32>,
-) {
-    worker.publish(Arc::new(session.snapshot()));
-    let mut next = Instant::now();
-    loop {
-        let commands = if session.is_paused() {
-            worker.wait(Duration::from_millis(50))
-        } else {
-            worker.poll()
-        };
-        let Some(commands) = commands else {
-            return;
-        };
-        let changed = !commands.is_empty();
-        for command in commands {
-            match command {
-                WorkerCommand::Session(c) => {
-                    // Commands are checked by the UI; one that still fails leaves the session as
-                    // it was, and the next snapshot shows that state.
-                    let _ = session.apply(c);
-                }
-                WorkerCommand::SetMaxRefreshHz(hz) => max_refresh_hz = hz.filter(|h| *h > 0.0),
+/// The XOR session with its pace, as the lab thread runs it.
+pub struct XorRun {
+    session: XorSession,
+    max_refresh_hz: Option<f32>,
+}
+
+impl XorRun {
+    /// `session`, refreshed at most `max_refresh_hz` times a second (`None`: unpaced).
+    pub fn new(session: XorSession, max_refresh_hz: Option<f32>) -> Self {
+        Self {
+            session,
+            max_refresh_hz,
+        }
+    }
+}
+
+impl Session for XorRun {
+    type Command = WorkerCommand;
+    type Snapshot = Published;
+
+    fn apply(&mut self, command: WorkerCommand) -> Result<(), String> {
+        match command {
+            WorkerCommand::Session(c) => self.session.apply(c).map_err(|e| e.to_string()),
+            WorkerCommand::SetMaxRefreshHz(hz) => {
+                self.max_refresh_hz = hz.filter(|h| *h > 0.0);
+                Ok(())
             }
         }
-        let trained = session.advance();
-        if trained || changed {
-            worker.publish(Arc::new(session.snapshot()));
+    }
+
+    fn is_running(&self) -> bool {
+        !self.session.is_paused()
+    }
+
+    fn step(&mut self) -> Step {
+        Step {
+            changed: self.session.advance(),
+            urgent: false,
         }
-        if let Some(hz) = max_refresh_hz.filter(|_| trained) {
-            next += Duration::from_secs_f32(1.0 / hz);
-            let now = Instant::now();
-            if next > now {
-                std::thread::sleep(next - now);
-            } else {
-                next = now;
-            }
-        } else {
-            next = Instant::now();
-        }
+    }
+
+    fn snapshot(&mut self) -> Published {
+        Arc::new(self.session.snapshot())
+    }
+
+    fn report(&mut self, message: String) {
+        self.session.set_message(message);
+    }
+
+    fn steps_per_sec(&self) -> Option<f32> {
+        self.max_refresh_hz
     }
 }
