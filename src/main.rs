@@ -16,20 +16,20 @@ fn main() -> ExitCode {
     let cli = Cli::parse_from(args);
     let result = match cli.command {
         // No command: the flagship, the XOR lab in a window.
-        None => cli::xor::run(&cli::xor::default_args(), cli::labs::entries),
+        None => cli::labs::run(&<cli::xor::XorArgs as cli::lab_command::LabCommand>::defaults()),
         Some(Command::Mnist { what, lab }) => match what {
-            None => cli::mnist::lab(&lab, cli::labs::entries),
+            None => cli::labs::run(lab.as_ref()),
             Some(MnistCommand::Train(args)) => cli::mnist::train(&args),
             Some(MnistCommand::Infer(args)) => cli::mnist::infer(&args),
         },
-        Some(Command::Xor(args)) => cli::xor::run(&args, cli::labs::entries),
+        Some(Command::Xor(args)) => cli::labs::run(&args),
         Some(Command::Bench { what }) => match what {
             BenchCommand::Cnn(args) => cli::bench::cnn(&args),
             BenchCommand::Xor(args) => cli::bench::xor(&args),
             BenchCommand::Render(args) => cli::render_bench::run(args.points, args.frames),
             BenchCommand::Ui(args) => cli::ui_bench::run(&args),
         },
-        Some(Command::Gallery(args)) => cli::gallery::run(&args, cli::labs::entries),
+        Some(Command::Gallery(args)) => cli::labs::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,7 +6,9 @@ use clap::Args;
 use netviz::labs::gallery::world::Settings;
 use netviz::labs::gallery::{GalleryLab, GalleryOptions, POINT_COUNT_RANGE};
 
-use crate::cli::app::{LabMenu, ShellArgs, run_lab};
+use crate::cli::app::ShellArgs;
+use crate::cli::lab_command::LabCommand;
+use netviz::ui::Lab;
 
 /// Arguments of `netviz gallery`.
 #[derive(Debug, Args)]
@@ -21,34 +23,32 @@ pub struct GalleryArgs {
     pub shell: ShellArgs,
 }
 
-/// `netviz gallery`: every rendering primitive, live.
-pub fn run(args: &GalleryArgs, menu: LabMenu) -> Result<()> {
-    let lab = build(args)?;
-    run_lab(Box::new(lab), &args.shell, menu)
-}
+impl LabCommand for GalleryArgs {
+    const NAME: &'static str = "gallery";
+    const TITLE: &'static str = "Gallery";
+    type Lab = GalleryLab;
 
-/// Starts the gallery as `args` say.
-pub fn build(args: &GalleryArgs) -> Result<GalleryLab> {
-    let options = GalleryOptions {
-        seed: args.seed,
-        settings: Settings {
-            point_count: args.points,
-            ..Settings::default()
-        },
-        // A headless picture shows a few seconds in, so the optimizer's path is visible.
-        warmup_ticks: if args.shell.headless { 150 } else { 0 },
-    };
-    GalleryLab::new(options).context("starting the gallery thread")
-}
-
-/// The arguments of a plain `netviz gallery` (what the Lab menu opens).
-pub fn default_args() -> GalleryArgs {
-    #[derive(clap::Parser)]
-    struct Defaults {
-        #[command(flatten)]
-        args: GalleryArgs,
+    fn shell(&self) -> &ShellArgs {
+        &self.shell
     }
-    <Defaults as clap::Parser>::parse_from(["netviz"]).args
+
+    fn build(&self) -> Result<GalleryLab> {
+        let options = GalleryOptions {
+            seed: self.seed,
+            settings: Settings {
+                point_count: self.points,
+                ..Settings::default()
+            },
+            // A headless picture shows a few seconds in, so the optimizer's path is visible.
+            warmup_ticks: if self.shell.headless { 150 } else { 0 },
+        };
+        GalleryLab::new(options).context("starting the gallery thread")
+    }
+
+    fn run_to_end(&self, lab: &mut GalleryLab) -> Result<String> {
+        lab.update();
+        Ok(format!("step={}", lab.status().step))
+    }
 }
 
 fn parse_point_count(text: &str) -> Result<usize, String> {

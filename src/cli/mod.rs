@@ -4,6 +4,7 @@ pub mod app;
 pub mod bench;
 pub mod digits;
 pub mod gallery;
+pub mod lab_command;
 pub mod labs;
 pub mod legacy;
 pub mod mnist;

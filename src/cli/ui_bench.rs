@@ -9,6 +9,11 @@ use netviz::render::GpuContext;
 use netviz::ui::Lab;
 use netviz::ui::bench::{self, UiBench};
 
+use crate::cli::gallery::GalleryArgs;
+use crate::cli::lab_command::LabCommand;
+use crate::cli::mnist::LabArgs as MnistArgs;
+use crate::cli::xor::XorArgs;
+
 /// The labs `bench ui` can drive.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum BenchLab {
@@ -47,15 +52,13 @@ pub struct UiBenchArgs {
 /// `lab=NAME ui_cpu_ms_per_frame=X` last.
 pub fn run(args: &UiBenchArgs) -> Result<()> {
     let lab: Box<dyn Lab> = match args.lab {
-        BenchLab::Xor => Box::new(crate::cli::xor::build(&crate::cli::xor::default_args())?),
+        BenchLab::Xor => Box::new(XorArgs::defaults().build()?),
         BenchLab::Mnist => {
-            let mut lab_args = crate::cli::mnist::lab::default_args();
+            let mut lab_args = MnistArgs::defaults();
             lab_args.train.data_dir.clone_from(&args.data_dir);
-            Box::new(crate::cli::mnist::lab::build(&lab_args)?)
+            Box::new(lab_args.build()?)
         }
-        BenchLab::Gallery => Box::new(crate::cli::gallery::build(
-            &crate::cli::gallery::default_args(),
-        )?),
+        BenchLab::Gallery => Box::new(GalleryArgs::defaults().build()?),
     };
     let name = lab.name().to_string();
     let gpu = GpuContext::headless()?;

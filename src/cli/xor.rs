@@ -10,7 +10,8 @@ use std::time::Duration;
 use anyhow::{Result, ensure};
 use clap::{Args, ValueEnum};
 
-use crate::cli::app::{LabMenu, ShellArgs, run_lab, write_single_view};
+use crate::cli::app::ShellArgs;
+use crate::cli::lab_command::LabCommand;
 use netviz::labs::xor::{DatasetKind, XorLab, XorLabOptions, XorSettings};
 
 use netviz::nn::xor::{Activation, XOR_INPUTS, XOR_TARGETS, XorNet, sigmoid};
@@ -66,9 +67,6 @@ pub struct XorArgs {
     /// Train in the terminal and print the neurons instead of opening the lab.
     #[arg(long, conflicts_with = "headless")]
     pub text: bool,
-    /// With --headless: write only this view instead of the whole dashboard.
-    #[arg(long, value_enum, requires = "headless")]
-    pub scene: Option<SceneArg>,
     #[command(flatten)]
     pub shell: ShellArgs,
 }
@@ -100,70 +98,68 @@ impl From<DatasetArg> for DatasetKind {
     }
 }
 
-/// One view of the lab, for `--headless --scene`.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum SceneArg {
-    /// The hidden layer's space with the separating plane.
-    FeatureSpace,
-    /// The decision heatmap over the inputs.
-    InputSpace,
-    /// The loss over two weights.
-    LossSurface,
-    /// The network diagram.
-    Network,
-}
+impl LabCommand for XorArgs {
+    const NAME: &'static str = "xor";
+    const TITLE: &'static str = "XOR";
+    type Lab = XorLab;
 
-impl SceneArg {
-    /// Index of the view among the lab's panels.
-    fn panel(self) -> usize {
-        use netviz::labs::xor::lab::panel;
-        match self {
-            SceneArg::FeatureSpace => panel::FEATURE,
-            SceneArg::InputSpace => panel::INPUT,
-            SceneArg::Network => panel::NETWORK,
-            SceneArg::LossSurface => panel::LOSS_SURFACE,
+    fn shell(&self) -> &ShellArgs {
+        &self.shell
+    }
+
+    /// Starts the lab (unpaced when headless, so a picture shows the end of training as
+    /// soon as possible).
+    fn build(&self) -> Result<XorLab> {
+        check(self)?;
+        let settings = XorSettings {
+            hidden: self.hidden as usize,
+            activation: self.activation.into(),
+            lr: self.lr,
+            epochs_per_refresh: self.refresh,
+            max_epochs: self.epochs,
+            seed: self.seed,
+            dataset: self.dataset.into(),
+            noise: self.noise,
+            ..XorSettings::default()
+        };
+        let max_refresh_hz = if self.shell.headless {
+            None
+        } else {
+            Some(60.0)
+        };
+        Ok(XorLab::new(XorLabOptions {
+            settings,
+            max_refresh_hz,
+            ..XorLabOptions::default()
+        })?)
+    }
+
+    fn run_to_end(&self, lab: &mut XorLab) -> Result<String> {
+        ensure!(
+            lab.wait_until_done(Duration::from_secs(600)),
+            "training did not reach {} epochs within 10 minutes",
+            self.epochs
+        );
+        let snap = lab.snapshot();
+        if let Some(why) = &snap.diverged {
+            eprintln!("warning: {why}");
         }
+        let outputs: Vec<String> = snap.points.iter().map(|p| format!("{:.4}", p.y)).collect();
+        Ok(format!(
+            "epochs={} final_loss={:.6} outputs={}",
+            snap.epoch,
+            snap.loss,
+            outputs.join(",")
+        ))
+    }
+
+    fn terminal(&self) -> Option<Result<()>> {
+        self.text.then(|| check(self).and_then(|()| run_text(self)))
     }
 }
 
-/// The arguments of a plain `netviz xor` (what `netviz` with no command runs).
-pub fn default_args() -> XorArgs {
-    #[derive(clap::Parser)]
-    struct Defaults {
-        #[command(flatten)]
-        args: XorArgs,
-    }
-    <Defaults as clap::Parser>::parse_from(["netviz"]).args
-}
-
-/// Starts the lab as `args` say (unpaced when headless, so a picture shows the end of
-/// training as soon as possible).
-pub fn build(args: &XorArgs) -> Result<XorLab> {
-    let settings = XorSettings {
-        hidden: args.hidden as usize,
-        activation: args.activation.into(),
-        lr: args.lr,
-        epochs_per_refresh: args.refresh,
-        max_epochs: args.epochs,
-        seed: args.seed,
-        dataset: args.dataset.into(),
-        noise: args.noise,
-        ..XorSettings::default()
-    };
-    let max_refresh_hz = if args.shell.headless {
-        None
-    } else {
-        Some(60.0)
-    };
-    Ok(XorLab::new(XorLabOptions {
-        settings,
-        max_refresh_hz,
-        ..XorLabOptions::default()
-    })?)
-}
-
-/// Runs `netviz xor`: the lab in a window, headless to a PNG, or in the terminal (`--text`).
-pub fn run(args: &XorArgs, menu: LabMenu) -> Result<()> {
+/// The checks clap cannot make.
+fn check(args: &XorArgs) -> Result<()> {
     ensure!(
         args.lr.is_finite() && args.lr > 0.0,
         "--lr must be a positive number, got {}",
@@ -173,33 +169,6 @@ pub fn run(args: &XorArgs, menu: LabMenu) -> Result<()> {
         args.noise.is_finite() && args.noise >= 0.0,
         "--noise must be zero or positive, got {}",
         args.noise
-    );
-    if args.text {
-        return run_text(args);
-    }
-    let mut lab = build(args)?;
-    if !args.shell.headless {
-        return run_lab(Box::new(lab), &args.shell, menu);
-    }
-    ensure!(
-        lab.wait_until_done(Duration::from_secs(600)),
-        "training did not reach {} epochs within 10 minutes",
-        args.epochs
-    );
-    let snap = lab.snapshot().clone();
-    if let Some(why) = &snap.diverged {
-        eprintln!("warning: {why}");
-    }
-    match args.scene {
-        None => run_lab(Box::new(lab), &args.shell, menu)?,
-        Some(scene) => write_single_view(Box::new(lab), scene.panel(), &args.shell)?,
-    }
-    let outputs: Vec<String> = snap.points.iter().map(|p| format!("{:.4}", p.y)).collect();
-    println!(
-        "epochs={} final_loss={:.6} outputs={}",
-        snap.epoch,
-        snap.loss,
-        outputs.join(",")
     );
     Ok(())
 }

@@ -288,6 +288,25 @@ pub struct RgbaImage {
 }
 
 impl RgbaImage {
+    /// The pixels from `min_px` to `max_px` (corners in pixels, clamped to the image).
+    pub fn crop(&self, min_px: [f32; 2], max_px: [f32; 2]) -> RgbaImage {
+        let x0 = (min_px[0].max(0.0) as u32).min(self.width);
+        let y0 = (min_px[1].max(0.0) as u32).min(self.height);
+        let x1 = (max_px[0].max(0.0) as u32).clamp(x0, self.width);
+        let y1 = (max_px[1].max(0.0) as u32).clamp(y0, self.height);
+        let (w, h) = (x1 - x0, y1 - y0);
+        let mut pixels = Vec::with_capacity((w * h * 4) as usize);
+        for y in y0..y1 {
+            let start = ((y * self.width + x0) * 4) as usize;
+            pixels.extend_from_slice(&self.pixels[start..start + (w * 4) as usize]);
+        }
+        RgbaImage {
+            width: w,
+            height: h,
+            pixels,
+        }
+    }
+
     /// The pixel at column `x`, row `y` (from the top); panics outside the image.
     pub fn pixel(&self, x: u32, y: u32) -> [u8; 4] {
         assert!(

@@ -13,8 +13,10 @@ use egui::{Pos2, Rect, Vec2};
 
 use crate::render::{GpuContext, RenderError, RgbaImage, target::COLOR_FORMAT};
 use crate::ui::app::App;
+use crate::ui::dashboard::Dashboard;
 use crate::ui::lab::Lab;
 use crate::ui::panels::PanelRect;
+use crate::ui::shell::Shell;
 
 /// Size and scale of a headless dashboard.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,6 +50,134 @@ pub struct HeadlessFrame {
     pub side_panel: Option<Rect>,
 }
 
+/// Why a headless picture could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum HeadlessError {
+    /// Rendering failed (no adapter, a malformed scene, the PNG not written).
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// The lab has no panel by that id.
+    #[error("the {lab} lab has no panel {id:?}; its panels are {known}")]
+    UnknownPanel {
+        /// The lab.
+        lab: String,
+        /// The id asked for.
+        id: String,
+        /// The lab's panel ids, comma-separated.
+        known: String,
+    },
+}
+
+/// Fails with the lab's panel ids unless `id` is one of them.
+pub fn check_panel_id(lab: &dyn Lab, id: &str) -> Result<(), HeadlessError> {
+    let ids: Vec<String> = lab.panels().into_iter().map(|p| p.id).collect();
+    if ids.iter().any(|known| known == id) {
+        return Ok(());
+    }
+    Err(HeadlessError::UnknownPanel {
+        lab: lab.name().to_string(),
+        id: id.to_string(),
+        known: ids.join(", "),
+    })
+}
+
+/// Renders `lab`'s panel `id` alone, about `view_px` large (the dashboard around it is sized
+/// so the maximized panel gets that much), and returns that panel's pixels.
+pub fn render_panel(
+    gpu: &GpuContext,
+    lab: Box<dyn Lab>,
+    id: &str,
+    view_px: [u32; 2],
+    pixels_per_point: f32,
+) -> Result<RgbaImage, HeadlessError> {
+    check_panel_id(lab.as_ref(), id)?;
+    // Lay the dashboard out once to learn how much the controls and the bars take, then
+    // render it large enough that the maximized panel gets `view_px`.
+    let guess = [
+        view_px[0] + (260.0 * pixels_per_point) as u32,
+        view_px[1] + (80.0 * pixels_per_point) as u32,
+    ];
+    let (lab, rect) = measure_maximized(lab, id, guess, pixels_per_point);
+    let options = HeadlessOptions {
+        size_px: match rect {
+            Some(rect) => [
+                (guess[0] as f32 + view_px[0] as f32 - rect.width())
+                    .round()
+                    .max(1.0) as u32,
+                (guess[1] as f32 + view_px[1] as f32 - rect.height())
+                    .round()
+                    .max(1.0) as u32,
+            ],
+            None => guess,
+        },
+        pixels_per_point,
+        maximize: Some(id.to_string()),
+    };
+    let frame = render_headless(gpu, lab, options)?;
+    let rect = frame
+        .panels
+        .iter()
+        .find(|p| p.id == id)
+        .map(|p| p.rect)
+        .ok_or_else(|| RenderError::InvalidScene(format!("panel {id:?} was not laid out")))?;
+    Ok(frame
+        .image
+        .crop([rect.min.x, rect.min.y], [rect.max.x, rect.max.y]))
+}
+
+/// Lays `lab`'s dashboard out (no GPU) at `size_px` with panel `id` maximized; returns the
+/// lab and where that panel went, in physical pixels.
+fn measure_maximized(
+    lab: Box<dyn Lab>,
+    id: &str,
+    size_px: [u32; 2],
+    pixels_per_point: f32,
+) -> (Box<dyn Lab>, Option<Rect>) {
+    let mut shell = Shell::new(lab, Dashboard::new());
+    {
+        let (lab, dashboard) = shell.parts_mut();
+        dashboard.sync_lab(lab);
+        dashboard.workspace_mut().set_maximized(Some(id));
+    }
+    let ctx = egui::Context::default();
+    for _ in 0..2 {
+        let _ = ctx.run_ui(raw_input(size_px, pixels_per_point, None), |ui| {
+            shell.ui(ui)
+        });
+    }
+    let rect = shell
+        .dashboard()
+        .panel_rects()
+        .iter()
+        .find(|p| p.id == id)
+        .map(|p| Rect::from_min_max(p.rect.min * pixels_per_point, p.rect.max * pixels_per_point));
+    (shell.into_lab(), rect)
+}
+
+/// One frame's input for a `size_px` picture at `pixels_per_point`.
+fn raw_input(
+    size_px: [u32; 2],
+    pixels_per_point: f32,
+    max_texture_side: Option<usize>,
+) -> egui::RawInput {
+    let mut input = egui::RawInput {
+        screen_rect: Some(Rect::from_min_size(
+            Pos2::ZERO,
+            Vec2::new(size_px[0] as f32, size_px[1] as f32) / pixels_per_point,
+        )),
+        max_texture_side,
+        time: Some(0.0),
+        focused: true,
+        ..egui::RawInput::default()
+    };
+    input
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .native_pixels_per_point = Some(pixels_per_point);
+    input
+}
+
 impl HeadlessFrame {
     /// The rectangle of the panel titled `title`.
     pub fn panel(&self, title: &str) -> Option<Rect> {
@@ -78,24 +208,8 @@ pub fn render_headless(
         // An unknown id maximizes nothing; the command line checks ids before it gets here.
         app.maximize(id);
     }
-    let input = || {
-        let mut input = egui::RawInput {
-            screen_rect: Some(Rect::from_min_size(
-                Pos2::ZERO,
-                Vec2::new(width as f32, height as f32) / ppp,
-            )),
-            max_texture_side: Some(gpu.device.limits().max_texture_dimension_2d as usize),
-            time: Some(0.0),
-            focused: true,
-            ..egui::RawInput::default()
-        };
-        input
-            .viewports
-            .entry(egui::ViewportId::ROOT)
-            .or_default()
-            .native_pixels_per_point = Some(ppp);
-        input
-    };
+    let max_side = gpu.device.limits().max_texture_dimension_2d as usize;
+    let input = || raw_input([width, height], ppp, Some(max_side));
     let first = app.run_ui(gpu, input());
     let mut second = app.run_ui(gpu, input());
     let mut textures = first.textures_delta;
@@ -116,9 +230,8 @@ pub fn render_headless(
             .panel_rects()
             .iter()
             .map(|p| PanelRect {
-                index: p.index,
-                title: p.title.clone(),
                 rect: to_px(p.rect),
+                ..p.clone()
             })
             .collect(),
         side_panel: app.dashboard().side_panel_rect().map(to_px),

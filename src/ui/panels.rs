@@ -29,6 +29,8 @@ pub struct SceneJob {
 pub struct PanelRect {
     /// The panel's index in the lab's list.
     pub index: usize,
+    /// The panel's id.
+    pub id: String,
     /// The panel's title.
     pub title: String,
     /// The panel's content rectangle (for scene panels: exactly the scene image).
@@ -83,12 +85,13 @@ pub(crate) fn panel_content_ui(
     out: &mut PanelsOutput,
 ) {
     if spec.is_scene() {
-        scene_panel_ui(ui, panel, &spec.title, lab, state, out);
+        scene_panel_ui(ui, panel, spec, lab, state, out);
         return;
     }
     let rect = ui.available_rect_before_wrap();
     out.rects.push(PanelRect {
         index: panel,
+        id: spec.id.clone(),
         title: spec.title.clone(),
         rect,
     });
@@ -104,7 +107,7 @@ pub(crate) fn panel_content_ui(
 fn scene_panel_ui(
     ui: &mut Ui,
     panel: usize,
-    title: &str,
+    spec: &PanelSpec,
     lab: &mut dyn Lab,
     state: &mut PanelState,
     out: &mut PanelsOutput,
@@ -118,7 +121,8 @@ fn scene_panel_ui(
     ];
     out.rects.push(PanelRect {
         index: panel,
-        title: title.to_string(),
+        id: spec.id.clone(),
+        title: spec.title.clone(),
         rect,
     });
     if size_px[0] == 0 || size_px[1] == 0 {

@@ -89,6 +89,11 @@ impl Shell {
         &mut self.dashboard
     }
 
+    /// Gives the lab back (the dashboard is dropped).
+    pub fn into_lab(self) -> Box<dyn Lab> {
+        self.lab
+    }
+
     /// The lab and the dashboard at once.
     pub fn parts_mut(&mut self) -> (&mut dyn Lab, &mut Dashboard) {
         (self.lab.as_mut(), &mut self.dashboard)

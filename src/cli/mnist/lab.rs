@@ -7,14 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
-use clap::{Args, ValueEnum};
+use clap::Args;
 
-use netviz::labs::mnist::lab::panel;
 use netviz::labs::mnist::{MnistLab, MnistSetup};
 use netviz::nn::io;
 use netviz::train::mnist::{MnistSplits, prepare};
 
-use crate::cli::app::{LabMenu, ShellArgs, run_lab, write_single_view};
+use crate::cli::app::ShellArgs;
+use crate::cli::lab_command::LabCommand;
 use crate::cli::mnist::load_mnist;
 use crate::cli::mnist::train::{TrainArgs, output_path, training_config};
 
@@ -30,120 +30,68 @@ pub struct LabArgs {
     /// --init-weights) until Resume.
     #[arg(long, conflicts_with = "headless")]
     pub paused: bool,
-    /// With --headless: write only this view instead of the whole dashboard.
-    #[arg(long, value_enum, requires = "headless")]
-    pub scene: Option<SceneArg>,
     #[command(flatten)]
     pub shell: ShellArgs,
 }
 
-/// One view of the lab, for `--headless --scene`.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum SceneArg {
-    /// Loss and accuracy curves.
-    Curves,
-    /// Every convolution kernel.
-    Filters,
-    /// The validation confusion matrix.
-    Confusion,
-    /// One image through every layer.
-    Activations,
-    /// The penultimate layer's PCA cloud.
-    Embedding,
-    /// The update-to-weight ratios and the learning rate.
-    Optimizer,
-    /// Validation images with their predicted classes.
-    Browser,
-    /// The draw-a-digit canvas.
-    Draw,
-    /// The first convolution's filter sliding over the image.
-    FilterPass,
-}
+impl LabCommand for LabArgs {
+    const NAME: &'static str = "mnist";
+    const TITLE: &'static str = "MNIST";
+    type Lab = MnistLab;
 
-impl SceneArg {
-    fn panel(self) -> usize {
-        match self {
-            SceneArg::Curves => panel::CURVES,
-            SceneArg::Filters => panel::FILTERS,
-            SceneArg::Confusion => panel::CONFUSION,
-            SceneArg::Activations => panel::ACTIVATIONS,
-            SceneArg::Embedding => panel::EMBEDDING,
-            SceneArg::Optimizer => panel::OPTIMIZER,
-            SceneArg::Browser => panel::BROWSER,
-            SceneArg::Draw => panel::DRAW,
-            SceneArg::FilterPass => panel::FILTER_PASS,
+    fn shell(&self) -> &ShellArgs {
+        &self.shell
+    }
+
+    /// Loads the data and starts the lab (training starts at once unless `--paused`).
+    fn build(&self) -> Result<MnistLab> {
+        let args = self;
+        let mut config = training_config(&args.train)?;
+        if let Some(share) = args.data_fraction {
+            ensure!(
+                share > 0.0 && share <= 1.0,
+                "--data-fraction must be in (0, 1], got {share}"
+            );
+            config.percent_of_train_data_to_use = share;
         }
-    }
-}
-
-/// Loads the data and starts the lab as `args` say (training starts at once unless
-/// `--paused`).
-pub fn build(args: &LabArgs) -> Result<MnistLab> {
-    let mut config = training_config(&args.train)?;
-    if let Some(share) = args.data_fraction {
-        ensure!(
-            share > 0.0 && share <= 1.0,
-            "--data-fraction must be in (0, 1], got {share}"
+        let mut model = config.build()?;
+        if let Some(path) = &args.train.init_weights {
+            io::load_weights_into(path, &config, &mut model)
+                .with_context(|| format!("--init-weights {}", path.display()))?;
+        }
+        let (mnist, data_dir) = load_mnist(args.train.data_dir.as_deref())?;
+        let MnistSplits { train, val, .. } = prepare(&config, &mnist)?;
+        eprintln!(
+            "MNIST from {data_dir}: training on {} images, validating on {}",
+            train.len(),
+            val.len()
         );
-        config.percent_of_train_data_to_use = share;
+        let setup = MnistSetup {
+            config,
+            model,
+            train: Arc::new(train),
+            val: Arc::new(val),
+            source: Some(Arc::new(mnist)),
+        };
+        let out = output_path(args.train.out.as_deref(), &setup.config)?;
+        Ok(MnistLab::new(setup, args.paused)?.with_model_path(&out))
     }
-    let mut model = config.build()?;
-    if let Some(path) = &args.train.init_weights {
-        io::load_weights_into(path, &config, &mut model)
-            .with_context(|| format!("--init-weights {}", path.display()))?;
-    }
-    let (mnist, data_dir) = load_mnist(args.train.data_dir.as_deref())?;
-    let MnistSplits { train, val, .. } = prepare(&config, &mnist)?;
-    eprintln!(
-        "MNIST from {data_dir}: training on {} images, validating on {}",
-        train.len(),
-        val.len()
-    );
-    let setup = MnistSetup {
-        config,
-        model,
-        train: Arc::new(train),
-        val: Arc::new(val),
-        source: Some(Arc::new(mnist)),
-    };
-    let out = output_path(args.train.out.as_deref(), &setup.config)?;
-    Ok(MnistLab::new(setup, args.paused)?.with_model_path(&out))
-}
 
-/// The arguments of a plain `netviz mnist` (what the Lab menu opens).
-pub fn default_args() -> LabArgs {
-    #[derive(clap::Parser)]
-    struct Defaults {
-        #[command(flatten)]
-        args: LabArgs,
+    fn run_to_end(&self, lab: &mut MnistLab) -> Result<String> {
+        ensure!(
+            lab.wait_until_done(Duration::from_secs(3600)),
+            "training did not end within an hour"
+        );
+        let snap = lab.snapshot();
+        if let Some(e) = &snap.error {
+            anyhow::bail!("training stopped: {e}");
+        }
+        let val = snap.epochs.last().and_then(|e| e.validation.as_ref());
+        Ok(format!(
+            "epochs={} val_accuracy={:.4} val_loss={:.4}",
+            snap.epochs.len(),
+            val.map_or(f64::NAN, |v| v.metrics.accuracy),
+            val.map_or(f64::NAN, |v| v.loss)
+        ))
     }
-    <Defaults as clap::Parser>::parse_from(["netviz"]).args
-}
-
-/// Runs the MNIST lab in a window, or headless to a PNG.
-pub fn run(args: &LabArgs, menu: LabMenu) -> Result<()> {
-    let mut lab = build(args)?;
-    if !args.shell.headless {
-        return run_lab(Box::new(lab), &args.shell, menu);
-    }
-    ensure!(
-        lab.wait_until_done(Duration::from_secs(3600)),
-        "training did not end within an hour"
-    );
-    let snap = lab.snapshot().clone();
-    if let Some(e) = &snap.error {
-        anyhow::bail!("training stopped: {e}");
-    }
-    match args.scene {
-        None => run_lab(Box::new(lab), &args.shell, menu)?,
-        Some(scene) => write_single_view(Box::new(lab), scene.panel(), &args.shell)?,
-    }
-    let val = snap.epochs.last().and_then(|e| e.validation.as_ref());
-    println!(
-        "epochs={} val_accuracy={:.4} val_loss={:.4}",
-        snap.epochs.len(),
-        val.map_or(f64::NAN, |v| v.metrics.accuracy),
-        val.map_or(f64::NAN, |v| v.loss)
-    );
-    Ok(())
 }

@@ -10,7 +10,7 @@ pub mod lab;
 mod train;
 
 pub use infer::{InferArgs, infer};
-pub use lab::{LabArgs, run as lab};
+pub use lab::LabArgs;
 pub use train::{TrainArgs, train};
 
 use std::path::Path;
