@@ -397,20 +397,28 @@ mod tests {
 
     #[test]
     fn divergence_stops_training_with_a_message() {
-        let mut s = XorSession::new(XorSettings {
-            activation: Activation::Relu,
-            lr: 1e30,
-            ..XorSettings::default()
-        })
-        .unwrap();
+        let mut s = XorSession::new(XorSettings::default()).unwrap();
+        // A weight that is no longer a number: every loss after it is NaN.
+        let mut broken = s.net().clone();
+        broken.w2[0] = f32::NAN;
+        s.apply(XorCommand::LoadNetwork(Box::new(broken))).unwrap();
         let mut steps = 0;
         while s.advance() && steps < 1000 {
             steps += 1;
         }
-        if let Some(msg) = s.diverged() {
-            assert!(msg.contains("lower it"), "{msg}");
-        }
+        assert_eq!(steps, 1, "training went on after the loss became NaN");
+        let msg = s.diverged().expect("a NaN weight is divergence");
+        assert!(msg.contains("lower it"), "{msg}");
+        assert!(
+            s.epoch() < s.settings().max_epochs,
+            "training ran to the end at epoch {}",
+            s.epoch()
+        );
         assert!(s.is_paused());
+        // The snapshot says so too, and a reset starts over.
+        assert!(s.snapshot().diverged.is_some());
+        s.apply(XorCommand::Reset { new_seed: false }).unwrap();
+        assert!(s.diverged().is_none());
     }
 }
 
