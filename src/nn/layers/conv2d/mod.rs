@@ -123,7 +123,8 @@ pub struct Conv2d {
 impl Conv2d {
     /// A convolution from `in_channels` (C) to `out_channels` (O) with a `kernel` x `kernel`
     /// window (K), `stride` (S) and zero `padding` (P). Weights and bias start at zero (the
-    /// model builder initialises them). Fails if a size, the kernel or the stride is 0.
+    /// model builder initialises them). Fails if a size, the kernel or the stride is 0, or if
+    /// the weight would exceed [`MAX_TENSOR_LEN`](crate::nn::tensor::MAX_TENSOR_LEN) values.
     pub fn new(
         in_channels: usize,
         out_channels: usize,
@@ -138,8 +139,12 @@ impl Conv2d {
                  stride {stride}"
             )));
         }
-        let weight = Tensor::zeros(&[out_channels, in_channels, kernel, kernel]);
-        let bias = Tensor::zeros(&[out_channels]);
+        let weight = Tensor::try_zeros(
+            "conv2d",
+            "weight",
+            &[out_channels, in_channels, kernel, kernel],
+        )?;
+        let bias = Tensor::try_zeros("conv2d", "bias", &[out_channels])?;
         Ok(Conv2d {
             in_channels,
             out_channels,
@@ -229,15 +234,19 @@ impl Conv2d {
             ));
         }
         let (k, s, p) = (self.kernel, self.stride, self.padding);
-        if h + 2 * p < k || w + 2 * p < k {
+        let pad = p.saturating_mul(2);
+        let (ph, pw) = (h.saturating_add(pad), w.saturating_add(pad));
+        if ph < k || pw < k {
+            let padded = if p > 0 {
+                format!(" (padded by {p} to {ph}x{pw})")
+            } else {
+                String::new()
+            };
             return Err(NnError::shape(
                 "conv2d",
                 format!(
-                    "input {} padded by {p} is {}x{}, smaller than the {k}x{k} kernel of weight \
-                     {wshape}",
-                    fmt_shape(shown),
-                    h + 2 * p,
-                    w + 2 * p
+                    "kernel {k}x{k} larger than input {}{padded}; weight {wshape}",
+                    fmt_shape(shown)
                 ),
             ));
         }
@@ -249,8 +258,8 @@ impl Conv2d {
             k,
             s,
             p,
-            ho: (h + 2 * p - k) / s + 1,
-            wo: (w + 2 * p - k) / s + 1,
+            ho: (ph - k) / s + 1,
+            wo: (pw - k) / s + 1,
             patches: false,
         };
         g.patches = g.prefers_patches();
