@@ -19,12 +19,14 @@
 //! - `dcols = W^T x dY`, then col2im adds every entry of `dcols` back onto the input value it
 //!   was copied from (overlapping windows add up), which gives `dx`.
 //!
-//! Implementation notes (measured on the training machines, see `shared/PERF-NOTES.md`):
+//! Implementation notes (each choice was measured; the figures are in ARCHITECTURE.md,
+//! "Performance"):
 //! - The batch is split into at most `rayon::current_num_threads()` chunks of whole images,
 //!   each processed with single-threaded GEMMs on its own part of the scratch buffers; the
 //!   per-chunk weight gradients are summed afterwards in chunk order, so results are bitwise
-//!   reproducible for a given thread count. Batches with too little work to pay for waking a
-//!   thread run as one chunk on the calling thread.
+//!   reproducible for a given thread count. On two cores this keeps the GEMMs near 200
+//!   GFLOP/s, where letting the GEMM library split each product gave 120-150. Batches with
+//!   too little work to pay for waking a thread run as one chunk on the calling thread.
 //! - Inside a chunk, images are processed in groups small enough that a group's im2col matrix
 //!   and output stay in the core's cache from im2col through the GEMM to the copy into `y`
 //!   (and from the GEMM to col2im backward). One GEMM covers a whole group.
