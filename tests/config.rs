@@ -574,7 +574,20 @@ fn absurd_sizes_are_rejected_before_any_allocation() {
     }));
     assert_contains(
         &msg,
-        &["layers.0.weight", "[1048576, 1048576]", "more than"],
+        &["layer 0 (dense)", "weight (1048576,1048576)", "more than"],
+    );
+    // A conv kernel within the limit, padded to fit, but its weight would not be.
+    let msg = config_error(&patched(|v| {
+        v["layers"][0]["filter_size"] = json!(1 << 20);
+        v["layers"][0]["padding"] = json!(1 << 19);
+    }));
+    assert_contains(
+        &msg,
+        &[
+            "layer 0 (conv)",
+            "weight (8,1,1048576,1048576)",
+            "more than",
+        ],
     );
 }
 

@@ -71,21 +71,7 @@ pub fn cnn(args: &CnnArgs) -> Result<()> {
     let report = bench::run_cnn(&opts, |line| println!("{line}"))
         .with_context(|| format!("benchmark of workload {}", opts.workload.name()))?;
     if !report.profile.is_empty() {
-        println!(
-            "{:<10} {:>16} {:>12} {:>12}",
-            "layer", "output", "fwd us", "bwd us"
-        );
-        let total: f64 = report.profile.iter().map(|(_, _, f, b)| f + b).sum();
-        for (i, (name, shape, f, b)) in report.profile.iter().enumerate() {
-            println!(
-                "{:<10} {:>16} {:>12.1} {:>12.1}  {:>5.1}%",
-                format!("{i} {name}"),
-                shape,
-                f * 1e6,
-                b * 1e6,
-                100.0 * (f + b) / total.max(1e-12)
-            );
-        }
+        print_profile(&report.profile);
     }
     let gflops = report.images_per_sec * 3.0 * 2.0 * report.forward_macs as f64 / 1e9;
     println!(
@@ -98,6 +84,33 @@ pub fn cnn(args: &CnnArgs) -> Result<()> {
         report.images_per_sec
     );
     Ok(())
+}
+
+/// Prints where a step's time goes, layer by layer: microseconds per step, share of the
+/// step, and the GFLOP/s of the layers that multiply.
+fn print_profile(profile: &[bench::LayerProfile]) {
+    println!(
+        "{:<12} {:>12} {:>10} {:>10} {:>7} {:>10} {:>10}",
+        "layer", "output", "fwd us", "bwd us", "share", "fwd GF/s", "bwd GF/s"
+    );
+    let total: f64 = profile
+        .iter()
+        .map(|l| l.forward_secs + l.backward_secs)
+        .sum();
+    let rate = |g: Option<f64>| g.map_or_else(String::new, |g| format!("{g:.1}"));
+    for (i, l) in profile.iter().enumerate() {
+        let line = format!(
+            "{:<12} {:>12} {:>10.1} {:>10.1} {:>6.1}% {:>10} {:>10}",
+            format!("{i} {}", l.name),
+            l.output,
+            l.forward_secs * 1e6,
+            l.backward_secs * 1e6,
+            100.0 * (l.forward_secs + l.backward_secs) / total.max(1e-12),
+            rate(l.forward_gflops()),
+            rate(l.backward_gflops()),
+        );
+        println!("{}", line.trim_end());
+    }
 }
 
 /// Runs `netviz bench xor`.

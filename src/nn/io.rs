@@ -116,6 +116,14 @@ pub fn content_checksum<'a>(
     format!("{:x}", h.finalize())
 }
 
+/// Every parameter of `model` as `("layers.{i}.{weight|bias}", shape)`, in order.
+fn model_param_shapes(model: &Sequential) -> Vec<(String, Vec<usize>)> {
+    model
+        .params()
+        .map(|(i, p)| (format!("layers.{i}.{}", p.name), p.value.shape().to_vec()))
+        .collect()
+}
+
 /// Checks that `model` has exactly the parameters `config` describes (names and shapes).
 fn check_model_matches(config: &ModelConfig, model: &Sequential) -> Result<()> {
     let expected = config.param_shapes()?;
@@ -126,10 +134,7 @@ fn check_model_matches(config: &ModelConfig, model: &Sequential) -> Result<()> {
             config.layers.len()
         )));
     }
-    let actual: Vec<(String, Vec<usize>)> = model
-        .params()
-        .map(|(i, p)| (format!("layers.{i}.{}", p.name), p.value.shape().to_vec()))
-        .collect();
+    let actual = model_param_shapes(model);
     for (k, (name, shape)) in actual.iter().enumerate() {
         match expected.get(k) {
             Some((n, s)) if n == name && s == shape => {}
@@ -389,8 +394,8 @@ pub fn load_model_bytes(path: &Path, bytes: &[u8]) -> Result<(ModelConfig, Seque
             format!("no `{CONFIG_KEY}` metadata: cannot tell which model the weights belong to"),
         )
     })?;
-    check_tensors(path, &config.param_shapes()?, &file)?;
     let mut model = config.build()?;
+    check_tensors(path, &model_param_shapes(&model), &file)?;
     fill(path, &file, &mut model)?;
     Ok((config, model))
 }
@@ -406,6 +411,6 @@ pub fn load_weights_into(
     let path = path.as_ref();
     check_model_matches(config, model)?;
     let file = read_model_file(path)?;
-    check_tensors(path, &config.param_shapes()?, &file)?;
+    check_tensors(path, &model_param_shapes(model), &file)?;
     fill(path, &file, model)
 }

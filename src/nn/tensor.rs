@@ -7,6 +7,19 @@
 
 use crate::nn::error::{NnError, Result, fmt_shape};
 
+/// Most values one tensor sized from user input (a parameter, one sample's activation) may
+/// hold: 2^30 values, 4 GiB of `f32`.
+pub const MAX_TENSOR_LEN: usize = 1 << 30;
+
+/// Number of values of `shape`, or `None` if the product overflows or exceeds
+/// [`MAX_TENSOR_LEN`].
+pub fn checked_len(shape: &[usize]) -> Option<usize> {
+    shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .filter(|&n| n <= MAX_TENSOR_LEN)
+}
+
 /// A dense, row-major (C order) `f32` tensor.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tensor {
@@ -21,6 +34,21 @@ impl Tensor {
             shape: shape.to_vec(),
             data: vec![0.0; shape.iter().product()],
         }
+    }
+
+    /// A tensor of zeros whose shape comes from user input: fails, naming `op`, `what` (e.g.
+    /// "weight") and the shape, before allocating anything beyond [`MAX_TENSOR_LEN`] values.
+    pub fn try_zeros(op: &'static str, what: &str, shape: &[usize]) -> Result<Self> {
+        if checked_len(shape).is_none() {
+            return Err(NnError::shape(
+                op,
+                format!(
+                    "{what} {} would hold more than {MAX_TENSOR_LEN} values",
+                    fmt_shape(shape)
+                ),
+            ));
+        }
+        Ok(Tensor::zeros(shape))
     }
 
     /// Wraps `data` with `shape`; fails if the element counts differ.
@@ -143,6 +171,21 @@ mod tests {
         assert!(Tensor::from_vec(&[2, 3], vec![0.0; 6]).is_ok());
         let err = Tensor::from_vec(&[2, 3], vec![0.0; 5]).unwrap_err();
         assert!(err.to_string().contains("(2,3)"), "{err}");
+    }
+
+    #[test]
+    fn try_zeros_refuses_oversized_shapes_before_allocating() {
+        assert_eq!(
+            Tensor::try_zeros("dense", "weight", &[3, 4]).unwrap().len(),
+            12
+        );
+        for shape in [&[1 << 16, 1 << 15][..], &[usize::MAX, 2]] {
+            let err = Tensor::try_zeros("dense", "weight", shape).unwrap_err();
+            let msg = err.to_string();
+            assert!(msg.contains("dense") && msg.contains("weight ("), "{msg}");
+        }
+        assert_eq!(checked_len(&[1 << 15, 1 << 15]), Some(MAX_TENSOR_LEN));
+        assert_eq!(checked_len(&[usize::MAX, 2]), None);
     }
 
     #[test]

@@ -207,8 +207,9 @@ impl Trainer {
         self.optimizer.learning_rate()
     }
 
-    /// The optimizer (its statistics of the latest step, e.g.
-    /// [`Optimizer::last_step_sizes`]).
+    /// The optimizer, with its statistics of the latest step: each parameter's
+    /// [`Optimizer::last_update_ratio`] and [`Optimizer::last_step_sizes`], indexed as
+    /// [`Sequential::apply_gradients`] numbers the parameters.
     pub fn optimizer(&self) -> &dyn Optimizer {
         self.optimizer.as_ref()
     }

@@ -4,8 +4,10 @@
 //!   images of each cell, and the penultimate layer's activations of the first
 //!   [`EMBEDDING_POINTS`] images projected to 3D by PCA ([`Embedding`]);
 //! - [`Probe`]: every layer's activations and the output probabilities for one image;
-//! - [`ConvFilters`]: every convolution's kernels;
-//! - [`update_ratio`]: how far one optimizer step moved a layer's weights, relative to them.
+//! - [`ConvFilters`]: every convolution's kernels.
+//!
+//! The update-to-weight ratios are not computed here: the optimizer measures them inside its
+//! update ([`Optimizer::last_update_ratio`](crate::nn::Optimizer::last_update_ratio)).
 
 use crate::data::preprocess::Dataset;
 use crate::labs::xor::geometry::{Pca, pca3};
@@ -374,20 +376,4 @@ pub fn weight_param_indices(model: &Sequential) -> Vec<usize> {
         next += params.len();
     }
     indices
-}
-
-/// The update-to-weight ratio `||after - before|| / ||before||` (L2 norms) of one step:
-/// about 1e-3 is healthy; much larger means the learning rate is too high, much smaller too
-/// low. 0 when nothing moved, `inf` when `before` is all zeros but `after` is not.
-pub fn update_ratio(before: &[f32], after: &[f32]) -> f32 {
-    let (mut step, mut norm) = (0.0f64, 0.0f64);
-    for (b, a) in before.iter().zip(after) {
-        step += f64::from(a - b).powi(2);
-        norm += f64::from(*b).powi(2);
-    }
-    if step == 0.0 {
-        0.0
-    } else {
-        (step.sqrt() / norm.sqrt()) as f32
-    }
 }

@@ -2,9 +2,9 @@
 //! [`Trainer`] as `netviz mnist train` (same config, data and seed give the same weights: the
 //! session only calls [`Trainer::step`] and changes the learning rate when told), keeps the
 //! per-batch curves, and after every validation pass (and when training ends) runs a
-//! [`ValidationPass`] on a copy of the model for the confusion matrix and the embedding. It
-//! also measures each batch's update-to-weight ratios by comparing the weights before and
-//! after the step (the optimizer itself is the trainer's and stays untouched).
+//! [`ValidationPass`] on a copy of the model for the confusion matrix and the embedding. Each
+//! batch's update-to-weight ratios and step sizes are read from the trainer's optimizer, which
+//! computes them inside its update.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -12,8 +12,7 @@ use std::sync::Arc;
 use crate::data::mnist::Mnist;
 use crate::data::preprocess::Dataset;
 use crate::labs::mnist::analysis::{
-    self, ValidationPass, conv_filters, copy_weights, layer_weights, update_ratio,
-    weight_param_indices,
+    self, ValidationPass, conv_filters, copy_weights, layer_weights, weight_param_indices,
 };
 use crate::labs::mnist::snapshot::{BatchPoint, MnistSnapshot, RatioPoint};
 use crate::nn::config::ModelConfig;
@@ -101,7 +100,6 @@ pub struct MnistSession {
     paused: bool,
     steps: u64,
     batches: Vec<BatchPoint>,
-    weights_before: Vec<Vec<f32>>,
     update_ratios: Vec<RatioPoint>,
     step_sizes: Vec<StepSizes>,
     /// (true, predicted) classes of the latest [`ROLLING_BATCHES`] batches, oldest first.
@@ -130,7 +128,6 @@ impl MnistSession {
             paused,
             steps: 0,
             batches: Vec::new(),
-            weights_before: Vec::new(),
             update_ratios: Vec::new(),
             step_sizes: Vec::new(),
             recent: VecDeque::with_capacity(ROLLING_BATCHES),
@@ -228,12 +225,6 @@ impl MnistSession {
         if !self.is_running() {
             return None;
         }
-        self.weights_before.clear();
-        self.weights_before.extend(
-            layer_weights(self.trainer.model())
-                .into_iter()
-                .map(|(_, _, w)| w.data().to_vec()),
-        );
         let report = match self.trainer.step() {
             Ok(r) => r,
             Err(e) => {
@@ -246,23 +237,23 @@ impl MnistSession {
             self.record_batch(b);
             self.record_predictions();
             let optimizer = self.trainer.optimizer();
+            let weights = weight_param_indices(self.trainer.model());
             self.step_sizes.clear();
             self.step_sizes.extend(
-                weight_param_indices(self.trainer.model())
-                    .into_iter()
-                    .filter_map(|i| optimizer.last_step_sizes(i).cloned()),
+                weights
+                    .iter()
+                    .filter_map(|&i| optimizer.last_step_sizes(i).cloned()),
             );
-        }
-        if report.batch.is_some() && report.stop.is_none() {
-            let ratios = layer_weights(self.trainer.model())
-                .into_iter()
-                .zip(&self.weights_before)
-                .map(|((_, _, after), before)| update_ratio(before, after.data()))
-                .collect();
-            self.update_ratios.push(RatioPoint {
-                step: self.steps,
-                ratios,
-            });
+            if report.stop.is_none() {
+                let ratios = weights
+                    .iter()
+                    .filter_map(|&i| optimizer.last_update_ratio(i))
+                    .collect();
+                self.update_ratios.push(RatioPoint {
+                    step: self.steps,
+                    ratios,
+                });
+            }
         }
         if report.epoch.is_some() {
             self.epoch_steps.push(self.steps);

@@ -37,7 +37,8 @@ pub struct Dense {
 
 impl Dense {
     /// A dense layer with zero weights and biases (the model builder initialises the weights).
-    /// Fails if either size is zero.
+    /// Fails if either size is zero or the weight would exceed
+    /// [`MAX_TENSOR_LEN`](crate::nn::tensor::MAX_TENSOR_LEN) values.
     pub fn new(in_features: usize, out_features: usize) -> Result<Self> {
         if in_features == 0 || out_features == 0 {
             return Err(NnError::shape(
@@ -47,13 +48,12 @@ impl Dense {
                 ),
             ));
         }
+        let weight = Tensor::try_zeros("dense", "weight", &[out_features, in_features])?;
+        let bias = Tensor::try_zeros("dense", "bias", &[out_features])?;
         Ok(Dense {
             in_features,
             out_features,
-            params: [
-                Param::new("weight", Tensor::zeros(&[out_features, in_features])),
-                Param::new("bias", Tensor::zeros(&[out_features])),
-            ],
+            params: [Param::new("weight", weight), Param::new("bias", bias)],
         })
     }
 

@@ -38,7 +38,19 @@ impl Layer for Flatten {
                 ),
             ));
         }
-        Ok(vec![input.iter().product()])
+        let len = input
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .ok_or_else(|| {
+                NnError::shape(
+                    "flatten",
+                    format!(
+                        "input {} holds more values than fit in memory",
+                        fmt_shape(input)
+                    ),
+                )
+            })?;
+        Ok(vec![len])
     }
 
     fn forward(&mut self, x: &Tensor, y: &mut Tensor) -> Result<()> {

@@ -115,7 +115,7 @@ impl MaxPool2d {
             return Err(NnError::shape(
                 "maxpool2d",
                 format!(
-                    "input {} is {h}x{w}, smaller than the {k}x{k} kernel (stride {s})",
+                    "kernel {k}x{k} larger than input {} (stride {s})",
                     fmt_shape(shown)
                 ),
             ));

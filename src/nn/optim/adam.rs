@@ -104,13 +104,6 @@ impl Adam {
         self.steps
     }
 
-    /// `||delta p||_2 / ||p||_2` of the latest update of parameter `index` (`p` before the
-    /// update); `None` before its first update. A zero `p` gives 0 when the update is zero too
-    /// and `+inf` otherwise.
-    pub fn last_update_ratio(&self, index: usize) -> Option<f32> {
-        self.slots.get(index).and_then(|s| s.ratio)
-    }
-
     /// The distribution of `|new - old|` over the values of parameter `index` in its latest
     /// update: Adam's effective step sizes `|lr * m_hat / (sqrt(v_hat) + eps)|` as applied;
     /// `None` before its first update.
@@ -233,6 +226,10 @@ impl Optimizer for Adam {
 
     fn last_step_sizes(&self, index: usize) -> Option<&StepSizes> {
         Adam::last_step_sizes(self, index)
+    }
+
+    fn last_update_ratio(&self, index: usize) -> Option<f32> {
+        self.slots.get(index).and_then(|s| s.ratio)
     }
 
     fn update(&mut self, index: usize, param: &mut Param) {

@@ -59,6 +59,13 @@ pub trait Optimizer: Send + std::fmt::Debug {
     /// Updates parameter number `index` (stable from step to step) from its gradient.
     fn update(&mut self, index: usize, param: &mut Param);
 
+    /// The update-to-weight ratio `||delta p||_2 / ||p||_2` of the latest update of parameter
+    /// `index` (`p` before the update), computed inside the update loop; `None` before its
+    /// first update. A zero `p` gives 0 when the update is zero too and `+inf` otherwise.
+    /// About 1e-3 is healthy; much larger means the learning rate is too high, much smaller
+    /// too low.
+    fn last_update_ratio(&self, index: usize) -> Option<f32>;
+
     /// How far the latest update moved each value of parameter `index` (`|new - old|` per
     /// power of two), for optimizers that record it (Adam); `None` otherwise or before the
     /// parameter's first update.

@@ -15,7 +15,8 @@
 //! gradients, not steps, so a new `lr` simply scales the next update).
 //!
 //! Each update also records the update-to-weight ratio `||delta p||_2 / ||p||_2` (with `p` the
-//! value before the update), computed in the same pass as the update, for the visualisations.
+//! value before the update), computed in the same pass as the update, for the visualisations
+//! ([`Optimizer::last_update_ratio`]).
 
 use crate::nn::layers::Param;
 use crate::nn::optim::Optimizer;
@@ -75,13 +76,6 @@ impl Sgd {
         self.steps
     }
 
-    /// `||delta p||_2 / ||p||_2` of the latest update of parameter `index` (`p` before the
-    /// update); `None` before its first update. A zero `p` gives 0 when the update is zero too
-    /// and `+inf` otherwise.
-    pub fn last_update_ratio(&self, index: usize) -> Option<f32> {
-        self.slots.get(index).and_then(|s| s.ratio)
-    }
-
     /// Forgets all velocities and statistics (the settings stay).
     pub fn reset_state(&mut self) {
         self.slots.clear();
@@ -121,6 +115,10 @@ impl Optimizer for Sgd {
 
     fn begin_step(&mut self) {
         self.steps += 1;
+    }
+
+    fn last_update_ratio(&self, index: usize) -> Option<f32> {
+        self.slots.get(index).and_then(|s| s.ratio)
     }
 
     fn update(&mut self, index: usize, param: &mut Param) {
