@@ -6,6 +6,7 @@
 use crate::labs::mnist::analysis::{ConvFilters, Probe};
 use crate::labs::mnist::scenes::{BACKGROUND, TEXT, WEIGHT_COLORMAP};
 use crate::nn::config::{LayerConfig, ModelConfig};
+use crate::render::scene::LabelRole;
 use crate::render::{
     Anchor, Colormap, Image, Label, Line, Mesh, MeshVertex, Scene, SceneCamera, colormap_rgba,
 };
@@ -152,13 +153,14 @@ impl FilterPass {
     }
 }
 
-fn text(pos: [f32; 2], text: String, size_px: f32, anchor: Anchor) -> Label {
+fn text(pos: [f32; 2], text: String, size_px: f32, anchor: Anchor, role: LabelRole) -> Label {
     Label {
         pos: [pos[0], pos[1], 0.0],
         text,
         color: TEXT,
         size_px,
         anchor,
+        role,
     }
 }
 
@@ -224,12 +226,14 @@ pub fn filter_pass_scene(pass: &FilterPass, step: usize, camera: SceneCamera) ->
                 format!("{:.2}", patch[i * pass.kernel + j]),
                 10.0,
                 Anchor::Center,
+                LabelRole::Data,
             ));
             scene.labels.push(text(
                 [kx + x, y],
                 format!("{:.2}", pass.kernel_of(0)[i * pass.kernel + j]),
                 10.0,
                 Anchor::Center,
+                LabelRole::Data,
             ));
         }
     }
@@ -244,6 +248,7 @@ pub fn filter_pass_scene(pass: &FilterPass, step: usize, camera: SceneCamera) ->
         format!("sum w*x{channels} + b ({:.3}) = {value:.3}", pass.bias),
         12.0,
         Anchor::TopLeft,
+        LabelRole::Data,
     ));
     scene.labels.push(text(
         [0.0, 0.6],
@@ -258,6 +263,7 @@ pub fn filter_pass_scene(pass: &FilterPass, step: usize, camera: SceneCamera) ->
         ),
         12.0,
         Anchor::BottomLeft,
+        LabelRole::Title,
     ));
     let ox = pass.output_x();
     let range = (-pass.max_abs_output(), pass.max_abs_output());

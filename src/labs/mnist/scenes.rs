@@ -5,6 +5,7 @@
 //! and value comes from the snapshot; the layouts are public so tests can find each tile.
 
 use crate::labs::mnist::analysis::{ConvFilters, Embedding, Probe};
+use crate::render::scene::LabelRole;
 use crate::render::{
     Anchor, Colormap, Image, Label, Line, Mesh, MeshVertex, Point, PointStyle, Scene, SceneCamera,
 };
@@ -103,13 +104,14 @@ pub fn filter_layout(filters: &[ConvFilters]) -> FilterLayout {
     layout
 }
 
-fn label(pos: [f32; 3], text: String, anchor: Anchor) -> Label {
+fn label(pos: [f32; 3], text: String, anchor: Anchor, role: LabelRole) -> Label {
     Label {
         pos,
         text,
         color: TEXT,
         size_px: LABEL_PX,
         anchor,
+        role,
     }
 }
 
@@ -147,6 +149,7 @@ pub fn filters(filters: &[ConvFilters], camera: SceneCamera) -> Scene {
                 k = f.kernel
             ),
             Anchor::TopLeft,
+            LabelRole::Title,
         ));
     }
     scene
@@ -499,7 +502,7 @@ pub fn activations(probe: &Probe, camera: SceneCamera) -> Scene {
         } else {
             ([lo[0], lo[1] - 0.15, *z], Anchor::TopLeft)
         };
-        scene.labels.push(label(at, text, anchor));
+        scene.labels.push(label(at, text, anchor, LabelRole::Title));
     }
     scene.lines = contribution_lines(&layout, &top_contributions(probe));
     let predicted = probe.predicted();
@@ -525,6 +528,7 @@ pub fn activations(probe: &Probe, camera: SceneCamera) -> Scene {
                 [at[0] + BAR_WIDTH / 2.0, at[1] + h + 0.1, at[2]],
                 format!("{d}: {p:.2}"),
                 Anchor::Bottom,
+                LabelRole::Data,
             ));
         }
     }
@@ -583,6 +587,7 @@ pub fn embedding(emb: &Embedding, camera: SceneCamera) -> Scene {
             at,
             format!("PC{} {:.0}%", k + 1, 100.0 * v / total),
             Anchor::Center,
+            LabelRole::AxisName,
         ));
         let mut end = [0.0; 3];
         end[k] = 1.0;
