@@ -22,6 +22,7 @@ pub mod painter;
 pub mod panels;
 mod scene_blit;
 mod surface;
+pub mod text_overlap;
 pub mod window;
 
 pub use app::App;
