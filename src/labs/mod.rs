@@ -8,9 +8,11 @@
 //! - [`mnist`]: the configured CNN learning MNIST: curves, filters, confusion matrix,
 //!   activations and the penultimate layer's embedding.
 //! - [`gallery`]: every rendering primitive, live, with no neural network.
+//! - [`plot`]: legends placed where they cover no data, for every lab's plots.
 
 pub mod gallery;
 pub mod mnist;
+pub mod plot;
 pub mod thread;
 pub mod xor;
 
@@ -29,3 +31,4 @@ pub fn scale_sizes(scene: &mut crate::render::Scene, pixels_per_point: f32) {
         l.size_px *= pixels_per_point;
     }
 }
+

@@ -6,7 +6,8 @@
 //! - `scenes`: snapshot to plain render scenes (filters, activations, embedding);
 //!   `confusion`: the clickable confusion-matrix panel; `browser`: the dataset browser;
 //!   `drawing`: draw-a-digit and its MNIST-like preprocessing; `filter_pass`: a filter
-//!   sliding over the chosen image step by step; `lab`: the [`Lab`](crate::ui::Lab).
+//!   sliding over the chosen image step by step; `plots`: the training curves and the
+//!   optimizer's plots; `lab`: the [`Lab`](crate::ui::Lab).
 
 pub mod analysis;
 pub mod browser;
@@ -14,6 +15,7 @@ pub mod confusion;
 pub mod drawing;
 pub mod filter_pass;
 pub mod lab;
+pub mod plots;
 pub mod scenes;
 pub mod session;
 pub mod snapshot;
