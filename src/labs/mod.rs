@@ -32,3 +32,11 @@ pub fn scale_sizes(scene: &mut crate::render::Scene, pixels_per_point: f32) {
     }
 }
 
+/// Moves or drops the labels of `scene` that would print over each other in `view` (see
+/// [`declutter_scene`](crate::render::labels::declutter_scene)): titles and data labels win
+/// over axis names and tick values. Call it last, once sizes are in pixels.
+pub fn declutter_labels(scene: &mut crate::render::Scene, view: &crate::ui::SceneView) {
+    let viewport_px = glam::Vec2::new(view.size_px[0] as f32, view.size_px[1] as f32);
+    crate::render::labels::declutter_scene(scene, viewport_px);
+}
+

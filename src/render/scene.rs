@@ -279,8 +279,9 @@ impl Anchor {
 }
 
 /// What a label says, which decides who yields when two labels would overlap on screen
-/// (see [`declutter`](crate::render::labels::declutter)): a title beats a data label, a data
-/// label beats an axis name, an axis name beats a tick value.
+/// (see [`declutter`](crate::render::labels::declutter)): in the order below, a title
+/// beats a data label, which beats a value, an axis name and, last, a tick value. Values and
+/// tick values name the exact spot they sit on, so they are never moved, only dropped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LabelRole {
     /// The name of a whole view or of a part of it (a layer, a plane).
@@ -288,6 +289,8 @@ pub enum LabelRole {
     /// A value or name of the data itself (a point, a neuron, a probability).
     #[default]
     Data,
+    /// A number printed on what it describes (a pixel's value in its cell).
+    Value,
     /// The name of an axis.
     AxisName,
     /// A tick value on an axis: dropped first when space runs out.

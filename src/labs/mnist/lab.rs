@@ -599,6 +599,7 @@ impl Lab for MnistLab {
             _ => Scene::new(view.camera),
         };
         crate::labs::scale_sizes(&mut scene, view.pixels_per_point);
+        crate::labs::declutter_labels(&mut scene, view);
         scene
     }
 
