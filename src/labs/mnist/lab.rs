@@ -13,7 +13,7 @@ use glam::{Vec2, Vec3};
 use crate::labs::mnist::browser::{BrowserState, browser_ui};
 use crate::labs::mnist::confusion::{confusion_ui, rolling_confusion_ui};
 use crate::labs::mnist::drawing::{Canvas, canvas_ui, preprocess};
-use crate::labs::mnist::filter_pass::{FilterPass, filter_pass_scene};
+use crate::labs::mnist::filter_pass::{FilterPass, filter_pass_scene_fitted};
 pub use crate::labs::mnist::plots::{
     MAX_PLOT_POINTS, epoch_line, ratio_line, step_size_line, step_size_share, thinned,
 };
@@ -593,7 +593,12 @@ impl Lab for MnistLab {
             (panel::ACTIVATIONS, Some(p), _) => scenes::activations(p, view.camera),
             (panel::EMBEDDING, _, Some(v)) => scenes::embedding(&v.embedding, view.camera),
             (panel::FILTER_PASS, Some(_), _) => match self.filter_pass() {
-                Some(pass) => filter_pass_scene(&pass, self.pass.step as usize, view.camera),
+                Some(pass) => filter_pass_scene_fitted(
+                    &pass,
+                    self.pass.step as usize,
+                    view.camera,
+                    crate::labs::unit_pt(view),
+                ),
                 None => Scene::new(view.camera),
             },
             _ => Scene::new(view.camera),
@@ -611,6 +616,11 @@ impl Lab for MnistLab {
                 let layout = filter_layout(&snap.filters);
                 let tile = scenes::filter_tile_at(&layout, &view.camera, size, pos_px)?;
                 Some(scenes::filter_text(&snap.filters, &tile))
+            }
+            panel::FILTER_PASS => {
+                let world = crate::labs::world_at(view, pos_px, 0.0)?;
+                self.filter_pass()?
+                    .describe_at([world.x, world.y], self.pass.step as usize)
             }
             _ => None,
         }
