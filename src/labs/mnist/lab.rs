@@ -589,8 +589,10 @@ impl Lab for MnistLab {
     fn scene(&mut self, panel: usize, view: &SceneView) -> Scene {
         let snap = &self.latest;
         let mut scene = match (panel, &snap.probe, &snap.validation) {
-            (panel::FILTERS, _, _) => scenes::filters(&snap.filters, view.camera),
-            (panel::ACTIVATIONS, Some(p), _) => scenes::activations(p, view.camera),
+            (panel::FILTERS, _, _) => {
+                scenes::filters_fitted(&snap.filters, view.camera, crate::labs::unit_pt(view))
+            }
+            (panel::ACTIVATIONS, Some(p), _) => scenes::activations_fitted(p, view),
             (panel::EMBEDDING, _, Some(v)) => scenes::embedding(&v.embedding, view.camera),
             (panel::FILTER_PASS, Some(_), _) => match self.filter_pass() {
                 Some(pass) => filter_pass_scene_fitted(
@@ -617,6 +619,7 @@ impl Lab for MnistLab {
                 let tile = scenes::filter_tile_at(&layout, &view.camera, size, pos_px)?;
                 Some(scenes::filter_text(&snap.filters, &tile))
             }
+            panel::ACTIVATIONS => scenes::activation_text(snap.probe.as_ref()?, view, pos_px),
             panel::FILTER_PASS => {
                 let world = crate::labs::world_at(view, pos_px, 0.0)?;
                 self.filter_pass()?
