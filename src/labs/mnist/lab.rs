@@ -521,9 +521,14 @@ pub fn filter_pass_camera(snap: &MnistSnapshot) -> Camera2d {
     }
 }
 
-/// The camera of the embedding panel.
+/// The camera of the embedding panel: framing the ball of radius 1.1 around the origin
+/// (the bulk of the cloud fills the unit box, see
+/// [`Embedding::scale`](crate::labs::mnist::analysis::Embedding::scale), and the axis names
+/// sit at 1.1), so the cloud fills the panel.
 pub fn embedding_camera() -> OrbitCamera {
-    OrbitCamera::framing(Vec3::splat(-1.1), Vec3::splat(1.1))
+    // `framing` fits the box's bounding sphere, whose radius is sqrt(3) times the half side.
+    let half = 1.1 / 3f32.sqrt();
+    OrbitCamera::framing(Vec3::splat(-half), Vec3::splat(half))
 }
 
 impl Lab for MnistLab {
