@@ -181,6 +181,7 @@ fn labels_project_to_the_points_the_camera_predicts() {
         color: [1.0; 4],
         size_px: 12.0,
         anchor: Default::default(),
+        role: Default::default(),
     };
     scene.labels.push(label(Vec3::new(0.5, 0.2, 0.1), "near"));
     scene.labels.push(label(Vec3::new(-0.5, 0.0, -1.0), "far"));

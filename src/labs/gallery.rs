@@ -11,9 +11,10 @@ pub mod scenes;
 pub mod world;
 
 use egui::{RichText, Slider, Ui};
-use egui_plot::{Legend, Plot, PlotPoints};
+use egui_plot::Plot;
 
 use crate::labs::LabError;
+use crate::labs::plot::{Series, SeriesKind, palette, plot_ui};
 use crate::labs::thread::{LabThread, run_session};
 use crate::render::{Colormap, Scene};
 use crate::ui::{Lab, PanelSpec, SceneView, StatusInfo};
@@ -119,28 +120,28 @@ impl GalleryLab {
     fn loss_curve_ui(&self, ui: &mut Ui) {
         let snapshot = &self.latest;
         let first_step = snapshot.step + 1 - snapshot.losses.len() as u64;
-        let points: PlotPoints = snapshot
-            .losses
-            .iter()
-            .enumerate()
-            .map(|(i, &loss)| {
-                [
-                    (first_step + i as u64) as f64,
-                    f64::from(loss.max(1e-6)).log10(),
-                ]
-            })
-            .collect();
-        Plot::new("gallery-loss")
-            .legend(Legend::default())
-            .x_axis_label("step")
-            .y_axis_label("log10 loss")
-            .allow_scroll(false)
-            .show(ui, |plot| {
-                plot.line(egui_plot::Line::new(
-                    format!("run {}", snapshot.run),
-                    points,
-                ));
-            });
+        let points = snapshot.losses.iter().enumerate().map(|(i, &loss)| {
+            [
+                (first_step + i as u64) as f64,
+                f64::from(loss.max(1e-6)).log10(),
+            ]
+        });
+        let series = vec![Series::new(
+            format!("run {}", snapshot.run),
+            palette(0),
+            SeriesKind::Line,
+            points,
+        )];
+        let height = ui.available_height();
+        plot_ui(
+            ui,
+            Plot::new("gallery-loss")
+                .x_axis_label("step")
+                .y_axis_label("log10 loss"),
+            "loss",
+            height,
+            series,
+        );
     }
 }
 
@@ -216,7 +217,7 @@ impl Lab for GalleryLab {
     }
 
     fn scene(&mut self, panel: usize, view: &SceneView) -> Scene {
-        match panel {
+        let mut scene = match panel {
             0 => scenes::cloud_scene(&self.latest, view),
             1 => scenes::landscape_scene(
                 &self.latest,
@@ -227,7 +228,9 @@ impl Lab for GalleryLab {
             ),
             2 => scenes::surface_scene(&self.latest, view, &self.surface, self.colormap),
             _ => Scene::new(view.camera),
-        }
+        };
+        crate::labs::declutter_labels(&mut scene, view);
+        scene
     }
 
     fn panel_ui(&mut self, panel: usize, ui: &mut Ui) {

@@ -8,10 +8,12 @@
 //! - [`mnist`]: the configured CNN learning MNIST: curves, filters, confusion matrix,
 //!   activations and the penultimate layer's embedding.
 //! - [`gallery`]: every rendering primitive, live, with no neural network.
+//! - [`plot`]: legends placed where they cover no data, for every lab's plots.
 
 pub mod error;
 pub mod gallery;
 pub mod mnist;
+pub mod plot;
 pub mod thread;
 pub mod xor;
 
@@ -29,5 +31,63 @@ pub fn scale_sizes(scene: &mut crate::render::Scene, pixels_per_point: f32) {
     }
     for l in &mut scene.labels {
         l.size_px *= pixels_per_point;
+    }
+}
+
+/// Moves or drops the labels of `scene` that would print over each other in `view` (see
+/// [`declutter_scene`](crate::render::labels::declutter_scene)): titles and data labels win
+/// over axis names and tick values. Call it last, once sizes are in pixels.
+pub fn declutter_labels(scene: &mut crate::render::Scene, view: &crate::ui::SceneView) {
+    let viewport_px = glam::Vec2::new(view.size_px[0] as f32, view.size_px[1] as f32);
+    crate::render::labels::declutter_scene(scene, viewport_px);
+}
+
+/// The first of `variants` (longest first) whose estimated width at `size_pt` is at most
+/// `max_width_pt` (see [`estimated_text_size`](crate::render::labels::estimated_text_size)).
+pub fn longest_fitting(variants: &[String], size_pt: f32, max_width_pt: f32) -> Option<&str> {
+    variants
+        .iter()
+        .find(|v| crate::render::labels::estimated_text_size(v, size_pt).x <= max_width_pt)
+        .map(String::as_str)
+}
+
+/// The world point in the plane `z = z` under `pos_px` (pixels from the top-left of `view`'s
+/// viewport), if the view's ray meets the plane.
+pub fn world_at(view: &crate::ui::SceneView, pos_px: glam::Vec2, z: f32) -> Option<glam::Vec3> {
+    let viewport = glam::Vec2::new(view.size_px[0] as f32, view.size_px[1] as f32);
+    let world_from_clip = view
+        .camera
+        .clip_from_world(crate::render::projection::aspect_of(viewport))
+        .inverse();
+    let ndc = glam::Vec2::new(
+        pos_px.x / viewport.x * 2.0 - 1.0,
+        1.0 - pos_px.y / viewport.y * 2.0,
+    );
+    let at = |depth: f32| {
+        let p = world_from_clip * glam::Vec4::new(ndc.x, ndc.y, depth, 1.0);
+        p.truncate() / p.w
+    };
+    let (near, far) = (at(0.0), at(1.0));
+    let t = (z - near.z) / (far.z - near.z);
+    let hit = near + (far - near) * t;
+    (t.is_finite() && hit.is_finite()).then_some(hit)
+}
+
+/// How many points one world unit in the plane `z = 0` spans across `view` near its center
+/// (for 2D views: the size of a unit square on screen).
+pub fn unit_pt(view: &crate::ui::SceneView) -> f32 {
+    let viewport = glam::Vec2::new(view.size_px[0] as f32, view.size_px[1] as f32);
+    let center = viewport * 0.5;
+    let (Some(a), Some(b)) = (
+        world_at(view, center, 0.0),
+        world_at(view, center + glam::Vec2::X, 0.0),
+    ) else {
+        return 0.0;
+    };
+    let units_per_px = (b - a).length();
+    if units_per_px > 0.0 && units_per_px.is_finite() {
+        1.0 / units_per_px / view.pixels_per_point.max(1e-3)
+    } else {
+        0.0
     }
 }

@@ -3,7 +3,7 @@
 
 use glam::Vec3;
 
-use crate::render::scene::{Anchor, Label, Line, Scene};
+use crate::render::scene::{Anchor, Label, LabelRole, Line, Scene};
 
 /// Axes along the edges of the box `min..max` that meet at `min`. An axis whose range is
 /// empty (e.g. z in a 2D plot) is left out.
@@ -85,6 +85,7 @@ impl Axes {
                     } else {
                         Anchor::Top
                     },
+                    role: LabelRole::Tick,
                 });
             }
             scene.labels.push(Label {
@@ -93,6 +94,7 @@ impl Axes {
                 color: self.text_color,
                 size_px: self.text_size_px * 1.2,
                 anchor: Anchor::Center,
+                role: LabelRole::AxisName,
             });
         }
     }

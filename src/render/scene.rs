@@ -278,6 +278,25 @@ impl Anchor {
     }
 }
 
+/// What a label says, which decides who yields when two labels would overlap on screen
+/// (see [`declutter`](crate::render::labels::declutter)): in the order below, a title
+/// beats a data label, which beats a value, an axis name and, last, a tick value. Values and
+/// tick values name the exact spot they sit on, so they are never moved, only dropped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LabelRole {
+    /// The name of a whole view or of a part of it (a layer, a plane).
+    Title,
+    /// A value or name of the data itself (a point, a neuron, a probability).
+    #[default]
+    Data,
+    /// A number printed on what it describes (a pixel's value in its cell).
+    Value,
+    /// The name of an axis.
+    AxisName,
+    /// A tick value on an axis: dropped first when space runs out.
+    Tick,
+}
+
 /// Text at a world position, drawn by the UI on top of the scene.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Label {
@@ -291,6 +310,8 @@ pub struct Label {
     pub size_px: f32,
     /// Which point of the text box sits at `pos`.
     pub anchor: Anchor,
+    /// Who yields when labels would overlap on screen.
+    pub role: LabelRole,
 }
 
 /// The bytes a color becomes in the `Rgba8Unorm` target: each channel clamped to 0..=1, times

@@ -28,6 +28,7 @@ pub mod panels;
 mod scene_blit;
 pub mod shell;
 mod surface;
+pub mod text_overlap;
 pub mod window;
 pub mod workspace;
 

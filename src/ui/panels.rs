@@ -160,7 +160,20 @@ fn scene_panel_ui(
     } else {
         painter.rect_filled(rect, 0.0, color32(scene.background));
     }
-    for label in project_labels(&scene, viewport_px) {
+    // Labs declutter at their default cameras; after the user orbits or zooms, labels may
+    // meet again, so the shell makes the last pass with the sizes egui will really draw.
+    let placed = crate::render::labels::declutter(project_labels(&scene, viewport_px), |l| {
+        let size = painter
+            .layout_no_wrap(
+                l.text.clone(),
+                FontId::proportional(l.size_px / ppp),
+                color32(l.color),
+            )
+            .size()
+            * ppp;
+        glam::Vec2::new(size.x, size.y)
+    });
+    for label in placed {
         let [fx, fy] = label.anchor.fractions();
         let align = Align2([align_of(fx), align_of(fy)]);
         let pos = rect.min + Vec2::new(label.pos_px.x, label.pos_px.y) / ppp;

@@ -7,6 +7,7 @@ use glam::{Vec2, Vec3};
 use crate::labs::gallery::landscape::{LANDSCAPE_HALF, LANDSCAPE_RANGE, MINIMA, landscape_value};
 use crate::labs::gallery::world::{CLOUD_HALF, Snapshot};
 use crate::render::camera::OrbitPose;
+use crate::render::scene::LabelRole;
 use crate::render::{
     Anchor, Axes, Camera2d, Colormap, Image, Label, Line, Mesh, MeshVertex, OrbitCamera, Point,
     PointStyle, Scene, colormap_rgba,
@@ -130,6 +131,7 @@ pub fn cloud_scene(snapshot: &Snapshot, view: &SceneView) -> Scene {
         color: TEXT,
         size_px: view.px(13.0),
         anchor: Anchor::BottomLeft,
+        role: LabelRole::Title,
     });
     let mut axes = Axes::new(Vec3::splat(-CLOUD_HALF), Vec3::splat(CLOUD_HALF));
     axes.text_color = TEXT;
@@ -285,6 +287,7 @@ fn colorbar(scene: &mut Scene, view: &SceneView, colormap: Colormap) {
             color: TEXT,
             size_px: view.px(11.0),
             anchor: Anchor::Left,
+            role: LabelRole::Tick,
         });
     }
     scene.labels.push(Label {
@@ -293,6 +296,7 @@ fn colorbar(scene: &mut Scene, view: &SceneView, colormap: Colormap) {
         color: TEXT,
         size_px: view.px(12.0),
         anchor: Anchor::Bottom,
+        role: LabelRole::AxisName,
     });
 }
 

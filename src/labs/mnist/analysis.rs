@@ -62,14 +62,28 @@ pub struct Embedding {
     pub predicted: Vec<u8>,
 }
 
+/// The share of the embedding's points inside the unit box the view shows (see
+/// [`Embedding::scale`]).
+pub const EMBEDDING_EXTENT_QUANTILE: f32 = 0.9;
+
 impl Embedding {
-    /// The largest absolute coordinate (at least a tiny positive number): the view divides
-    /// by it so the cloud fills a unit box.
+    /// The extent of the bulk of the cloud: the largest absolute coordinate of the point at
+    /// the [`EMBEDDING_EXTENT_QUANTILE`] of the points ordered by theirs (at least a tiny
+    /// positive number). The view divides by it so the cloud fills the unit box, a few
+    /// outliers reaching past it instead of shrinking everyone else into the middle.
     pub fn scale(&self) -> f32 {
-        self.points
+        let mut extents: Vec<f32> = self
+            .points
             .iter()
-            .flatten()
-            .fold(1e-6f32, |m, v| m.max(v.abs()))
+            .map(|p| p.iter().fold(0.0f32, |m, v| m.max(v.abs())))
+            .filter(|v| v.is_finite())
+            .collect();
+        if extents.is_empty() {
+            return 1e-6;
+        }
+        let at = ((extents.len() - 1) as f32 * EMBEDDING_EXTENT_QUANTILE).round() as usize;
+        let (_, bulk, _) = extents.select_nth_unstable_by(at, f32::total_cmp);
+        bulk.max(1e-6)
     }
 }
 

@@ -19,6 +19,8 @@ pub const MAX_THUMBNAILS: usize = 120;
 const LABEL_ROOM: f32 = 18.0;
 /// Side of a thumbnail in points.
 const THUMB: f32 = 28.0;
+/// Smallest text worth printing in a cell, in points.
+const MIN_TEXT_PT: f32 = 6.0;
 
 /// Where the matrix is drawn inside the panel's content rectangle.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -81,19 +83,47 @@ pub fn confusion_ui(
         m.total(),
         m.accuracy()
     );
-    let (content, layout) = matrix_ui(ui, m, caption, selected);
-    let list = Rect::from_min_max(
-        egui::pos2(layout.grid.max.x + 14.0, content.min.y),
-        content.max,
-    );
-    if list.width() < THUMB {
-        return None;
-    }
+    let (content, layout) = matrix_ui(ui, m, selected);
+    let list = side_column(ui, content, &layout, caption)?;
     let mut clicked = None;
     ui.scope_builder(UiBuilder::new().max_rect(list), |ui| {
         clicked = digits_ui(ui, pass, val, *selected);
     });
     clicked
+}
+
+/// The column right of the matrix, below `caption` (which wraps to the column); `None` when
+/// the panel is too narrow for it, and `caption` then goes below the matrix.
+fn side_column(
+    ui: &mut Ui,
+    content: Rect,
+    layout: &ConfusionLayout,
+    caption: String,
+) -> Option<Rect> {
+    let column = Rect::from_min_max(
+        egui::pos2(layout.grid.max.x + 14.0, content.min.y),
+        content.max,
+    );
+    if column.width() < THUMB {
+        let below = Rect::from_min_max(
+            egui::pos2(content.min.x, layout.grid.max.y + 4.0),
+            content.max,
+        );
+        ui.scope_builder(UiBuilder::new().max_rect(below), |ui| {
+            ui.set_clip_rect(below.intersect(ui.clip_rect()));
+            ui.label(caption);
+        });
+        return None;
+    }
+    let mut top = column.min.y;
+    ui.scope_builder(UiBuilder::new().max_rect(column), |ui| {
+        ui.label(caption);
+        top = ui.min_rect().max.y + ui.spacing().item_spacing.y;
+    });
+    Some(Rect::from_min_max(
+        egui::pos2(column.min.x, top),
+        column.max,
+    ))
 }
 
 /// Draws the matrix of the training predictions of the latest `batches` batches (cells
@@ -105,12 +135,8 @@ pub fn rolling_confusion_ui(ui: &mut Ui, m: &ConfusionMatrix, batches: usize) {
         m.total(),
         m.accuracy()
     );
-    let (content, layout) = matrix_ui(ui, m, caption, &mut None);
-    let note = Rect::from_min_max(
-        egui::pos2(layout.grid.max.x + 14.0, content.min.y),
-        content.max,
-    );
-    if note.width() >= THUMB {
+    let (content, layout) = matrix_ui(ui, m, &mut None);
+    if let Some(note) = side_column(ui, content, &layout, caption) {
         ui.scope_builder(UiBuilder::new().max_rect(note), |ui| {
             ui.label(
                 "Rolling window: updated with every training batch. \
@@ -120,12 +146,12 @@ pub fn rolling_confusion_ui(ui: &mut Ui, m: &ConfusionMatrix, batches: usize) {
     }
 }
 
-/// Draws `m` as colored cells with their counts and `caption` below (a click selects a cell);
-/// returns the panel's content rectangle and the layout.
+/// Draws `m` as colored cells with their counts (left out when they do not fit a cell;
+/// hovering a cell tells it) and the class numbers (a click selects a cell); returns the
+/// panel's content rectangle and the layout.
 fn matrix_ui(
     ui: &mut Ui,
     m: &ConfusionMatrix,
-    caption: String,
     selected: &mut Option<(usize, usize)>,
 ) -> (Rect, ConfusionLayout) {
     let classes = m.num_classes();
@@ -137,7 +163,14 @@ fn matrix_ui(
         .max()
         .unwrap_or(0);
     let painter = ui.painter_at(content);
-    let font = FontId::proportional((layout.cell * 0.38).clamp(7.0, 13.0));
+    let font = FontId::proportional((layout.cell * 0.38).min(13.0));
+    // The widest count and a class number must fit a cell with a pixel to spare.
+    let fits = |text: String| {
+        let size = ui.fonts_mut(|f| f.layout_no_wrap(text, font.clone(), Color32::WHITE).size());
+        font.size >= MIN_TEXT_PT && size.x <= layout.cell - 2.0 && size.y <= layout.cell
+    };
+    let counts_fit = fits(max.to_string());
+    let classes_fit = fits((classes.saturating_sub(1)).to_string());
     for t in 0..classes {
         for p in 0..classes {
             let rect = layout.cell_rect(t, p);
@@ -150,19 +183,22 @@ fn matrix_ui(
             } else {
                 Color32::WHITE
             };
-            painter.text(
-                rect.center(),
-                Align2::CENTER_CENTER,
-                count,
-                font.clone(),
-                ink,
-            );
+            if counts_fit {
+                painter.text(
+                    rect.center(),
+                    Align2::CENTER_CENTER,
+                    count,
+                    font.clone(),
+                    ink,
+                );
+            }
             let response = ui.interact(
                 rect,
                 ui.scope_id().with(("confusion", t, p)),
                 Sense::click(),
             );
             response.widget_info(|| WidgetInfo::labeled(egui::Role::Button, true, cell_name(t, p)));
+            let response = response.on_hover_text(format!("{}: {count}", cell_name(t, p)));
             if response.clicked() {
                 *selected = Some((t, p));
             }
@@ -174,6 +210,9 @@ fn matrix_ui(
                     egui::StrokeKind::Inside,
                 );
             }
+        }
+        if !classes_fit {
+            continue;
         }
         let label_color = ui.visuals().text_color();
         let row = layout.cell_rect(t, 0);
@@ -193,13 +232,6 @@ fn matrix_ui(
             label_color,
         );
     }
-    painter.text(
-        layout.grid.left_bottom() + Vec2::new(0.0, 4.0),
-        Align2::LEFT_TOP,
-        caption,
-        FontId::proportional(12.0),
-        ui.visuals().text_color(),
-    );
     (content, layout)
 }
 

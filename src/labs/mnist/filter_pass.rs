@@ -6,6 +6,11 @@
 use crate::labs::mnist::analysis::{ConvFilters, Probe};
 use crate::labs::mnist::scenes::{BACKGROUND, TEXT, WEIGHT_COLORMAP};
 use crate::nn::config::{LayerConfig, ModelConfig};
+use glam::Vec2;
+
+use crate::labs::longest_fitting;
+use crate::render::labels::estimated_text_size;
+use crate::render::scene::LabelRole;
 use crate::render::{
     Anchor, Colormap, Image, Label, Line, Mesh, MeshVertex, Scene, SceneCamera, colormap_rgba,
 };
@@ -141,6 +146,57 @@ impl FilterPass {
         self.outputs.iter().fold(1e-6f32, |m, v| m.max(v.abs()))
     }
 
+    /// What the scene of [`filter_pass_scene`] shows at world point `world` at `step`: an
+    /// input pixel's value (and the product with its weight when the window covers it), a
+    /// weight (and its product with the input under it), or an output value; `None`
+    /// elsewhere.
+    pub fn describe_at(&self, world: [f32; 2], step: usize) -> Option<String> {
+        let step = step.min(self.steps().checked_sub(1)?);
+        let (x, row) = (world[0], -world[1]);
+        if row < 0.0 {
+            return None;
+        }
+        let row = row as usize;
+        let (r0, c0) = self.window(step);
+        let in_window = |r: usize, c: usize| {
+            let (i, j) = (r as isize - r0, c as isize - c0);
+            let k = self.kernel as isize;
+            ((0..k).contains(&i) && (0..k).contains(&j)).then_some((i as usize, j as usize))
+        };
+        let kk = self.kernel;
+        if (0.0..self.in_side as f32).contains(&x) && row < self.in_side {
+            let col = x as usize;
+            let v = self.input[row * self.in_side + col];
+            let mut text = format!("input row {row}, column {col}: {v:.4}");
+            if let Some((i, j)) = in_window(row, col) {
+                let w = self.kernel_of(0)[i * kk + j];
+                text.push_str(&format!("\nx weight {w:.4} = {:.4}", v * w));
+            }
+            return Some(text);
+        }
+        let kx = self.kernel_x();
+        if (kx..kx + kk as f32).contains(&x) && row < kk {
+            let j = (x - kx) as usize;
+            let w = self.kernel_of(0)[row * kk + j];
+            let v = self.patch(step, 0)[row * kk + j];
+            return Some(format!(
+                "weight row {row}, column {j}: {w:.4}\nx input {v:.4} = {:.4}",
+                v * w
+            ));
+        }
+        let ox = self.output_x();
+        if (ox..ox + self.out_side as f32).contains(&x) && row < self.out_side {
+            let col = (x - ox) as usize;
+            let s = row * self.out_side + col;
+            return Some(if s <= step {
+                format!("output row {row}, column {col}: {:.4}", self.outputs[s])
+            } else {
+                format!("output row {row}, column {col}: not computed yet")
+            });
+        }
+        None
+    }
+
     /// Left edge of the kernel in the scene.
     pub fn kernel_x(&self) -> f32 {
         self.in_side as f32 + 2.0
@@ -152,13 +208,14 @@ impl FilterPass {
     }
 }
 
-fn text(pos: [f32; 2], text: String, size_px: f32, anchor: Anchor) -> Label {
+fn text(pos: [f32; 2], text: String, size_px: f32, anchor: Anchor, role: LabelRole) -> Label {
     Label {
         pos: [pos[0], pos[1], 0.0],
         text,
         color: TEXT,
         size_px,
         anchor,
+        role,
     }
 }
 
@@ -173,11 +230,46 @@ fn outline(scene: &mut Scene, min: [f32; 2], max: [f32; 2], color: [f32; 4]) {
     scene.lines.extend(Line::polyline(&corners, color, 2.0));
 }
 
+/// Size of the numbers printed in cells when they fit, in points.
+const VALUE_PT: f32 = 10.0;
+/// Smallest size numbers are printed at, in points: below it they are left out (hovering a
+/// cell tells its value, see [`FilterPass::describe_at`]).
+const MIN_VALUE_PT: f32 = 6.0;
+/// Size of the title and the sum, in points.
+const TEXT_PT: f32 = 12.0;
+
+/// The size that makes every two-decimal value of `values` fit a cell of `cell_pt` points
+/// (at most [`VALUE_PT`]), or `None` when that is below [`MIN_VALUE_PT`].
+pub fn value_size(values: &[f32], cell_pt: f32) -> Option<f32> {
+    let widest = values
+        .iter()
+        .map(|v| estimated_text_size(&format!("{v:.2}"), 100.0))
+        .fold(Vec2::ZERO, Vec2::max)
+        / 100.0;
+    // Leave a tenth of the cell free, and the pixel the estimate adds.
+    let size = (cell_pt * 0.9 - 1.0) / widest.x.max(1e-3);
+    let size = size.min((cell_pt - 1.0) / widest.y.max(1e-3)).min(VALUE_PT);
+    (size >= MIN_VALUE_PT).then_some(size)
+}
+
+/// The pass at `step` with every number at full size (see [`filter_pass_scene_fitted`]).
+pub fn filter_pass_scene(pass: &FilterPass, step: usize, camera: SceneCamera) -> Scene {
+    filter_pass_scene_fitted(pass, step, camera, f32::INFINITY)
+}
+
 /// The pass at `step`: the input (channel 0, grayscale, one world unit per pixel, row 0 at
 /// the top at y = 0) with the window outlined and its values printed; the kernel (diverging)
-/// with its weights; the sum; and the output map filled in up to `step` (quads colored
-/// through [`WEIGHT_COLORMAP`] over the outputs' largest absolute value).
-pub fn filter_pass_scene(pass: &FilterPass, step: usize, camera: SceneCamera) -> Scene {
+/// with its weights; the title above and the sum below the input; and the output map filled
+/// in up to `step` (quads colored through [`WEIGHT_COLORMAP`] over the outputs' largest
+/// absolute value). `unit_pt` is the size of a world unit (a cell) on screen in points: the
+/// numbers are drawn at the size that fits a cell ([`value_size`]) or left out, and the
+/// title and sum in the longest wording that fits the picture's width.
+pub fn filter_pass_scene_fitted(
+    pass: &FilterPass,
+    step: usize,
+    camera: SceneCamera,
+    unit_pt: f32,
+) -> Scene {
     let mut scene = Scene::new(camera);
     scene.background = BACKGROUND;
     let step = step.min(pass.steps().saturating_sub(1));
@@ -216,37 +308,55 @@ pub fn filter_pass_scene(pass: &FilterPass, step: usize, camera: SceneCamera) ->
     let red = [1.0, 0.3, 0.25, 1.0];
     outline(&mut scene, [wx, wy - k], [wx + k, wy], red);
     let patch = pass.patch(step, 0);
-    for i in 0..pass.kernel {
-        for j in 0..pass.kernel {
-            let (x, y) = (j as f32 + 0.5, -(i as f32) - 0.5);
-            scene.labels.push(text(
-                [wx + x, wy + y],
-                format!("{:.2}", patch[i * pass.kernel + j]),
-                10.0,
-                Anchor::Center,
-            ));
-            scene.labels.push(text(
-                [kx + x, y],
-                format!("{:.2}", pass.kernel_of(0)[i * pass.kernel + j]),
-                10.0,
-                Anchor::Center,
-            ));
+    let kernel = pass.kernel_of(0);
+    let numbers = value_size(&[patch.as_slice(), kernel].concat(), unit_pt);
+    if let Some(size) = numbers {
+        for i in 0..pass.kernel {
+            for j in 0..pass.kernel {
+                let (x, y) = (j as f32 + 0.5, -(i as f32) - 0.5);
+                let at = i * pass.kernel + j;
+                for (pos, v) in [([wx + x, wy + y], patch[at]), ([kx + x, y], kernel[at])] {
+                    scene.labels.push(text(
+                        pos,
+                        format!("{v:.2}"),
+                        size,
+                        Anchor::Center,
+                        LabelRole::Value,
+                    ));
+                }
+            }
         }
     }
+    let width_pt = (pass.output_x() + pass.out_side as f32) * unit_pt;
     let value = pass.outputs[step];
     let channels = if pass.in_channels > 1 {
         format!(" over {} channels", pass.in_channels)
     } else {
         String::new()
     };
-    scene.labels.push(text(
-        [kx, -k - 0.5],
+    let hint = if numbers.is_none() {
+        "; hover a cell for its value"
+    } else {
+        ""
+    };
+    let sums = [
+        format!(
+            "sum w*x{channels} + b ({:.3}) = {value:.3}{hint}",
+            pass.bias
+        ),
         format!("sum w*x{channels} + b ({:.3}) = {value:.3}", pass.bias),
-        12.0,
-        Anchor::TopLeft,
-    ));
-    scene.labels.push(text(
-        [0.0, 0.6],
+        format!("output = {value:.3}"),
+    ];
+    if let Some(sum) = longest_fitting(&sums, TEXT_PT, width_pt) {
+        scene.labels.push(text(
+            [0.0, -n - 0.5],
+            sum.to_string(),
+            TEXT_PT,
+            Anchor::TopLeft,
+            LabelRole::Data,
+        ));
+    }
+    let titles = [
         format!(
             "layer {} filter {}: step {} of {}, stride {}, padding {}",
             pass.layer,
@@ -256,9 +366,18 @@ pub fn filter_pass_scene(pass: &FilterPass, step: usize, camera: SceneCamera) ->
             pass.stride,
             pass.padding
         ),
-        12.0,
-        Anchor::BottomLeft,
-    ));
+        format!("filter {}: step {} of {}", pass.out, step + 1, pass.steps()),
+        format!("step {}", step + 1),
+    ];
+    if let Some(title) = longest_fitting(&titles, TEXT_PT, width_pt) {
+        scene.labels.push(text(
+            [0.0, 0.6],
+            title.to_string(),
+            TEXT_PT,
+            Anchor::BottomLeft,
+            LabelRole::Title,
+        ));
+    }
     let ox = pass.output_x();
     let range = (-pass.max_abs_output(), pass.max_abs_output());
     let mut mesh = Mesh::default();

@@ -8,14 +8,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::{DragValue, RichText, Slider, Ui};
-use egui_plot::{Legend, Line as PlotLine, Plot, PlotPoints, Points};
 use glam::{Vec2, Vec3};
 
 use crate::labs::LabError;
+use crate::labs::mnist::activation_labels;
 use crate::labs::mnist::browser::{BrowserState, browser_ui};
 use crate::labs::mnist::confusion::{confusion_ui, rolling_confusion_ui};
 use crate::labs::mnist::drawing::{Canvas, canvas_ui, preprocess};
-use crate::labs::mnist::filter_pass::{FilterPass, filter_pass_scene};
+use crate::labs::mnist::filter_pass::{FilterPass, filter_pass_scene_fitted};
+pub use crate::labs::mnist::plots::{
+    MAX_PLOT_POINTS, epoch_line, ratio_line, step_size_line, step_size_share, thinned,
+};
+use crate::labs::mnist::plots::{curves_ui, optimizer_ui};
 use crate::labs::mnist::scenes::{self, activation_layout, filter_layout};
 use crate::labs::mnist::session::{MnistCommand, MnistSession, MnistSetup, ROLLING_BATCHES};
 use crate::labs::mnist::snapshot::MnistSnapshot;
@@ -23,7 +27,6 @@ use crate::labs::mnist::worker::Published;
 use crate::labs::thread::{LabThread, run_session};
 use crate::nn::OptimizerKind;
 use crate::nn::config::{InputSpec, ModelConfig};
-use crate::nn::optim::StepSizes;
 use crate::render::camera::OrbitPose;
 use crate::render::{Camera2d, OrbitCamera, Scene};
 use crate::ui::{Lab, Layout, PanelSpec, SceneView, StatusInfo};
@@ -453,71 +456,7 @@ impl MnistLab {
             }
         }
     }
-
-    fn curves_ui(&self, ui: &mut Ui) {
-        let snap = &self.latest;
-        let at = |e: usize| snap.epoch_steps.get(e).copied().unwrap_or(0) as f64;
-        let per_epoch = |f: &dyn Fn(&crate::train::Evaluation) -> f64| -> PlotPoints {
-            snap.epochs
-                .iter()
-                .enumerate()
-                .filter_map(|(i, e)| e.validation.as_ref().map(|v| [at(i), f(v)]))
-                .collect()
-        };
-        let series = |f: &dyn Fn(&crate::labs::mnist::snapshot::BatchPoint) -> f64| -> PlotPoints {
-            thinned(&snap.batches)
-                .map(|b| [b.step as f64, f(b)])
-                .collect()
-        };
-        let height = (ui.available_height() - 24.0) / 2.0;
-        Plot::new("mnist-loss")
-            .legend(Legend::default())
-            .height(height.max(40.0))
-            .y_axis_label("loss")
-            .allow_scroll(false)
-            .show(ui, |plot| {
-                plot.line(
-                    PlotLine::new("batch loss", series(&|b| f64::from(b.loss)))
-                        .color(egui::Color32::from_gray(90)),
-                );
-                plot.line(PlotLine::new(
-                    "smoothed",
-                    series(&|b| f64::from(b.smoothed_loss)),
-                ));
-                plot.points(Points::new("validation", per_epoch(&|v| v.loss)).radius(4.0));
-            });
-        Plot::new("mnist-accuracy")
-            .legend(Legend::default())
-            .height(height.max(40.0))
-            .x_axis_label("batch")
-            .y_axis_label("accuracy")
-            .allow_scroll(false)
-            .show(ui, |plot| {
-                plot.line(PlotLine::new(
-                    "smoothed batch accuracy",
-                    series(&|b| f64::from(b.smoothed_accuracy)),
-                ));
-                plot.points(
-                    Points::new("val accuracy", per_epoch(&|v| v.metrics.accuracy)).radius(4.0),
-                );
-                plot.points(
-                    Points::new(
-                        "val macro precision",
-                        per_epoch(&|v| v.metrics.macro_precision),
-                    )
-                    .radius(3.0),
-                );
-                plot.points(
-                    Points::new("val macro F1", per_epoch(&|v| v.metrics.macro_f1)).radius(3.0),
-                );
-            });
-        ui.label(epoch_line(snap));
-    }
 }
-
-/// Points per plotted line at most: longer series are thinned to every n-th point (and the
-/// last), so a long training does not slow the frames down.
-pub const MAX_PLOT_POINTS: usize = 800;
 
 /// The config files offered by the picker: the shipped ones and the user's, where they exist.
 pub fn config_files() -> Vec<std::path::PathBuf> {
@@ -534,143 +473,6 @@ pub fn config_files() -> Vec<std::path::PathBuf> {
         found.push(user);
     }
     found
-}
-
-/// Every n-th item of `items` and the last, at most about [`MAX_PLOT_POINTS`] of them.
-pub fn thinned<T>(items: &[T]) -> impl Iterator<Item = &T> {
-    let every = items.len().div_ceil(MAX_PLOT_POINTS).max(1);
-    let last = items.len().saturating_sub(1);
-    items
-        .iter()
-        .enumerate()
-        .filter(move |(i, _)| i % every == 0 || *i == last)
-        .map(|(_, item)| item)
-}
-
-/// The optimizer panel: per weighted layer, log10 of the update-to-weight ratio of every
-/// batch, the 1e-3 rule of thumb and the learning rate; below, the distribution of the latest
-/// batch's step sizes per layer ([`step_size_share`]); and the latest figures in words.
-fn optimizer_ui(ui: &mut Ui, snap: &MnistSnapshot) {
-    let log = |v: f32| f64::from(v.max(1e-12)).log10();
-    let height = (ui.available_height() - 40.0) / 2.0;
-    Plot::new("mnist-optimizer")
-        .legend(Legend::default())
-        .height(height.max(40.0))
-        .x_axis_label("batch")
-        .y_axis_label("log10")
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            for (k, name) in snap.weighted_layers.iter().enumerate() {
-                let points: PlotPoints = thinned(&snap.update_ratios)
-                    .filter_map(|r| Some([r.step as f64, log(*r.ratios.get(k)?)]))
-                    .collect();
-                plot.line(PlotLine::new(format!("{name} |dw|/|w|"), points));
-            }
-            let lr: PlotPoints = thinned(&snap.batches)
-                .map(|b| [b.step as f64, log(b.learning_rate)])
-                .collect();
-            plot.line(PlotLine::new("learning rate", lr).color(egui::Color32::from_gray(160)));
-            plot.hline(egui_plot::HLine::new("1e-3 rule of thumb", -3.0));
-        });
-    ui.label(ratio_line(snap));
-    if snap.step_sizes.is_empty() {
-        ui.label("step sizes: recorded by Adam only");
-        return;
-    }
-    Plot::new("mnist-step-sizes")
-        .legend(Legend::default())
-        .height(height.max(40.0))
-        .x_axis_label("log10 |step| of the latest batch")
-        .y_axis_label("share of weights")
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            for (name, sizes) in snap.weighted_layers.iter().zip(&snap.step_sizes) {
-                let points: PlotPoints = step_size_share(sizes)
-                    .into_iter()
-                    .flat_map(|(lo, hi, share)| [[lo, share], [hi, share]])
-                    .collect();
-                plot.line(PlotLine::new(format!("{name} steps"), points));
-            }
-            if let Some(b) = snap.batches.last() {
-                plot.vline(egui_plot::VLine::new("learning rate", log(b.learning_rate)));
-            }
-        });
-    ui.label(step_size_line(snap));
-}
-
-/// The histogram of one layer's step sizes on a log10 axis: every power-of-two bin from the
-/// smallest to the largest non-empty one as (log10 of its lower edge, log10 of its upper
-/// edge, share of the moving weights in it). Weights that did not move are left out.
-pub fn step_size_share(sizes: &StepSizes) -> Vec<(f64, f64, f64)> {
-    let counts = sizes.counts();
-    let moving = (sizes.total() - u64::from(sizes.zeros())).max(1) as f64;
-    let used: Vec<usize> = (1..255).filter(|&b| counts[b] > 0).collect();
-    let (Some(&first), Some(&last)) = (used.first(), used.last()) else {
-        return Vec::new();
-    };
-    (first..=last)
-        .map(|b| {
-            let lo = f64::from(StepSizes::lower_edge(b)).log10();
-            (
-                lo,
-                lo + std::f64::consts::LOG10_2,
-                f64::from(counts[b]) / moving,
-            )
-        })
-        .collect()
-}
-
-/// The latest batch's median step size of every weighted layer, e.g.
-/// `median |step|: 0 conv2d 2.4e-4  3 conv2d 1.2e-4 ...` (each the lower edge of the
-/// power-of-two bin holding the median).
-pub fn step_size_line(snap: &MnistSnapshot) -> String {
-    let parts: Vec<String> = snap
-        .weighted_layers
-        .iter()
-        .zip(&snap.step_sizes)
-        .filter_map(|(n, s)| Some(format!("{n} {:.1e}", s.quantile(0.5)?)))
-        .collect();
-    format!("median |step|: {}", parts.join("  "))
-}
-
-/// The latest update-to-weight ratio of every weighted layer, e.g.
-/// `latest |dw|/|w|: 0 conv2d 2.1e-3  3 conv2d 1.4e-3 ...`.
-pub fn ratio_line(snap: &MnistSnapshot) -> String {
-    match snap.update_ratios.last() {
-        None => "no batch trained yet".into(),
-        Some(r) => {
-            let parts: Vec<String> = snap
-                .weighted_layers
-                .iter()
-                .zip(&r.ratios)
-                .map(|(n, v)| format!("{n} {v:.1e}"))
-                .collect();
-            format!("latest |dw|/|w|: {}", parts.join("  "))
-        }
-    }
-}
-
-/// The line under the curves: the latest validation figures and the patience counter.
-pub fn epoch_line(snap: &MnistSnapshot) -> String {
-    match snap.epochs.last() {
-        None => format!("epoch {}: no validation yet", snap.epoch),
-        Some(e) => {
-            let v = e
-                .validation
-                .as_ref()
-                .map(|v| {
-                    format!(
-                        "val loss {:.4}  accuracy {:.4}  macro precision {:.4}  macro F1 {:.4}",
-                        v.loss, v.metrics.accuracy, v.metrics.macro_precision, v.metrics.macro_f1
-                    )
-                })
-                .unwrap_or_else(|| "no validation split".into());
-            format!(
-                "epoch {}: {v}  patience {}/{}",
-                e.epoch, e.epochs_without_improvement, e.patience
-            )
-        }
-    }
 }
 
 fn camera_2d(min: [f32; 2], max: [f32; 2]) -> Camera2d {
@@ -725,9 +527,14 @@ pub fn filter_pass_camera(snap: &MnistSnapshot) -> Camera2d {
     }
 }
 
-/// The camera of the embedding panel.
+/// The camera of the embedding panel: framing the ball of radius 1.1 around the origin
+/// (the bulk of the cloud fills the unit box, see
+/// [`Embedding::scale`](crate::labs::mnist::analysis::Embedding::scale), and the axis names
+/// sit at 1.1), so the cloud fills the panel.
 pub fn embedding_camera() -> OrbitCamera {
-    OrbitCamera::framing(Vec3::splat(-1.1), Vec3::splat(1.1))
+    // `framing` fits the box's bounding sphere, whose radius is sqrt(3) times the half side.
+    let half = 1.1 / 3f32.sqrt();
+    OrbitCamera::framing(Vec3::splat(-half), Vec3::splat(half))
 }
 
 impl Lab for MnistLab {
@@ -841,16 +648,24 @@ impl Lab for MnistLab {
     fn scene(&mut self, panel: usize, view: &SceneView) -> Scene {
         let snap = &self.latest;
         let mut scene = match (panel, &snap.probe, &snap.validation) {
-            (panel::FILTERS, _, _) => scenes::filters(&snap.filters, view.camera),
-            (panel::ACTIVATIONS, Some(p), _) => scenes::activations(p, view.camera),
+            (panel::FILTERS, _, _) => {
+                scenes::filters_fitted(&snap.filters, view.camera, crate::labs::unit_pt(view))
+            }
+            (panel::ACTIVATIONS, Some(p), _) => activation_labels::activations_fitted(p, view),
             (panel::EMBEDDING, _, Some(v)) => scenes::embedding(&v.embedding, view.camera),
             (panel::FILTER_PASS, Some(_), _) => match self.filter_pass() {
-                Some(pass) => filter_pass_scene(&pass, self.pass.step as usize, view.camera),
+                Some(pass) => filter_pass_scene_fitted(
+                    &pass,
+                    self.pass.step as usize,
+                    view.camera,
+                    crate::labs::unit_pt(view),
+                ),
                 None => Scene::new(view.camera),
             },
             _ => Scene::new(view.camera),
         };
         crate::labs::scale_sizes(&mut scene, view.pixels_per_point);
+        crate::labs::declutter_labels(&mut scene, view);
         scene
     }
 
@@ -863,13 +678,21 @@ impl Lab for MnistLab {
                 let tile = scenes::filter_tile_at(&layout, &view.camera, size, pos_px)?;
                 Some(scenes::filter_text(&snap.filters, &tile))
             }
+            panel::ACTIVATIONS => {
+                activation_labels::activation_text(snap.probe.as_ref()?, view, pos_px)
+            }
+            panel::FILTER_PASS => {
+                let world = crate::labs::world_at(view, pos_px, 0.0)?;
+                self.filter_pass()?
+                    .describe_at([world.x, world.y], self.pass.step as usize)
+            }
             _ => None,
         }
     }
 
     fn panel_ui(&mut self, panel: usize, ui: &mut Ui) {
         match panel {
-            panel::CURVES => self.curves_ui(ui),
+            panel::CURVES => curves_ui(ui, &self.latest),
             panel::OPTIMIZER => optimizer_ui(ui, &self.latest),
             panel::DRAW => self.draw_ui(ui),
             panel::CONFUSION if self.rolling => {

@@ -3,17 +3,21 @@
 //! - `analysis`: what is computed from a copy of the model (validation pass with the
 //!   confusion matrix and the PCA embedding, one image through every layer, the kernels);
 //! - `session`, `snapshot`, `worker`: the lab thread's state, what it publishes, its loop;
-//! - `scenes`: snapshot to plain render scenes (filters, activations, embedding);
+//! - `scenes`: snapshot to plain render scenes (filters, activations, embedding), with
+//!   `activation_labels` placing the activation stack's names for a view;
 //!   `confusion`: the clickable confusion-matrix panel; `browser`: the dataset browser;
 //!   `drawing`: draw-a-digit and its MNIST-like preprocessing; `filter_pass`: a filter
-//!   sliding over the chosen image step by step; `lab`: the [`Lab`](crate::ui::Lab).
+//!   sliding over the chosen image step by step; `plots`: the training curves and the
+//!   optimizer's plots; `lab`: the [`Lab`](crate::ui::Lab).
 
+pub mod activation_labels;
 pub mod analysis;
 pub mod browser;
 pub mod confusion;
 pub mod drawing;
 pub mod filter_pass;
 pub mod lab;
+pub mod plots;
 pub mod scenes;
 pub mod session;
 pub mod snapshot;

@@ -5,6 +5,7 @@
 //! and value comes from the snapshot; the layouts are public so tests can find each tile.
 
 use crate::labs::mnist::analysis::{ConvFilters, Embedding, Probe};
+use crate::render::scene::LabelRole;
 use crate::render::{
     Anchor, Colormap, Image, Label, Line, Mesh, MeshVertex, Point, PointStyle, Scene, SceneCamera,
 };
@@ -36,6 +37,8 @@ const GROUP_GAP: f32 = 0.6;
 const ROW_GAP: f32 = 0.35;
 const LAYER_GAP: f32 = 1.4;
 const LABEL_PX: f32 = 13.0;
+/// Smallest size a label is drawn at, in points.
+const MIN_LABEL_PX: f32 = 7.0;
 
 /// Where one kernel is drawn.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -103,19 +106,42 @@ pub fn filter_layout(filters: &[ConvFilters]) -> FilterLayout {
     layout
 }
 
-fn label(pos: [f32; 3], text: String, anchor: Anchor) -> Label {
+fn label(pos: [f32; 3], text: String, anchor: Anchor, role: LabelRole) -> Label {
     Label {
         pos,
         text,
         color: TEXT,
         size_px: LABEL_PX,
         anchor,
+        role,
     }
 }
 
-/// Every kernel as a `K x K` image through [`WEIGHT_COLORMAP`], symmetric about zero over
-/// the layer's largest absolute weight.
+/// The layer titles of the filters view, longest first.
+fn filter_titles(f: &ConvFilters) -> [String; 4] {
+    let (layer, out, input, k) = (f.layer, f.out_channels, f.in_channels, f.kernel);
+    let max = f.max_abs();
+    [
+        format!(
+            "layer {layer} conv: {out} outputs x {input} inputs, {k}x{k} kernels, |w| <= {max:.3}"
+        ),
+        format!("layer {layer} conv: {out} x {input} kernels {k}x{k}, |w| <= {max:.3}"),
+        format!("layer {layer} conv {out} x {input} x {k}x{k}"),
+        format!("layer {layer}"),
+    ]
+}
+
+/// Every kernel as a `K x K` image through [`WEIGHT_COLORMAP`] (see [`filters_fitted`]),
+/// with the full titles.
 pub fn filters(filters: &[ConvFilters], camera: SceneCamera) -> Scene {
+    filters_fitted(filters, camera, f32::INFINITY)
+}
+
+/// Every kernel as a `K x K` image through [`WEIGHT_COLORMAP`], symmetric about zero over
+/// the layer's largest absolute weight, each layer under a title. `unit_pt` is the size of
+/// a world unit (a tile) on screen in points: each title takes the longest wording that fits
+/// the tiles' width, at a size that fits the gap above its tiles (none when too small).
+pub fn filters_fitted(filters: &[ConvFilters], camera: SceneCamera, unit_pt: f32) -> Scene {
     let mut scene = Scene::new(camera);
     scene.background = BACKGROUND;
     let layout = filter_layout(filters);
@@ -135,19 +161,23 @@ pub fn filters(filters: &[ConvFilters], camera: SceneCamera) -> Scene {
             .with_colormap(WEIGHT_COLORMAP, (-m, m)),
         );
     }
+    // The title fills the gap above its tiles, less a little room.
+    let size = (LABEL_PX).min((LAYER_GAP * unit_pt - 3.0) / 1.15);
+    let width_pt = (layout.max[0] - layout.min[0]) * unit_pt;
     for (f, at) in filters.iter().zip(&layout.titles) {
-        scene.labels.push(label(
-            [at[0], at[1], 0.0],
-            format!(
-                "layer {} conv: {} outputs x {} inputs, {k}x{k} kernels, |w| <= {:.3}",
-                f.layer,
-                f.out_channels,
-                f.in_channels,
-                f.max_abs(),
-                k = f.kernel
-            ),
-            Anchor::TopLeft,
-        ));
+        if size < MIN_LABEL_PX {
+            break;
+        }
+        if let Some(title) = crate::labs::longest_fitting(&filter_titles(f), size, width_pt) {
+            let mut title = label(
+                [at[0], at[1], 0.0],
+                title.to_string(),
+                Anchor::TopLeft,
+                LabelRole::Title,
+            );
+            title.size_px = size;
+            scene.labels.push(title);
+        }
     }
     scene
 }
@@ -499,7 +529,7 @@ pub fn activations(probe: &Probe, camera: SceneCamera) -> Scene {
         } else {
             ([lo[0], lo[1] - 0.15, *z], Anchor::TopLeft)
         };
-        scene.labels.push(label(at, text, anchor));
+        scene.labels.push(label(at, text, anchor, LabelRole::Title));
     }
     scene.lines = contribution_lines(&layout, &top_contributions(probe));
     let predicted = probe.predicted();
@@ -525,6 +555,7 @@ pub fn activations(probe: &Probe, camera: SceneCamera) -> Scene {
                 [at[0] + BAR_WIDTH / 2.0, at[1] + h + 0.1, at[2]],
                 format!("{d}: {p:.2}"),
                 Anchor::Bottom,
+                LabelRole::Data,
             ));
         }
     }
@@ -583,6 +614,7 @@ pub fn embedding(emb: &Embedding, camera: SceneCamera) -> Scene {
             at,
             format!("PC{} {:.0}%", k + 1, 100.0 * v / total),
             Anchor::Center,
+            LabelRole::AxisName,
         ));
         let mut end = [0.0; 3];
         end[k] = 1.0;

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::{ComboBox, DragValue, RichText, Slider, Ui};
-use egui_plot::{Legend, Line as PlotLine, Plot, PlotPoints};
+use egui_plot::Plot;
 use glam::{Vec2, Vec3};
 
 use crate::labs::LabError;
+use crate::labs::plot::{Series, SeriesKind, palette, plot_ui};
 use crate::labs::thread::{LabThread, run_session};
 use crate::labs::xor::datasets::DatasetKind;
 use crate::labs::xor::file::{load_xor, save_xor};
@@ -353,29 +354,26 @@ impl XorLab {
                 f64::from(v)
             }
         };
-        let loss: PlotPoints = snap
-            .history
-            .iter()
-            .map(|(e, l, _)| [*e as f64, y(*l)])
-            .collect();
+        let loss = snap.history.iter().map(|(e, l, _)| [*e as f64, y(*l)]);
         // Gradient norms exist from the first epoch on (epoch 0 has none yet).
         let trained = || snap.history.iter().filter(|(e, _, _)| *e > 0);
-        let hidden: PlotPoints = trained()
-            .map(|(e, _, g)| [*e as f64, y(g.hidden)])
-            .collect();
-        let output: PlotPoints = trained()
-            .map(|(e, _, g)| [*e as f64, y(g.output)])
-            .collect();
-        Plot::new("xor-curves")
-            .legend(Legend::default())
-            .x_axis_label("epoch")
-            .y_axis_label(if log { "log10" } else { "value" })
-            .allow_scroll(false)
-            .show(ui, |plot| {
-                plot.line(PlotLine::new("loss", loss));
-                plot.line(PlotLine::new("|grad| hidden", hidden));
-                plot.line(PlotLine::new("|grad| output", output));
-            });
+        let hidden = trained().map(|(e, _, g)| [*e as f64, y(g.hidden)]);
+        let output = trained().map(|(e, _, g)| [*e as f64, y(g.output)]);
+        let series = vec![
+            Series::new("loss", palette(3), SeriesKind::Line, loss),
+            Series::new("|grad| hidden", palette(0), SeriesKind::Line, hidden),
+            Series::new("|grad| output", palette(6), SeriesKind::Line, output),
+        ];
+        let height = ui.available_height();
+        plot_ui(
+            ui,
+            Plot::new("xor-curves")
+                .x_axis_label("epoch")
+                .y_axis_label(if log { "log10" } else { "value" }),
+            "curves",
+            height,
+            series,
+        );
     }
 
     fn feature_title(&self) -> String {
@@ -607,6 +605,7 @@ impl Lab for XorLab {
             _ => Scene::new(view.camera),
         };
         crate::labs::scale_sizes(&mut scene, view.pixels_per_point);
+        crate::labs::declutter_labels(&mut scene, view);
         scene
     }
 

@@ -8,6 +8,7 @@ use glam::Vec3;
 
 use crate::labs::xor::snapshot::{FeatureSpace, HEATMAP_CELLS, SURFACE_VERTICES, XorSnapshot};
 use crate::render::colormap::colormap_rgba;
+use crate::render::scene::LabelRole;
 use crate::render::{
     Anchor, Axes, Colormap, Image, Label, Line, Mesh, MeshVertex, Point, PointStyle, Scene,
     SceneCamera,
@@ -184,13 +185,20 @@ fn push_marker(scene: &mut Scene, pos: [f32; 3], color: [f32; 4], radius_px: f32
     );
 }
 
-fn label(scene: &mut Scene, pos: [f32; 3], text: impl Into<String>, size_px: f32, anchor: Anchor) {
+fn label(
+    scene: &mut Scene,
+    pos: [f32; 3],
+    text: impl Into<String>,
+    size_px: f32,
+    (anchor, role): (Anchor, LabelRole),
+) {
     scene.labels.push(Label {
         pos,
         text: text.into(),
         color: TEXT,
         size_px,
         anchor,
+        role,
     });
 }
 
@@ -223,7 +231,7 @@ pub fn input_space(snap: &XorSnapshot, camera: SceneCamera) -> Scene {
                 [p[0] + 0.06, p[1] + 0.06, 1.0],
                 format!("{}: {:.2}", snap.data.point_label(i), snap.points[i].y),
                 13.0,
-                Anchor::BottomLeft,
+                (Anchor::BottomLeft, LabelRole::Data),
             );
         }
     }
@@ -326,7 +334,7 @@ pub fn feature_space(
                     [*t, 0.27, 0.5],
                     format!("threshold a = {t:.3}"),
                     13.0,
-                    Anchor::Bottom,
+                    (Anchor::Bottom, LabelRole::Data),
                 );
             }
         }
@@ -371,7 +379,7 @@ pub fn feature_space(
                 pos,
                 format!("  {}", snap.data.point_label(i)),
                 13.0,
-                Anchor::Left,
+                (Anchor::Left, LabelRole::Data),
             );
         }
     }
@@ -422,7 +430,7 @@ pub fn feature_space(
             [bmin.x, bmax.y, bmax.z],
             format!("PCA projection of the {h}-D hidden space"),
             14.0,
-            Anchor::BottomLeft,
+            (Anchor::BottomLeft, LabelRole::Title),
         );
     }
     scene
@@ -642,7 +650,7 @@ pub fn network(snap: &XorSnapshot, selected: Option<usize>, camera: SceneCamera)
             [p[0] - 0.06, p[1], 0.7],
             text,
             13.0,
-            Anchor::Right,
+            (Anchor::Right, LabelRole::Data),
         );
     }
     let n = HEATMAP_CELLS as u32;
@@ -692,7 +700,7 @@ pub fn network(snap: &XorSnapshot, selected: Option<usize>, camera: SceneCamera)
             [x0 + size / 2.0, y0 - 0.01, 0.7],
             text,
             12.0,
-            Anchor::Top,
+            (Anchor::Top, LabelRole::Data),
         );
     }
     let op = neuron_pos(xo, 0, 1);
@@ -716,7 +724,7 @@ pub fn network(snap: &XorSnapshot, selected: Option<usize>, camera: SceneCamera)
         [op[0] + 0.06, op[1], 0.7],
         text,
         12.0,
-        Anchor::Left,
+        (Anchor::Left, LabelRole::Data),
     );
     scene
 }
