@@ -122,7 +122,7 @@ impl Lab for WalkerLab {
         scene.points.push(Point {
             pos: self.dot(),
             color: DOT,
-            radius_px: view.px(8.0),
+            radius_px: 8.0,
             style: PointStyle::Disc,
         });
         scene

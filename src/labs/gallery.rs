@@ -217,7 +217,7 @@ impl Lab for GalleryLab {
     }
 
     fn scene(&mut self, panel: usize, view: &SceneView) -> Scene {
-        let mut scene = match panel {
+        match panel {
             0 => scenes::cloud_scene(&self.latest, view),
             1 => scenes::landscape_scene(
                 &self.latest,
@@ -228,9 +228,7 @@ impl Lab for GalleryLab {
             ),
             2 => scenes::surface_scene(&self.latest, view, &self.surface, self.colormap),
             _ => Scene::new(view.camera),
-        };
-        crate::labs::declutter_labels(&mut scene, view);
-        scene
+        }
     }
 
     fn panel_ui(&mut self, panel: usize, ui: &mut Ui) {

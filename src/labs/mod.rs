@@ -20,28 +20,6 @@ pub mod xor;
 pub use error::LabError;
 pub use thread::{LabThread, LabWorker, Session, Step, run_session};
 
-/// Multiplies every pixel size in `scene` by `pixels_per_point`, so sizes given in points look
-/// the same on HiDPI screens.
-pub fn scale_sizes(scene: &mut crate::render::Scene, pixels_per_point: f32) {
-    for p in &mut scene.points {
-        p.radius_px *= pixels_per_point;
-    }
-    for l in &mut scene.lines {
-        l.width_px *= pixels_per_point;
-    }
-    for l in &mut scene.labels {
-        l.size_px *= pixels_per_point;
-    }
-}
-
-/// Moves or drops the labels of `scene` that would print over each other in `view` (see
-/// [`declutter_scene`](crate::render::labels::declutter_scene)): titles and data labels win
-/// over axis names and tick values. Call it last, once sizes are in pixels.
-pub fn declutter_labels(scene: &mut crate::render::Scene, view: &crate::ui::SceneView) {
-    let viewport_px = glam::Vec2::new(view.size_px[0] as f32, view.size_px[1] as f32);
-    crate::render::labels::declutter_scene(scene, viewport_px);
-}
-
 /// The first of `variants` (longest first) whose estimated width at `size_pt` is at most
 /// `max_width_pt` (see [`estimated_text_size`](crate::render::labels::estimated_text_size)).
 pub fn longest_fitting(variants: &[String], size_pt: f32, max_width_pt: f32) -> Option<&str> {

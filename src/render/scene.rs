@@ -50,6 +50,20 @@ impl Scene {
         }
     }
 
+    /// Multiplies every size (point radii, line widths, label sizes) by `factor`: a scene
+    /// built with sizes in points becomes one in physical pixels.
+    pub fn scale_sizes(&mut self, factor: f32) {
+        for p in &mut self.points {
+            p.radius_px *= factor;
+        }
+        for l in &mut self.lines {
+            l.width_px *= factor;
+        }
+        for l in &mut self.labels {
+            l.size_px *= factor;
+        }
+    }
+
     /// Empties every list (keeping their allocations) so the scene can be refilled.
     pub fn clear(&mut self) {
         self.points.clear();

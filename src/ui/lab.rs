@@ -166,8 +166,9 @@ impl Layout {
 pub struct SceneView {
     /// The panel's image size in physical pixels (never zero).
     pub size_px: [u32; 2],
-    /// Physical pixels per egui point: scene sizes are in physical pixels, so a line meant to
-    /// look 2 points wide is `2.0 * pixels_per_point` pixels.
+    /// Physical pixels per egui point. A lab gives its scene's sizes (radii, line widths,
+    /// label sizes) in points; the shell multiplies them by this. Pointer positions
+    /// ([`Lab::hover_text`]) are in physical pixels: [`px`](Self::px) converts distances.
     pub pixels_per_point: f32,
     /// The panel's camera as the user left it; the lab should put it in its scene.
     pub camera: SceneCamera,
@@ -228,8 +229,9 @@ pub trait Lab {
         let _ = ui;
     }
 
-    /// The scene of scene panel `panel` for this frame; its labels are drawn by the shell as
-    /// egui text on top of the rendered image.
+    /// The scene of scene panel `panel` for this frame, its sizes in points (the shell
+    /// scales them to pixels and declutters the labels, which it draws as egui text on top
+    /// of the rendered image).
     fn scene(&mut self, panel: usize, view: &SceneView) -> Scene;
 
     /// What to say while the pointer rests over scene panel `panel` at `pos_px` (physical

@@ -144,7 +144,11 @@ fn scene_panel_ui(
         pixels_per_point: ppp,
         camera,
     };
-    let scene = lab.scene(panel, &view);
+    // One convention for every lab: scenes come in points; here they become pixels, and
+    // labels that would print over each other give way (data before axis names before ticks).
+    let mut scene = lab.scene(panel, &view);
+    scene.scale_sizes(ppp);
+    crate::render::labels::declutter_scene(&mut scene, viewport_px);
     if let Some(pointer) = response.hover_pos().filter(|_| !response.dragged()) {
         let local = (pointer - rect.min) * ppp;
         if let Some(text) = lab.hover_text(panel, glam::Vec2::new(local.x, local.y), &view) {

@@ -85,7 +85,7 @@ pub fn cloud_scene(snapshot: &Snapshot, view: &SceneView) -> Scene {
     scene.background = BACKGROUND;
     let normal = Vec3::from(snapshot.plane_normal);
     let count = snapshot.cloud.positions.len().max(1) as f32;
-    let radius_px = view.px((5.0 * (400.0 / count).sqrt()).clamp(1.5, 5.0));
+    let radius_px = (5.0 * (400.0 / count).sqrt()).clamp(1.5, 5.0);
     scene.points.extend(
         snapshot
             .cloud
@@ -111,14 +111,7 @@ pub fn cloud_scene(snapshot: &Snapshot, view: &SceneView) -> Scene {
     scene
         .meshes
         .push(plane_mesh(normal, half, [0.55, 0.68, 0.95, 0.22]));
-    plane_grid(
-        &mut scene,
-        normal,
-        half,
-        6,
-        [0.6, 0.72, 0.98, 0.7],
-        view.px(1.0),
-    );
+    plane_grid(&mut scene, normal, half, 6, [0.6, 0.72, 0.98, 0.7], 1.0);
     // Name the plane at its highest corner, away from the axes at the bottom.
     let (u, v) = plane_basis(normal);
     let top = [u + v, u - v, -u + v, -u - v]
@@ -129,14 +122,14 @@ pub fn cloud_scene(snapshot: &Snapshot, view: &SceneView) -> Scene {
         pos: (top * half).into(),
         text: "plane".into(),
         color: TEXT,
-        size_px: view.px(13.0),
+        size_px: 13.0,
         anchor: Anchor::BottomLeft,
         role: LabelRole::Title,
     });
     let mut axes = Axes::new(Vec3::splat(-CLOUD_HALF), Vec3::splat(CLOUD_HALF));
     axes.text_color = TEXT;
-    axes.text_size_px = view.px(11.0);
-    axes.width_px = view.px(1.5);
+    axes.text_size_px = 11.0;
+    axes.width_px = 1.5;
     axes.add_to(&mut scene);
     scene
 }
@@ -225,28 +218,26 @@ pub fn landscape_scene(
     for &[x, y] in &MINIMA {
         scene
             .points
-            .push(disc([x, y, 1.0], [1.0, 1.0, 1.0, 0.8], view.px(3.0)));
+            .push(disc([x, y, 1.0], [1.0, 1.0, 1.0, 0.8], 3.0));
     }
     let path: Vec<[f32; 3]> = snapshot.path.iter().map(|&[x, y]| [x, y, 0.5]).collect();
     scene
         .lines
-        .extend(Line::polyline(&path, [1.0, 1.0, 1.0, 0.9], view.px(1.5)));
+        .extend(Line::polyline(&path, [1.0, 1.0, 1.0, 0.9], 1.5));
     if let Some(&start) = path.first() {
-        scene
-            .points
-            .push(disc(start, [1.0, 1.0, 1.0, 1.0], view.px(4.0)));
+        scene.points.push(disc(start, [1.0, 1.0, 1.0, 1.0], 4.0));
     }
     if let Some(&[x, y, _]) = path.last() {
         scene
             .points
-            .push(disc([x, y, 2.0], [0.95, 0.2, 0.25, 1.0], view.px(5.0)));
+            .push(disc([x, y, 2.0], [0.95, 0.2, 0.25, 1.0], 5.0));
     }
     let mut axes = Axes::new(Vec3::new(-h, -h, 0.5), Vec3::new(h, h, 0.5));
     axes.text_color = TEXT;
-    axes.text_size_px = view.px(11.0);
-    axes.width_px = view.px(1.5);
+    axes.text_size_px = 11.0;
+    axes.width_px = 1.5;
     axes.add_to(&mut scene);
-    colorbar(&mut scene, view, colormap);
+    colorbar(&mut scene, colormap);
     scene
 }
 
@@ -260,7 +251,7 @@ fn disc(pos: [f32; 3], color: [f32; 4], radius_px: f32) -> Point {
 }
 
 /// A vertical colorbar right of the heatmap, with tick values and a title.
-fn colorbar(scene: &mut Scene, view: &SceneView, colormap: Colormap) {
+fn colorbar(scene: &mut Scene, colormap: Colormap) {
     const STEPS: u32 = 128;
     let (lo, hi) = LANDSCAPE_RANGE;
     let h = LANDSCAPE_HALF;
@@ -279,13 +270,13 @@ fn colorbar(scene: &mut Scene, view: &SceneView, colormap: Colormap) {
             a: [COLORBAR_X.1, y, 0.5],
             b: [COLORBAR_X.1 + 0.15, y, 0.5],
             color: TEXT,
-            width_px: view.px(1.0),
+            width_px: 1.0,
         });
         scene.labels.push(Label {
             pos: [COLORBAR_X.1 + 0.25, y, 0.5],
             text: format!("{tick}"),
             color: TEXT,
-            size_px: view.px(11.0),
+            size_px: 11.0,
             anchor: Anchor::Left,
             role: LabelRole::Tick,
         });
@@ -294,7 +285,7 @@ fn colorbar(scene: &mut Scene, view: &SceneView, colormap: Colormap) {
         pos: [0.5 * (COLORBAR_X.0 + COLORBAR_X.1), h + 0.3, 0.5],
         text: "ln(1+f)".into(),
         color: TEXT,
-        size_px: view.px(12.0),
+        size_px: 12.0,
         anchor: Anchor::Bottom,
         role: LabelRole::AxisName,
     });
@@ -386,12 +377,12 @@ pub fn surface_scene(
         .collect();
     scene
         .lines
-        .extend(Line::polyline(&path, [1.0, 1.0, 1.0, 1.0], view.px(2.0)));
+        .extend(Line::polyline(&path, [1.0, 1.0, 1.0, 1.0], 2.0));
     if let Some(&last) = path.last() {
         scene.points.push(Point {
             pos: last,
             color: [0.95, 0.2, 0.25, 1.0],
-            radius_px: view.px(6.0),
+            radius_px: 6.0,
             style: PointStyle::Sphere,
         });
     }
@@ -399,8 +390,8 @@ pub fn surface_scene(
     let mut axes = Axes::new(min, max);
     axes.names = ["x".into(), "ln(1+f)".into(), "y".into()];
     axes.text_color = TEXT;
-    axes.text_size_px = view.px(11.0);
-    axes.width_px = view.px(1.5);
+    axes.text_size_px = 11.0;
+    axes.width_px = 1.5;
     axes.add_to(&mut scene);
     scene
 }

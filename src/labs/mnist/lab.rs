@@ -647,7 +647,7 @@ impl Lab for MnistLab {
 
     fn scene(&mut self, panel: usize, view: &SceneView) -> Scene {
         let snap = &self.latest;
-        let mut scene = match (panel, &snap.probe, &snap.validation) {
+        match (panel, &snap.probe, &snap.validation) {
             (panel::FILTERS, _, _) => {
                 scenes::filters_fitted(&snap.filters, view.camera, crate::labs::unit_pt(view))
             }
@@ -663,10 +663,7 @@ impl Lab for MnistLab {
                 None => Scene::new(view.camera),
             },
             _ => Scene::new(view.camera),
-        };
-        crate::labs::scale_sizes(&mut scene, view.pixels_per_point);
-        crate::labs::declutter_labels(&mut scene, view);
-        scene
+        }
     }
 
     fn hover_text(&mut self, panel: usize, pos_px: Vec2, view: &SceneView) -> Option<String> {

@@ -597,16 +597,13 @@ impl Lab for XorLab {
 
     fn scene(&mut self, panel: usize, view: &SceneView) -> Scene {
         let snap = &self.latest;
-        let mut scene = match panel {
+        match panel {
             panel::FEATURE => scenes::feature_space(snap, &self.motion, view.camera, self.trails),
             panel::INPUT => scenes::input_space(snap, view.camera),
             panel::NETWORK => scenes::network(snap, self.selected_point, view.camera),
             panel::LOSS_SURFACE => scenes::loss_surface(snap, view.camera),
             _ => Scene::new(view.camera),
-        };
-        crate::labs::scale_sizes(&mut scene, view.pixels_per_point);
-        crate::labs::declutter_labels(&mut scene, view);
-        scene
+        }
     }
 
     fn hover_text(&mut self, panel: usize, pos_px: Vec2, view: &SceneView) -> Option<String> {
