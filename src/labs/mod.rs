@@ -13,7 +13,9 @@
 pub mod error;
 pub mod gallery;
 pub mod mnist;
+pub mod pca;
 pub mod plot;
+pub mod style;
 pub mod thread;
 pub mod xor;
 

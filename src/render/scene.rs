@@ -139,6 +139,20 @@ pub struct MeshVertex {
     pub color: [f32; 4],
 }
 
+/// Triangle indices of a `cells x cells` grid of `(cells + 1)²` vertices in row-major
+/// order (two triangles per cell, split along the same diagonal everywhere).
+pub fn grid_indices(cells: u32) -> Vec<u32> {
+    let side = cells + 1;
+    (0..cells)
+        .flat_map(|j| (0..cells).map(move |i| (i, j)))
+        .flat_map(|(i, j)| {
+            let a = j * side + i;
+            let (b, c, d) = (a + 1, a + side, a + side + 1);
+            [a, b, d, a, d, c]
+        })
+        .collect()
+}
+
 /// An indexed triangle list with per-vertex color. Opaque triangles are drawn first; the
 /// translucent ones are then sorted back to front by centroid and blended with depth test on
 /// and depth writes off; triangles whose three vertices have alpha 0 are skipped (so a
@@ -333,6 +347,11 @@ pub struct Label {
 /// exactly as these bytes.
 pub fn color_to_rgba8(color: [f32; 4]) -> [u8; 4] {
     color.map(unit_to_u8)
+}
+
+/// A color from 8-bit channels (a colormap entry, say): the inverse of [`color_to_rgba8`].
+pub fn color_from_rgba8(bytes: [u8; 4]) -> [f32; 4] {
+    bytes.map(|b| f32::from(b) / 255.0)
 }
 
 /// One channel of [`color_to_rgba8`]; NaN becomes 0.

@@ -2,22 +2,20 @@
 //! in use (spheres, discs, lines and polylines, translucent and wireframe meshes, colormapped
 //! images, labels, axes).
 
+pub use crate::labs::style::{BACKGROUND, TEXT};
 use glam::{Vec2, Vec3};
 
 use crate::labs::gallery::landscape::{LANDSCAPE_HALF, LANDSCAPE_RANGE, MINIMA, landscape_value};
 use crate::labs::gallery::world::{CLOUD_HALF, Snapshot};
 use crate::render::camera::OrbitPose;
 use crate::render::scene::LabelRole;
+use crate::render::scene::{color_from_rgba8, grid_indices};
 use crate::render::{
     Anchor, Axes, Camera2d, Colormap, Image, Label, Line, Mesh, MeshVertex, OrbitCamera, Point,
     PointStyle, Scene, colormap_rgba,
 };
 use crate::ui::SceneView;
 
-/// Background of every gallery scene.
-pub const BACKGROUND: [f32; 4] = [0.07, 0.075, 0.09, 1.0];
-/// Text color of labels.
-const TEXT: [f32; 4] = [0.85, 0.86, 0.9, 1.0];
 /// Colors of the three clusters.
 const CLUSTER_COLORS: [[f32; 3]; 3] = [[0.98, 0.6, 0.25], [0.3, 0.7, 0.98], [0.55, 0.88, 0.4]];
 /// The colorbar of the landscape view spans these world x values (right of the heatmap).
@@ -61,11 +59,6 @@ fn surface_box() -> (Vec3, Vec3) {
         Vec3::new(-LANDSCAPE_HALF, 0.0, -LANDSCAPE_HALF),
         Vec3::new(LANDSCAPE_HALF, LANDSCAPE_RANGE.1, LANDSCAPE_HALF),
     )
-}
-
-/// A scene color from a colormap entry.
-fn rgba_f32(bytes: [u8; 4]) -> [f32; 4] {
-    bytes.map(|b| f32::from(b) / 255.0)
 }
 
 /// The colormap in use, with the diverging map centered on the middle of the range.
@@ -182,19 +175,6 @@ fn plane_grid(
             });
         }
     }
-}
-
-/// Triangle indices of a `cells x cells` grid of `(cells + 1)²` row-major vertices.
-fn grid_indices(cells: u32) -> Vec<u32> {
-    let side = cells + 1;
-    (0..cells)
-        .flat_map(|j| (0..cells).map(move |i| (i, j)))
-        .flat_map(|(i, j)| {
-            let a = j * side + i;
-            let (b, c, d) = (a + 1, a + side, a + side + 1);
-            [a, b, d, a, d, c]
-        })
-        .collect()
 }
 
 /// The landscape as a heatmap (`values` is the `cells x cells` grid from
@@ -348,7 +328,7 @@ pub fn surface_scene(
         .zip(&surface.heights)
         .map(|(&pos, &height)| MeshVertex {
             pos,
-            color: rgba_f32(colormap_rgba(colormap, LANDSCAPE_RANGE, height)),
+            color: color_from_rgba8(colormap_rgba(colormap, LANDSCAPE_RANGE, height)),
         })
         .collect();
     scene.meshes.push(Mesh {

@@ -10,7 +10,7 @@
 //! update ([`Optimizer::last_update_ratio`](crate::nn::Optimizer::last_update_ratio)).
 
 use crate::data::preprocess::Dataset;
-use crate::labs::xor::geometry::{Pca, pca3};
+use crate::labs::pca::{Pca, pca3};
 use crate::nn::metrics::{ConfusionMatrix, argmax_into};
 use crate::nn::{LayerKind, NnError, Result, Sequential, Tensor};
 use crate::train::EVAL_BATCH;

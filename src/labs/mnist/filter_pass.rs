@@ -11,6 +11,7 @@ use glam::Vec2;
 use crate::labs::longest_fitting;
 use crate::render::labels::estimated_text_size;
 use crate::render::scene::LabelRole;
+use crate::render::scene::color_from_rgba8;
 use crate::render::{
     Anchor, Colormap, Image, Label, Line, Mesh, MeshVertex, Scene, SceneCamera, colormap_rgba,
 };
@@ -384,7 +385,7 @@ pub fn filter_pass_scene_fitted(
     for (s, v) in pass.outputs.iter().enumerate().take(step + 1) {
         let (r, c) = ((s / pass.out_side) as f32, (s % pass.out_side) as f32);
         let rgba = colormap_rgba(WEIGHT_COLORMAP, range, *v);
-        let color = rgba.map(|b| f32::from(b) / 255.0);
+        let color = color_from_rgba8(rgba);
         let base = mesh.vertices.len() as u32;
         for pos in [
             [ox + c, -r - 1.0, 0.0],

@@ -5,6 +5,7 @@
 //! and value comes from the snapshot; the layouts are public so tests can find each tile.
 
 use crate::labs::mnist::analysis::{ConvFilters, Embedding, Probe};
+pub use crate::labs::style::{BACKGROUND, TEXT};
 use crate::render::scene::LabelRole;
 use crate::render::{
     Anchor, Colormap, Image, Label, Line, Mesh, MeshVertex, Point, PointStyle, Scene, SceneCamera,
@@ -14,10 +15,6 @@ use crate::render::{
 pub const WEIGHT_COLORMAP: Colormap = Colormap::Diverging { center: 0.0 };
 /// The colormap of activations.
 pub const ACTIVATION_COLORMAP: Colormap = Colormap::Viridis;
-/// Text color on the dark background.
-pub const TEXT: [f32; 4] = [0.88, 0.88, 0.9, 1.0];
-/// Background of the scenes.
-pub const BACKGROUND: [f32; 4] = [0.07, 0.075, 0.09, 1.0];
 /// One color per digit (matplotlib's tab10).
 pub const CLASS_COLORS: [[f32; 4]; 10] = [
     [0.12, 0.47, 0.71, 1.0],

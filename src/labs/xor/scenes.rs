@@ -4,11 +4,13 @@
 //! weights' path, and the network diagram. Every position and color is computed from the
 //! snapshot's numbers; tests check the pictures against them.
 
+pub use crate::labs::style::{BACKGROUND, TEXT};
 use glam::Vec3;
 
 use crate::labs::xor::snapshot::{FeatureSpace, HEATMAP_CELLS, SURFACE_VERTICES, XorSnapshot};
 use crate::render::colormap::colormap_rgba;
 use crate::render::scene::LabelRole;
+use crate::render::scene::{color_from_rgba8, grid_indices};
 use crate::render::{
     Anchor, Axes, Colormap, Image, Label, Line, Mesh, MeshVertex, Point, PointStyle, Scene,
     SceneCamera,
@@ -20,20 +22,11 @@ pub const CLASS0: [f32; 4] = [0.22, 0.47, 0.95, 1.0];
 pub const CLASS1: [f32; 4] = [0.93, 0.30, 0.22, 1.0];
 /// The colormap of output probabilities: blue at 0, white at 0.5, red at 1.
 pub const PROB_COLORMAP: Colormap = Colormap::Diverging { center: 0.5 };
-/// Text color on the dark background.
-pub const TEXT: [f32; 4] = [0.88, 0.88, 0.9, 1.0];
-/// Background of the scenes.
-pub const BACKGROUND: [f32; 4] = [0.07, 0.075, 0.09, 1.0];
 
 /// The color of a probability `p` (the same LUT the heatmap shader uses).
 pub fn prob_color(p: f32, alpha: f32) -> [f32; 4] {
-    let c = colormap_rgba(PROB_COLORMAP, (0.0, 1.0), p);
-    [
-        f32::from(c[0]) / 255.0,
-        f32::from(c[1]) / 255.0,
-        f32::from(c[2]) / 255.0,
-        alpha,
-    ]
+    let [r, g, b, _] = color_from_rgba8(colormap_rgba(PROB_COLORMAP, (0.0, 1.0), p));
+    [r, g, b, alpha]
 }
 
 /// The color of class `label` (0.0 or 1.0).
@@ -265,14 +258,7 @@ pub fn feature_space(
             color: prob_color(p, if three_d { 0.55 } else { 0.85 }),
         })
         .collect();
-    let mut indices = Vec::with_capacity((m - 1) * (m - 1) * 6);
-    for r in 0..m - 1 {
-        for c in 0..m - 1 {
-            let i = (r * m + c) as u32;
-            let (right, up) = (i + 1, i + m as u32);
-            indices.extend_from_slice(&[i, right, up + 1, i, up + 1, up]);
-        }
-    }
+    let indices = grid_indices(m as u32 - 1);
     if h >= 2 {
         scene.meshes.push(Mesh {
             vertices,
@@ -488,29 +474,11 @@ pub fn loss_surface(snap: &XorSnapshot, camera: SceneCamera) -> Scene {
             let rgba = colormap_rgba(Colormap::Viridis, (0.0, max), v);
             vertices.push(MeshVertex {
                 pos: [coord(c), v * scale, coord(r)],
-                color: [
-                    f32::from(rgba[0]) / 255.0,
-                    f32::from(rgba[1]) / 255.0,
-                    f32::from(rgba[2]) / 255.0,
-                    1.0,
-                ],
+                color: color_from_rgba8(rgba),
             });
         }
     }
-    let mut indices = Vec::new();
-    for r in 0..n - 1 {
-        for c in 0..n - 1 {
-            let i = (r * n + c) as u32;
-            indices.extend_from_slice(&[
-                i,
-                i + n as u32,
-                i + 1,
-                i + 1,
-                i + n as u32,
-                i + n as u32 + 1,
-            ]);
-        }
-    }
+    let indices = grid_indices(n as u32 - 1);
     scene.meshes.push(Mesh {
         vertices,
         indices,

@@ -10,8 +10,9 @@
 
 use std::sync::Arc;
 
+use crate::labs::pca::{Pca, pca3};
 use crate::labs::xor::datasets::Dataset2d;
-use crate::labs::xor::geometry::{Pca, clip_line_to_rect, clip_plane_to_box, pca3};
+use crate::labs::xor::geometry::{clip_line_to_rect, clip_plane_to_box};
 use crate::labs::xor::settings::XorSettings;
 use crate::nn::xor::{Activation, GradNorms, XorNet, sigmoid};
 
