@@ -1,8 +1,11 @@
 //! `MnistLab`: the MNIST lab in the app shell. Its thread ([`worker`](super::worker)) trains
 //! the configured CNN with the same [`Trainer`](crate::train::Trainer) as `netviz mnist
-//! train` and publishes snapshots; this side lays out five panels: the curves, the filters,
-//! the confusion matrix, one image's activations and the penultimate layer's embedding; the
-//! side panel holds the live learning rate, pause/resume/reset and the image chooser.
+//! train` and publishes snapshots; this side lays out nine panels (the curves, the filters,
+//! the confusion matrix, one image's activations, the penultimate layer's embedding, the
+//! validation image browser, the optimizer, draw-a-digit and the filter pass; five visible
+//! in the default layout, the rest as tabs); the side panel holds the live learning rate,
+//! pause/resume/reset, restarting with other settings, saving and loading, the image chooser
+//! and the filter-pass player.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

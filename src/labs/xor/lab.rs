@@ -140,7 +140,12 @@ impl XorLab {
 
     /// Sends a training command.
     pub fn send(&mut self, command: XorCommand) {
-        if !self.thread.send(WorkerCommand::Session(command)) {
+        self.send_worker(WorkerCommand::Session(command));
+    }
+
+    /// Sends a command to the lab thread, saying so if the thread has stopped.
+    fn send_worker(&mut self, command: WorkerCommand) {
+        if !self.thread.send(command) {
             self.message = Some("the training thread has stopped".into());
         }
     }
@@ -259,9 +264,8 @@ impl XorLab {
                 )
                 .changed();
             if paced || hz {
-                let _ = self.thread.send(WorkerCommand::SetMaxRefreshHz(
-                    self.paced.then_some(self.max_refresh_hz),
-                ));
+                let hz = self.paced.then_some(self.max_refresh_hz);
+                self.send_worker(WorkerCommand::SetMaxRefreshHz(hz));
             }
         });
         if let Some(why) = &self.latest.diverged {
