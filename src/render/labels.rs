@@ -30,6 +30,25 @@ pub struct ScreenLabel {
     pub role: LabelRole,
 }
 
+/// `label` as seen through `clip_from_world` in a `viewport_px` viewport, or `None` behind
+/// the camera or outside the near/far range.
+fn project_one(
+    clip_from_world: &glam::Mat4,
+    label: &crate::render::scene::Label,
+    viewport_px: Vec2,
+) -> Option<ScreenLabel> {
+    let (pos_px, depth) = project_with(clip_from_world, Vec3::from(label.pos), viewport_px)?;
+    Some(ScreenLabel {
+        pos_px,
+        text: label.text.clone(),
+        color: label.color,
+        size_px: label.size_px,
+        anchor: label.anchor,
+        depth,
+        role: label.role,
+    })
+}
+
 /// The scene's labels as seen in a `viewport_px` viewport, farthest first (draw in order so
 /// nearer text lands on top). Labels behind the camera or outside the near/far range are left
 /// out; those beyond the viewport's sides are kept (the UI clips them).
@@ -38,19 +57,7 @@ pub fn project_labels(scene: &Scene, viewport_px: Vec2) -> Vec<ScreenLabel> {
     let mut placed: Vec<ScreenLabel> = scene
         .labels
         .iter()
-        .filter_map(|label| {
-            let (pos_px, depth) =
-                project_with(&clip_from_world, Vec3::from(label.pos), viewport_px)?;
-            Some(ScreenLabel {
-                pos_px,
-                text: label.text.clone(),
-                color: label.color,
-                size_px: label.size_px,
-                anchor: label.anchor,
-                depth,
-                role: label.role,
-            })
-        })
+        .filter_map(|label| project_one(&clip_from_world, label, viewport_px))
         .collect();
     placed.sort_by(|a, b| b.depth.total_cmp(&a.depth));
     placed
@@ -250,19 +257,7 @@ pub fn declutter_scene(scene: &mut Scene, viewport_px: Vec2) {
     let projected: Vec<Option<ScreenLabel>> = scene
         .labels
         .iter()
-        .map(|label| {
-            let (pos_px, depth) =
-                project_with(&clip_from_world, Vec3::from(label.pos), viewport_px)?;
-            Some(ScreenLabel {
-                pos_px,
-                text: label.text.clone(),
-                color: label.color,
-                size_px: label.size_px,
-                anchor: label.anchor,
-                depth,
-                role: label.role,
-            })
-        })
+        .map(|label| project_one(&clip_from_world, label, viewport_px))
         .collect();
     // Values and ticks cut by an edge are dropped here, the others moved in.
     let on_screen: Vec<ScreenLabel> = projected

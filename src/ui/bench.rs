@@ -10,11 +10,11 @@
 
 use std::time::Instant;
 
-use egui::{Pos2, Rect, Vec2};
 use egui_wgpu::wgpu;
 
 use crate::render::{GpuContext, RenderError, SceneTexture, target::COLOR_FORMAT};
 use crate::ui::app::App;
+use crate::ui::headless::raw_input;
 use crate::ui::lab::{Lab, Layout};
 
 /// What to measure.
@@ -110,22 +110,10 @@ pub fn run(
     let mut time = 0.0;
     for frame in 0..WARM_UP_FRAMES + config.frames {
         time += 1.0 / 60.0;
-        let mut input = egui::RawInput {
-            screen_rect: Some(Rect::from_min_size(
-                Pos2::ZERO,
-                Vec2::new(width as f32, height as f32) / ppp,
-            )),
-            max_texture_side: Some(gpu.device.limits().max_texture_dimension_2d as usize),
-            time: Some(time),
-            predicted_dt: 1.0 / 60.0,
-            focused: true,
-            ..egui::RawInput::default()
-        };
-        input
-            .viewports
-            .entry(egui::ViewportId::ROOT)
-            .or_default()
-            .native_pixels_per_point = Some(ppp);
+        let max_side = gpu.device.limits().max_texture_dimension_2d as usize;
+        let mut input = raw_input([width, height], ppp, Some(max_side));
+        input.time = Some(time);
+        input.predicted_dt = 1.0 / 60.0;
         if frame == WARM_UP_FRAMES {
             totals = UiBenchReport::default();
             started = Instant::now();

@@ -155,7 +155,7 @@ fn measure_maximized(
 }
 
 /// One frame's input for a `size_px` picture at `pixels_per_point`.
-fn raw_input(
+pub(crate) fn raw_input(
     size_px: [u32; 2],
     pixels_per_point: f32,
     max_texture_side: Option<usize>,
