@@ -10,28 +10,29 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use egui::{DragValue, RichText, Slider, Ui};
-use glam::{Vec2, Vec3};
+use egui::Ui;
+use glam::Vec2;
 
 use crate::labs::LabError;
 use crate::labs::mnist::activation_labels;
 use crate::labs::mnist::browser::{BrowserState, browser_ui};
+pub use crate::labs::mnist::cameras::{
+    activations_camera, embedding_camera, filter_pass_camera, filters_camera,
+};
 use crate::labs::mnist::confusion::{confusion_ui, rolling_confusion_ui};
-use crate::labs::mnist::drawing::{Canvas, canvas_ui, preprocess};
-use crate::labs::mnist::filter_pass::{FilterPass, filter_pass_scene_fitted};
+use crate::labs::mnist::drawing::Canvas;
+use crate::labs::mnist::filter_pass::filter_pass_scene_fitted;
 pub use crate::labs::mnist::plots::{
     MAX_PLOT_POINTS, epoch_line, ratio_line, step_size_line, step_size_share, thinned,
 };
 use crate::labs::mnist::plots::{curves_ui, optimizer_ui};
-use crate::labs::mnist::scenes::{self, activation_layout, filter_layout};
+use crate::labs::mnist::scenes::{self, filter_layout};
 use crate::labs::mnist::session::{MnistCommand, MnistSession, MnistSetup, ROLLING_BATCHES};
 use crate::labs::mnist::snapshot::MnistSnapshot;
 use crate::labs::mnist::worker::Published;
 use crate::labs::thread::{LabThread, run_session};
-use crate::nn::OptimizerKind;
-use crate::nn::config::{InputSpec, ModelConfig};
-use crate::render::camera::OrbitPose;
-use crate::render::{Camera2d, OrbitCamera, Scene};
+use crate::nn::config::ModelConfig;
+use crate::render::Scene;
 use crate::ui::{Lab, Layout, PanelSpec, SceneView, StatusInfo};
 
 /// Title of the curves panel.
@@ -121,22 +122,22 @@ impl PassPlayer {
 
 /// The MNIST lab.
 pub struct MnistLab {
-    thread: LabThread<Published, MnistCommand>,
-    latest: Published,
-    lr: f32,
-    image: usize,
-    selected_cell: Option<(usize, usize)>,
-    rolling: bool,
-    browser: BrowserState,
-    canvas: Canvas,
-    pass: PassPlayer,
-    model_path: String,
-    settings: ModelConfig,
-    message: Option<String>,
+    pub(super) thread: LabThread<Published, MnistCommand>,
+    pub(super) latest: Published,
+    pub(super) lr: f32,
+    pub(super) image: usize,
+    pub(super) selected_cell: Option<(usize, usize)>,
+    pub(super) rolling: bool,
+    pub(super) browser: BrowserState,
+    pub(super) canvas: Canvas,
+    pub(super) pass: PassPlayer,
+    pub(super) model_path: String,
+    pub(super) settings: ModelConfig,
+    pub(super) message: Option<String>,
     /// The config file the picker reads.
-    config_path: String,
+    pub(super) config_path: String,
     /// The model file "Load model" reads.
-    load_path: String,
+    pub(super) load_path: String,
 }
 
 impl MnistLab {
@@ -225,319 +226,6 @@ impl MnistLab {
     pub fn wait_until_done(&mut self, timeout: Duration) -> bool {
         self.wait_for(timeout, |s| s.finished() || s.error.is_some())
     }
-
-    fn training_controls_ui(&mut self, ui: &mut Ui) {
-        let snap = Arc::clone(&self.latest);
-        ui.label(RichText::new("Training").strong());
-        ui.horizontal(|ui| {
-            let label = if snap.paused { "Resume" } else { "Pause" };
-            if ui.button(label).on_hover_text("Space").clicked() {
-                self.toggle_pause();
-            }
-            if ui.button("Reset").on_hover_text("r: same seed").clicked() {
-                self.reset();
-            }
-        });
-        let lr = ui.add(
-            Slider::new(&mut self.lr, 1e-5..=1.0)
-                .logarithmic(true)
-                .text("learning rate"),
-        );
-        if lr.changed() {
-            self.send(MnistCommand::SetLearningRate(self.lr));
-        }
-        ui.label(format!("in use: {:.2e}", snap.learning_rate));
-        if let Some(stop) = &snap.stop {
-            ui.label(stop.to_string());
-        }
-        ui.horizontal(|ui| {
-            if ui.button("Save model").clicked() {
-                let path = std::path::PathBuf::from(&self.model_path);
-                self.send(MnistCommand::SaveModel(path));
-            }
-            ui.add(egui::TextEdit::singleline(&mut self.model_path))
-                .on_hover_text("where Save model writes")
-                .widget_info(|| {
-                    egui::WidgetInfo::labeled(egui::Role::TextInput, true, "model file")
-                });
-        });
-        if let Some(m) = &snap.message {
-            ui.label(m);
-        }
-        if let Some(e) = snap.error.as_ref().or(self.message.as_ref()) {
-            ui.colored_label(egui::Color32::from_rgb(240, 120, 100), e);
-        }
-    }
-
-    /// The filter pass of the newest snapshot with the chosen filter.
-    pub fn filter_pass(&self) -> Option<FilterPass> {
-        let snap = &self.latest;
-        FilterPass::first_conv(
-            &snap.config,
-            snap.probe.as_deref()?,
-            &snap.filters,
-            self.pass.filter,
-        )
-    }
-
-    /// The filter pass's playback.
-    pub fn pass_player(&mut self) -> &mut PassPlayer {
-        &mut self.pass
-    }
-
-    fn pass_controls_ui(&mut self, ui: &mut Ui) {
-        let Some(pass) = self.filter_pass() else {
-            return;
-        };
-        let filters = self.latest.filters.first().map_or(1, |f| f.out_channels);
-        ui.label(RichText::new("Filter pass").strong());
-        ui.horizontal(|ui| {
-            let label = if self.pass.playing { "Pause" } else { "Play" };
-            if ui.button(label).clicked() {
-                self.pass.playing = !self.pass.playing;
-            }
-            let f = ui.label("filter");
-            ui.add(DragValue::new(&mut self.pass.filter).range(0..=filters - 1))
-                .labelled_by(f.id);
-        });
-        ui.add(
-            Slider::new(&mut self.pass.speed, 1.0..=200.0)
-                .logarithmic(true)
-                .text("steps/s"),
-        );
-        let mut step = self.pass.step as usize;
-        if ui
-            .add(Slider::new(&mut step, 0..=pass.steps().saturating_sub(1)).text("step"))
-            .changed()
-        {
-            self.pass.step = step as f32;
-            self.pass.playing = false;
-        }
-    }
-
-    /// Settings that need a fresh model and data: edited here, applied by "Restart".
-    fn restart_controls_ui(&mut self, ui: &mut Ui) {
-        egui::CollapsingHeader::new("Restart with other settings").show(ui, |ui| {
-            self.config_picker_ui(ui);
-            let c = &mut self.settings;
-            ui.add(
-                DragValue::new(&mut c.epochs)
-                    .range(1..=1000)
-                    .prefix("epochs "),
-            );
-            ui.add(
-                DragValue::new(&mut c.patience)
-                    .range(1..=1000)
-                    .prefix("patience "),
-            );
-            ui.add(
-                DragValue::new(&mut c.batch_size)
-                    .range(1..=4096)
-                    .prefix("batch "),
-            );
-            ui.add(DragValue::new(&mut c.seed).prefix("seed "));
-            ui.add(
-                Slider::new(&mut c.percent_of_train_data_to_use, 0.01..=1.0)
-                    .text("share of the data"),
-            );
-            if let InputSpec::Image { size, .. } = &mut c.input {
-                ui.add(DragValue::new(size).range(6..=28).prefix("input size "));
-            }
-            let mut lr = c.learning_rate;
-            if ui
-                .add(
-                    Slider::new(&mut lr, 1e-5..=1.0)
-                        .logarithmic(true)
-                        .text("initial learning rate"),
-                )
-                .changed()
-            {
-                c.learning_rate = lr;
-            }
-            egui::ComboBox::from_label("optimizer")
-                .selected_text(format!("{:?}", c.optimizer))
-                .show_ui(ui, |ui| {
-                    for kind in [OptimizerKind::Adam, OptimizerKind::Sgd] {
-                        ui.selectable_value(&mut c.optimizer, kind, format!("{kind:?}"));
-                    }
-                });
-            if ui.button("Restart").clicked() {
-                match self.settings.validate() {
-                    Ok(()) => {
-                        let config = Box::new(self.settings.clone());
-                        self.lr = config.learning_rate;
-                        self.send(MnistCommand::Restart(config));
-                    }
-                    Err(e) => self.message = Some(format!("not restarted: {e}")),
-                }
-            }
-        });
-    }
-
-    /// Chooses a config file (the shipped ones and the user's, or any path) whose settings
-    /// "Restart" then uses, and loads a saved model into the views.
-    fn config_picker_ui(&mut self, ui: &mut Ui) {
-        let known = config_files();
-        egui::ComboBox::from_label("config")
-            .selected_text(
-                std::path::Path::new(&self.config_path)
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-            )
-            .show_ui(ui, |ui| {
-                for path in &known {
-                    let text = path.display().to_string();
-                    ui.selectable_value(&mut self.config_path, text.clone(), text);
-                }
-            });
-        ui.horizontal(|ui| {
-            ui.add(egui::TextEdit::singleline(&mut self.config_path).desired_width(150.0))
-                .on_hover_text("config file (the original JSON schema)");
-            if ui.button("Load config").clicked() {
-                self.message = Some(match ModelConfig::from_file(&self.config_path) {
-                    Ok(config) => {
-                        self.settings = config;
-                        format!("{} loaded: Restart applies it", self.config_path)
-                    }
-                    Err(e) => format!("not loaded: {e}"),
-                });
-            }
-        });
-        ui.horizontal(|ui| {
-            ui.add(egui::TextEdit::singleline(&mut self.load_path).desired_width(150.0))
-                .on_hover_text("model file (safetensors with its config)");
-            if ui.button("Load model").clicked() {
-                self.send(MnistCommand::LoadModel(self.load_path.clone().into()));
-            }
-        });
-        ui.separator();
-    }
-
-    fn image_controls_ui(&mut self, ui: &mut Ui) {
-        let snap = Arc::clone(&self.latest);
-        ui.label(RichText::new("Activations of").strong());
-        ui.horizontal(|ui| {
-            let label = ui.label("validation image");
-            let last = snap.val.len().saturating_sub(1);
-            if ui
-                .add(DragValue::new(&mut self.image).range(0..=last))
-                .labelled_by(label.id)
-                .changed()
-            {
-                self.send(MnistCommand::SelectImage(self.image));
-            }
-        });
-        if let Some(p) = &snap.probe {
-            let label = p
-                .label
-                .map_or("drawing".to_string(), |l| format!("label {l}"));
-            ui.label(format!(
-                "{label}, predicted {} ({:.1}%)",
-                p.predicted(),
-                100.0 * p.probabilities.get(p.predicted()).copied().unwrap_or(0.0)
-            ));
-        }
-    }
-
-    /// The canvas and the model's probabilities for the drawing (also in the activation view).
-    fn draw_ui(&mut self, ui: &mut Ui) {
-        let snap = Arc::clone(&self.latest);
-        if let Some(p) = snap.probe.as_ref().filter(|p| p.label.is_none()) {
-            let best = p.predicted();
-            ui.label(format!(
-                "predicted {best} ({:.1}%)",
-                100.0 * p.probabilities.get(best).copied().unwrap_or(0.0)
-            ));
-        }
-        if canvas_ui(ui, &mut self.canvas) {
-            let side = snap.val.side.max(1);
-            if self.canvas.is_blank() {
-                self.send(MnistCommand::SelectImage(self.image));
-            } else {
-                self.send(MnistCommand::ShowDrawing(preprocess(&self.canvas, side)));
-            }
-        }
-    }
-}
-
-/// The config files offered by the picker: the shipped ones and the user's, where they exist.
-pub fn config_files() -> Vec<std::path::PathBuf> {
-    let mut found: Vec<std::path::PathBuf> = std::fs::read_dir("assets/configs")
-        .map(|dir| {
-            dir.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "json"))
-                .collect()
-        })
-        .unwrap_or_default();
-    found.sort();
-    let user = std::path::PathBuf::from("config/user_cnn_params.json");
-    if user.is_file() {
-        found.push(user);
-    }
-    found
-}
-
-fn camera_2d(min: [f32; 2], max: [f32; 2]) -> Camera2d {
-    Camera2d::new(
-        Vec2::new(min[0] - 0.5, min[1] - 0.5),
-        Vec2::new(max[0] + 0.5, max[1] + 0.5),
-    )
-    .keeping_aspect()
-}
-
-/// The camera of the filters panel.
-pub fn filters_camera(snap: &MnistSnapshot) -> Camera2d {
-    let layout = filter_layout(&snap.filters);
-    camera_2d(layout.min, layout.max)
-}
-
-/// The camera of the activations panel: framing the layer stack, seen from the front right
-/// and a little above so every slab shows beside the one in front of it; orthographic, so
-/// the last layers are as large as the first (`o` toggles perspective).
-pub fn activations_camera(snap: &MnistSnapshot) -> OrbitCamera {
-    let (min, max) = match &snap.probe {
-        Some(p) => {
-            let layout = activation_layout(p);
-            (Vec3::from(layout.min), Vec3::from(layout.max))
-        }
-        None => (Vec3::splat(-1.0), Vec3::splat(1.0)),
-    };
-    let mut camera = OrbitCamera::framing(min, max);
-    let home = camera.pose();
-    camera.set_home(OrbitPose {
-        yaw_rad: 0.85,
-        pitch_rad: 0.3,
-        distance: home.distance * 0.55,
-        ..home
-    });
-    camera.orthographic = true;
-    camera
-}
-
-/// The camera of the filter-pass panel.
-pub fn filter_pass_camera(snap: &MnistSnapshot) -> Camera2d {
-    let pass = snap
-        .probe
-        .as_deref()
-        .and_then(|p| FilterPass::first_conv(&snap.config, p, &snap.filters, 0));
-    match pass {
-        Some(p) => camera_2d(
-            [0.0, -(p.in_side as f32) - 2.0],
-            [p.output_x() + p.out_side as f32, 1.5],
-        ),
-        None => camera_2d([0.0, -1.0], [1.0, 0.0]),
-    }
-}
-
-/// The camera of the embedding panel: framing the ball of radius 1.1 around the origin
-/// (the bulk of the cloud fills the unit box, see
-/// [`Embedding::scale`](crate::labs::mnist::analysis::Embedding::scale), and the axis names
-/// sit at 1.1), so the cloud fills the panel.
-pub fn embedding_camera() -> OrbitCamera {
-    // `framing` fits the box's bounding sphere, whose radius is sqrt(3) times the half side.
-    let half = 1.1 / 3f32.sqrt();
-    OrbitCamera::framing(Vec3::splat(-half), Vec3::splat(half))
 }
 
 impl Lab for MnistLab {

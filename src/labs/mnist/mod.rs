@@ -13,7 +13,9 @@
 pub mod activation_labels;
 pub mod analysis;
 pub mod browser;
+pub mod cameras;
 pub mod confusion;
+pub mod controls;
 pub mod drawing;
 pub mod filter_pass;
 pub mod lab;
