@@ -3,6 +3,9 @@
 //! strongest contributions to the prediction and the output probabilities as bars
 //! ([`activations`]), and the penultimate layer's PCA cloud ([`embedding`]). Every position
 //! and value comes from the snapshot; the layouts are public so tests can find each tile.
+//!
+//! (Over 600 lines: three scenes and the layouts the tests use to find each tile, kept side
+//! by side so a layout and the scene built from it cannot drift apart.)
 
 use crate::labs::mnist::analysis::{ConvFilters, Embedding, Probe};
 pub use crate::labs::style::{BACKGROUND, TEXT};

@@ -2,6 +2,9 @@
 //! publishes snapshots; this side keeps the newest one, eases the feature space toward it, and
 //! lays out five panels: feature space, input space, network, loss surface, and the loss and
 //! gradient-norm curves; the side panel holds every setting.
+//!
+//! (Over 600 lines: the XOR lab's side panel is long, one control per setting of the
+//! original program; it is to be split when the 2-D lab grows deeper networks.)
 
 use std::path::PathBuf;
 use std::sync::Arc;
