@@ -19,7 +19,7 @@ use netviz::render::scene::color_to_rgba8;
 use netviz::render::{Camera2d, GpuContext, Point, PointStyle, Scene};
 use netviz::ui::headless::render_panel;
 use netviz::ui::{
-    Dashboard, HeadlessOptions, Lab, LabEntry, Layout, PanelSpec, SceneView, Shell, StatusInfo,
+    Dashboard, HeadlessOptions, Lab, LabEntry, Layout, PanelKind, PanelSpec, SceneView, Shell, StatusInfo,
     render_headless,
 };
 
@@ -92,6 +92,16 @@ impl WalkerLab {
     }
 }
 
+netviz::lab_panels! {
+    /// The walker's two panels.
+    enum Panel {
+        /// The dot on its circle.
+        Walk = ("walk", "The walk"),
+        /// Its numbers.
+        Numbers = ("numbers", "Numbers"),
+    }
+}
+
 impl Lab for WalkerLab {
     fn name(&self) -> &str {
         "walker"
@@ -106,14 +116,14 @@ impl Lab for WalkerLab {
     }
     fn panels(&self) -> Vec<PanelSpec> {
         vec![
-            PanelSpec::scene_2d("The walk", Self::camera()).with_id("walk"),
-            PanelSpec::egui("Numbers").with_id("numbers"),
+            PanelSpec::of(Panel::Walk, PanelKind::Scene2d(Self::camera())),
+            PanelSpec::of(Panel::Numbers, PanelKind::Egui),
         ]
     }
     fn default_layout(&self) -> Layout {
         Layout::Row(vec![
-            (0.7, Layout::panel("walk")),
-            (0.3, Layout::panel("numbers")),
+            (0.7, Layout::panel(Panel::Walk.id())),
+            (0.3, Layout::panel(Panel::Numbers.id())),
         ])
     }
     fn scene(&mut self, _panel: usize, view: &SceneView) -> Scene {

@@ -33,8 +33,7 @@ use netviz::labs::mnist::confusion::{
 use netviz::labs::mnist::drawing::{CANVAS_SIDE, Canvas, preprocess};
 use netviz::labs::mnist::filter_pass::{FilterPass, filter_pass_scene};
 use netviz::labs::mnist::lab::{
-    CONFUSION_PANEL, activations_camera, embedding_camera, filters_camera, step_size_line,
-    step_size_share,
+    Panel, activations_camera, embedding_camera, filters_camera, step_size_line, step_size_share,
 };
 use netviz::labs::mnist::scenes::{
     self, ACTIVATION_COLORMAP, LAYER_STEP, TOP_K, WEIGHT_COLORMAP, activation_layout,
@@ -308,7 +307,7 @@ fn hovering_a_filter_tile_shows_its_weights_and_bias() {
             .project(Vec3::new(center[0], center[1], 0.0), size)
             .unwrap();
         let text = lab
-            .hover_text(netviz::labs::mnist::lab::panel::FILTERS, at, &view)
+            .hover_text(Panel::Filters.index(), at, &view)
             .expect("a tile is under the pointer");
         let f = &snap.filters[tile.conv];
         let lines: Vec<&str> = text.lines().collect();
@@ -334,12 +333,8 @@ fn hovering_a_filter_tile_shows_its_weights_and_bias() {
         assert_eq!(lines[k + 1], format!("bias {:+.4}", f.bias[tile.out]));
     }
     assert!(
-        lab.hover_text(
-            netviz::labs::mnist::lab::panel::FILTERS,
-            Vec2::new(899.0, 799.0),
-            &view
-        )
-        .is_none(),
+        lab.hover_text(Panel::Filters.index(), Vec2::new(899.0, 799.0), &view)
+            .is_none(),
         "nothing in the corner"
     );
 }
@@ -643,7 +638,9 @@ fn check_confusion_cells(
     frame: &netviz::ui::HeadlessFrame,
     m: &netviz::nn::metrics::ConfusionMatrix,
 ) {
-    let rect = frame.panel(CONFUSION_PANEL).expect("the confusion panel");
+    let rect = frame
+        .panel(Panel::Confusion.title())
+        .expect("the confusion panel");
     // The shell draws egui panels inside a 4-point margin.
     let layout = ConfusionLayout::new(rect.shrink(4.0), 10);
     assert!(layout.cell >= 8.0, "cells of {} px", layout.cell);

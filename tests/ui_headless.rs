@@ -11,14 +11,17 @@ use glam::{Vec2, Vec3};
 
 use netviz::labs::gallery::landscape::{LANDSCAPE_RANGE, MINIMA, cell_center};
 use netviz::labs::gallery::scenes::{BACKGROUND, landscape_camera};
-use netviz::labs::gallery::{
-    CLOUD_PANEL, CURVE_PANEL, HEATMAP_CELLS, LANDSCAPE_PANEL, SURFACE_PANEL,
-};
+use netviz::labs::gallery::{HEATMAP_CELLS, Panel};
 use netviz::render::scene::color_to_rgba8;
 use netviz::render::{Colormap, RgbaImage, colormap_rgba};
 use netviz::ui::{HeadlessFrame, HeadlessOptions, run_headless};
 
 use ui_support::{paused_gallery, read_png, scratch_dir};
+
+const CLOUD_PANEL: &str = Panel::Cloud.title();
+const LANDSCAPE_PANEL: &str = Panel::Landscape.title();
+const SURFACE_PANEL: &str = Panel::Surface.title();
+const CURVE_PANEL: &str = Panel::Curve.title();
 
 /// Renders the paused gallery at `size_px` and `ppp`, through the PNG file.
 fn render_gallery(name: &str, size_px: [u32; 2], ppp: f32) -> (HeadlessFrame, RgbaImage) {

@@ -15,7 +15,11 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 use netviz::labs::LabThread;
-use netviz::labs::gallery::{CLOUD_PANEL, CURVE_PANEL, LANDSCAPE_PANEL};
+use netviz::labs::gallery::Panel;
+
+const CLOUD_PANEL: &str = Panel::Cloud.title();
+const LANDSCAPE_PANEL: &str = Panel::Landscape.title();
+const CURVE_PANEL: &str = Panel::Curve.title();
 use netviz::render::Scene;
 use netviz::ui::{Dashboard, Lab, LabEntry, LayoutStore, PanelSpec, SceneView, Shell, StatusInfo};
 

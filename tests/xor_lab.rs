@@ -11,7 +11,7 @@ mod render_support;
 use std::sync::Arc;
 
 use glam::{Vec2, Vec3};
-use netviz::labs::xor::lab::{INPUT_PANEL, XorLab, XorLabOptions, panel};
+use netviz::labs::xor::lab::{Panel, XorLab, XorLabOptions};
 use netviz::labs::xor::scenes::{self, FeatureMotion, PROB_COLORMAP};
 use netviz::labs::xor::snapshot::{FeatureSpace, HEATMAP_CELLS, XorSnapshot};
 use netviz::labs::xor::{XorSession, XorSettings};
@@ -278,7 +278,7 @@ fn a_headless_dashboard_of_the_default_lab_solves_xor_and_shows_it() {
     for (p, &l) in snap.points.iter().zip(&snap.data.labels) {
         assert_eq!(p.y > 0.5, l > 0.5, "solved: output {}", p.y);
     }
-    let camera = match lab.panels()[panel::INPUT].kind.clone() {
+    let camera = match lab.panels()[Panel::Input.index()].kind.clone() {
         netviz::ui::PanelKind::Scene2d(c) => c,
         other => panic!("the input space is a 2D scene, not {other:?}"),
     };
@@ -294,7 +294,7 @@ fn a_headless_dashboard_of_the_default_lab_solves_xor_and_shows_it() {
     .unwrap();
     maybe_save(&frame.image, "xor_dashboard");
     let rect = frame
-        .panel(INPUT_PANEL)
+        .panel(Panel::Input.title())
         .expect("the input panel is laid out");
     let size = Vec2::new(rect.width(), rect.height());
     // The middle of the input plane, between the four points: the heatmap's exact color there.
@@ -318,7 +318,7 @@ fn a_headless_dashboard_of_the_default_lab_solves_xor_and_shows_it() {
         "the middle of XOR's plane is class 0 (blue): {got:?}"
     );
     // The feature-space panel is a picture, not a blank rectangle.
-    let fs = frame.panels[panel::FEATURE].rect;
+    let fs = frame.panels[Panel::Feature.index()].rect;
     let mut colors = std::collections::HashSet::new();
     for yy in (fs.min.y as u32..fs.max.y as u32).step_by(7) {
         for xx in (fs.min.x as u32..fs.max.x as u32).step_by(7) {
@@ -402,14 +402,18 @@ fn hovering_a_point_or_a_neuron_shows_its_values() {
     .keeping_aspect();
     let at = input.project(Vec3::new(1.0, 0.0, 1.0), size).unwrap();
     let text = lab
-        .hover_text(panel::INPUT, at + Vec2::new(3.0, -2.0), &view_of(input))
+        .hover_text(
+            Panel::Input.index(),
+            at + Vec2::new(3.0, -2.0),
+            &view_of(input),
+        )
         .expect("a point is under the pointer");
     assert!(
         text.contains("(1,0)") && text.contains(&format!("output {:.3}", snap.points[2].y)),
         "{text}"
     );
     assert!(
-        lab.hover_text(panel::INPUT, Vec2::new(2.0, 2.0), &view_of(input))
+        lab.hover_text(Panel::Input.index(), Vec2::new(2.0, 2.0), &view_of(input))
             .is_none(),
         "nothing in the corner"
     );
@@ -418,7 +422,7 @@ fn hovering_a_point_or_a_neuron_shows_its_values() {
     let h1 = scenes::neuron_pos(scenes::NETWORK_COLUMNS.1, 0, 3);
     let at = net.project(Vec3::from(h1), size).unwrap();
     let text = lab
-        .hover_text(panel::NETWORK, at, &view_of(net))
+        .hover_text(Panel::Network.index(), at, &view_of(net))
         .expect("a neuron is under the pointer");
     assert!(
         text.contains("hidden neuron 1")

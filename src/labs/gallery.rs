@@ -17,19 +17,24 @@ use crate::labs::LabError;
 use crate::labs::plot::{Series, SeriesKind, palette, plot_ui};
 use crate::labs::thread::{LabThread, run_session};
 use crate::render::{Colormap, Scene};
-use crate::ui::{Lab, PanelSpec, SceneView, StatusInfo};
+use crate::ui::{Lab, PanelKind, PanelSpec, SceneView, StatusInfo};
 
 use scenes::Surface;
 use world::{Command, Settings, Snapshot, World};
 
-/// Title of the 3D scatter panel.
-pub const CLOUD_PANEL: &str = "Point cloud";
-/// Title of the heatmap panel.
-pub const LANDSCAPE_PANEL: &str = "Loss landscape";
-/// Title of the surface panel.
-pub const SURFACE_PANEL: &str = "Loss surface";
-/// Title of the loss curve panel.
-pub const CURVE_PANEL: &str = "Loss curve";
+crate::lab_panels! {
+    /// The gallery's panels, in the order [`Gallery`] lists them.
+    pub enum Panel {
+        /// The point cloud and its turning plane, in 3D.
+        Cloud = ("point-cloud", "Point cloud"),
+        /// Himmelblau's function as a heatmap with the optimizer's path.
+        Landscape = ("loss-landscape", "Loss landscape"),
+        /// The same function as a surface.
+        Surface = ("loss-surface", "Loss surface"),
+        /// The optimizer's loss curve.
+        Curve = ("loss-curve", "Loss curve"),
+    }
+}
 /// Cells per side of the heatmap.
 pub const HEATMAP_CELLS: u32 = 64;
 /// Range of the point count slider.
@@ -208,31 +213,39 @@ impl Lab for GalleryLab {
     }
 
     fn panels(&self) -> Vec<PanelSpec> {
-        vec![
-            PanelSpec::scene_3d(CLOUD_PANEL, scenes::cloud_camera()),
-            PanelSpec::scene_2d(LANDSCAPE_PANEL, scenes::landscape_camera()),
-            PanelSpec::scene_3d(SURFACE_PANEL, scenes::surface_camera()),
-            PanelSpec::egui(CURVE_PANEL),
-        ]
+        Panel::ALL
+            .iter()
+            .map(|&panel| {
+                let kind = match panel {
+                    Panel::Cloud => PanelKind::Scene3d(scenes::cloud_camera()),
+                    Panel::Landscape => PanelKind::Scene2d(scenes::landscape_camera()),
+                    Panel::Surface => PanelKind::Scene3d(scenes::surface_camera()),
+                    Panel::Curve => PanelKind::Egui,
+                };
+                PanelSpec::of(panel, kind)
+            })
+            .collect()
     }
 
     fn scene(&mut self, panel: usize, view: &SceneView) -> Scene {
-        match panel {
-            0 => scenes::cloud_scene(&self.latest, view),
-            1 => scenes::landscape_scene(
+        match Panel::at(panel) {
+            Some(Panel::Cloud) => scenes::cloud_scene(&self.latest, view),
+            Some(Panel::Landscape) => scenes::landscape_scene(
                 &self.latest,
                 view,
                 &self.heatmap,
                 HEATMAP_CELLS,
                 self.colormap,
             ),
-            2 => scenes::surface_scene(&self.latest, view, &self.surface, self.colormap),
-            _ => Scene::new(view.camera),
+            Some(Panel::Surface) => {
+                scenes::surface_scene(&self.latest, view, &self.surface, self.colormap)
+            }
+            Some(Panel::Curve) | None => Scene::new(view.camera),
         }
     }
 
     fn panel_ui(&mut self, panel: usize, ui: &mut Ui) {
-        if panel == 3 {
+        if Panel::at(panel) == Some(Panel::Curve) {
             self.loss_curve_ui(ui);
         }
     }

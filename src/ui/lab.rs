@@ -69,10 +69,109 @@ impl PanelSpec {
         self
     }
 
+    /// Panel `panel` (its id and title from the lab's [`lab_panels!`](crate::lab_panels)
+    /// list), drawn as `kind`.
+    pub fn of(panel: impl PanelName, kind: PanelKind) -> Self {
+        Self {
+            id: panel.id().to_string(),
+            title: panel.title().to_string(),
+            kind,
+        }
+    }
+
+    /// The same panel under the title `title` (for a title that says more than the panel's
+    /// name, like a count); its id stays.
+    pub fn titled(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
     /// Whether the panel is rendered with wgpu.
     pub fn is_scene(&self) -> bool {
         !matches!(self.kind, PanelKind::Egui)
     }
+}
+
+/// A lab's panel as [`lab_panels!`](crate::lab_panels) declares it.
+pub trait PanelName: Copy {
+    /// The stable id (`feature-space`).
+    fn id(self) -> &'static str;
+    /// The title shown in the panel's tab.
+    fn title(self) -> &'static str;
+}
+
+/// Declares a lab's panels once, as an enum: each variant is a panel with its stable id
+/// and its title, in the order [`Lab::panels`] lists them, so the index the shell passes to
+/// [`Lab::scene`], [`Lab::hover_text`] and [`Lab::panel_ui`] maps back with `at`.
+///
+/// ```
+/// netviz::lab_panels! {
+///     /// The panels of a small lab.
+///     pub enum Panel {
+///         /// A plot.
+///         Curve = ("curve", "Loss curve"),
+///         /// A scene.
+///         Cloud = ("cloud", "Point cloud"),
+///     }
+/// }
+/// assert_eq!(Panel::at(1), Some(Panel::Cloud));
+/// assert_eq!(Panel::Cloud.index(), 1);
+/// assert_eq!((Panel::Curve.id(), Panel::Curve.title()), ("curve", "Loss curve"));
+/// assert_eq!(Panel::ALL.len(), 2);
+/// ```
+#[macro_export]
+macro_rules! lab_panels {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = ($id:literal, $title:literal) ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant ),+
+        }
+
+        impl $name {
+            /// Every panel, in the order the lab lists them.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The panel at `index` in the lab's list.
+            pub fn at(index: usize) -> Option<Self> {
+                Self::ALL.get(index).copied()
+            }
+
+            /// The panel's index in the lab's list.
+            pub const fn index(self) -> usize {
+                self as usize
+            }
+
+            /// The panel's stable id (`--scene`, `--maximize`, the layout file).
+            pub const fn id(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $id ),+
+                }
+            }
+
+            /// The title shown in the panel's tab.
+            pub const fn title(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $title ),+
+                }
+            }
+        }
+
+        impl $crate::ui::lab::PanelName for $name {
+            fn id(self) -> &'static str {
+                $name::id(self)
+            }
+
+            fn title(self) -> &'static str {
+                $name::title(self)
+            }
+        }
+    };
 }
 
 /// `Loss and gradient norms` as `loss-and-gradient-norms`: lowercase ASCII letters and digits,

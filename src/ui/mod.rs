@@ -35,7 +35,7 @@ pub mod workspace;
 pub use app::App;
 pub use dashboard::{Dashboard, LabMenuEntry, ShellAction, dashboard_ui};
 pub use headless::{HeadlessFrame, HeadlessOptions, render_headless, run_headless};
-pub use lab::{Lab, Layout, PanelKind, PanelSpec, SceneView, StatusInfo};
+pub use lab::{Lab, Layout, PanelKind, PanelName, PanelSpec, SceneView, StatusInfo};
 pub use layout_file::LayoutStore;
 pub use panels::{PanelRect, SceneJob};
 pub use shell::{LabEntry, Shell};

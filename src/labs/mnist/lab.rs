@@ -33,51 +33,30 @@ use crate::labs::mnist::worker::Published;
 use crate::labs::thread::{LabThread, run_session};
 use crate::nn::config::ModelConfig;
 use crate::render::Scene;
-use crate::ui::{Lab, Layout, PanelSpec, SceneView, StatusInfo};
+use crate::ui::{Lab, Layout, PanelKind, PanelSpec, SceneView, StatusInfo};
 
-/// Title of the curves panel.
-pub const CURVES_PANEL: &str = "Training curves";
-/// Title of the filters panel.
-pub const FILTERS_PANEL: &str = "Filters";
-/// Title of the confusion-matrix panel.
-pub const CONFUSION_PANEL: &str = "Confusion matrix";
-/// Title of the activations panel.
-pub const ACTIVATIONS_PANEL: &str = "Activations";
-/// Title of the embedding panel.
-pub const EMBEDDING_PANEL: &str = "Embedding (PCA)";
-
-/// Title of the optimizer panel.
-pub const OPTIMIZER_PANEL: &str = "Optimizer";
-
-/// Title of the dataset browser panel.
-pub const BROWSER_PANEL: &str = "Validation images";
-
-/// Title of the draw-a-digit panel.
-pub const DRAW_PANEL: &str = "Draw a digit";
-
-/// Title of the filter-pass panel.
-pub const FILTER_PASS_PANEL: &str = "Filter pass";
-
-/// Indices of the lab's panels, in reading order.
-pub mod panel {
-    /// The curves.
-    pub const CURVES: usize = 0;
-    /// The filters.
-    pub const FILTERS: usize = 1;
-    /// The confusion matrix.
-    pub const CONFUSION: usize = 2;
-    /// The activations.
-    pub const ACTIVATIONS: usize = 3;
-    /// The embedding.
-    pub const EMBEDDING: usize = 4;
-    /// The dataset browser (in the last column: its wrapped grid needs a bounded width).
-    pub const BROWSER: usize = 5;
-    /// The optimizer's update-to-weight ratios.
-    pub const OPTIMIZER: usize = 6;
-    /// Draw-a-digit.
-    pub const DRAW: usize = 7;
-    /// The filter pass.
-    pub const FILTER_PASS: usize = 8;
+crate::lab_panels! {
+    /// The lab's panels, in the order [`MnistLab`] lists them.
+    pub enum Panel {
+        /// The loss and accuracy curves.
+        Curves = ("curves", "Training curves"),
+        /// The first conv layer's filters.
+        Filters = ("filters", "Filters"),
+        /// The validation confusion matrix (or the rolling one of the last batches).
+        Confusion = ("confusion", "Confusion matrix"),
+        /// One image's activations through every layer.
+        Activations = ("activations", "Activations"),
+        /// The penultimate layer's embedding of the validation images.
+        Embedding = ("embedding", "Embedding (PCA)"),
+        /// The validation image browser.
+        Browser = ("browser", "Validation images"),
+        /// The optimizer's update-to-weight ratios and step sizes.
+        Optimizer = ("optimizer", "Optimizer"),
+        /// Draw-a-digit.
+        Draw = ("draw", "Draw a digit"),
+        /// The filter pass over one image.
+        FilterPass = ("filter-pass", "Filter pass"),
+    }
 }
 
 /// The filter pass's playback: which filter, which step, playing or not, how fast.
@@ -275,17 +254,23 @@ impl Lab for MnistLab {
 
     fn panels(&self) -> Vec<PanelSpec> {
         let snap = &self.latest;
-        vec![
-            PanelSpec::egui(CURVES_PANEL).with_id("curves"),
-            PanelSpec::scene_2d(FILTERS_PANEL, filters_camera(snap)).with_id("filters"),
-            PanelSpec::egui(CONFUSION_PANEL).with_id("confusion"),
-            PanelSpec::scene_3d(ACTIVATIONS_PANEL, activations_camera(snap)).with_id("activations"),
-            PanelSpec::scene_3d(EMBEDDING_PANEL, embedding_camera()).with_id("embedding"),
-            PanelSpec::egui(BROWSER_PANEL).with_id("browser"),
-            PanelSpec::egui(OPTIMIZER_PANEL).with_id("optimizer"),
-            PanelSpec::egui(DRAW_PANEL).with_id("draw"),
-            PanelSpec::scene_2d(FILTER_PASS_PANEL, filter_pass_camera(snap)).with_id("filter-pass"),
-        ]
+        Panel::ALL
+            .iter()
+            .map(|&panel| {
+                let kind = match panel {
+                    Panel::Filters => PanelKind::Scene2d(filters_camera(snap)),
+                    Panel::Activations => PanelKind::Scene3d(activations_camera(snap)),
+                    Panel::Embedding => PanelKind::Scene3d(embedding_camera()),
+                    Panel::FilterPass => PanelKind::Scene2d(filter_pass_camera(snap)),
+                    Panel::Curves
+                    | Panel::Confusion
+                    | Panel::Browser
+                    | Panel::Optimizer
+                    | Panel::Draw => PanelKind::Egui,
+                };
+                PanelSpec::of(panel, kind)
+            })
+            .collect()
     }
 
     fn file_menu_ui(&mut self, ui: &mut Ui) {
@@ -312,23 +297,27 @@ impl Lab for MnistLab {
     /// the activations (with the draw-a-digit canvas and the filter pass) across the top, the
     /// filters and the embedding below.
     fn default_layout(&self) -> Layout {
+        let tabs = |panels: &[Panel]| Layout::tabs(panels.iter().map(|p| p.id()));
         Layout::Row(vec![
             (
                 0.33,
                 Layout::Column(vec![
-                    (0.5, Layout::tabs(["curves", "optimizer"])),
-                    (0.5, Layout::tabs(["confusion", "browser"])),
+                    (0.5, tabs(&[Panel::Curves, Panel::Optimizer])),
+                    (0.5, tabs(&[Panel::Confusion, Panel::Browser])),
                 ]),
             ),
             (
                 0.67,
                 Layout::Column(vec![
-                    (0.55, Layout::tabs(["activations", "draw", "filter-pass"])),
+                    (
+                        0.55,
+                        tabs(&[Panel::Activations, Panel::Draw, Panel::FilterPass]),
+                    ),
                     (
                         0.45,
                         Layout::Row(vec![
-                            (0.6, Layout::panel("filters")),
-                            (0.4, Layout::panel("embedding")),
+                            (0.6, Layout::panel(Panel::Filters.id())),
+                            (0.4, Layout::panel(Panel::Embedding.id())),
                         ]),
                     ),
                 ]),
@@ -338,13 +327,16 @@ impl Lab for MnistLab {
 
     fn scene(&mut self, panel: usize, view: &SceneView) -> Scene {
         let snap = &self.latest;
+        let Some(panel) = Panel::at(panel) else {
+            return Scene::new(view.camera);
+        };
         match (panel, &snap.probe, &snap.validation) {
-            (panel::FILTERS, _, _) => {
+            (Panel::Filters, _, _) => {
                 scenes::filters_fitted(&snap.filters, view.camera, crate::labs::unit_pt(view))
             }
-            (panel::ACTIVATIONS, Some(p), _) => activation_labels::activations_fitted(p, view),
-            (panel::EMBEDDING, _, Some(v)) => scenes::embedding(&v.embedding, view.camera),
-            (panel::FILTER_PASS, Some(_), _) => match self.filter_pass() {
+            (Panel::Activations, Some(p), _) => activation_labels::activations_fitted(p, view),
+            (Panel::Embedding, _, Some(v)) => scenes::embedding(&v.embedding, view.camera),
+            (Panel::FilterPass, Some(_), _) => match self.filter_pass() {
                 Some(pass) => filter_pass_scene_fitted(
                     &pass,
                     self.pass.step as usize,
@@ -360,16 +352,16 @@ impl Lab for MnistLab {
     fn hover_text(&mut self, panel: usize, pos_px: Vec2, view: &SceneView) -> Option<String> {
         let snap = &self.latest;
         let size = Vec2::new(view.size_px[0] as f32, view.size_px[1] as f32);
-        match panel {
-            panel::FILTERS => {
+        match Panel::at(panel)? {
+            Panel::Filters => {
                 let layout = filter_layout(&snap.filters);
                 let tile = scenes::filter_tile_at(&layout, &view.camera, size, pos_px)?;
                 Some(scenes::filter_text(&snap.filters, &tile))
             }
-            panel::ACTIVATIONS => {
+            Panel::Activations => {
                 activation_labels::activation_text(snap.probe.as_ref()?, view, pos_px)
             }
-            panel::FILTER_PASS => {
+            Panel::FilterPass => {
                 let world = crate::labs::world_at(view, pos_px, 0.0)?;
                 self.filter_pass()?
                     .describe_at([world.x, world.y], self.pass.step as usize)
@@ -379,21 +371,24 @@ impl Lab for MnistLab {
     }
 
     fn panel_ui(&mut self, panel: usize, ui: &mut Ui) {
+        let Some(panel) = Panel::at(panel) else {
+            return;
+        };
         match panel {
-            panel::CURVES => curves_ui(ui, &self.latest),
-            panel::OPTIMIZER => optimizer_ui(ui, &self.latest),
-            panel::DRAW => self.draw_ui(ui),
-            panel::CONFUSION if self.rolling => {
+            Panel::Curves => curves_ui(ui, &self.latest),
+            Panel::Optimizer => optimizer_ui(ui, &self.latest),
+            Panel::Draw => self.draw_ui(ui),
+            Panel::Confusion if self.rolling => {
                 let snap = &self.latest;
                 rolling_confusion_ui(ui, &snap.rolling, snap.rolling_batches);
             }
-            panel::CONFUSION | panel::BROWSER => {
+            Panel::Confusion | Panel::Browser => {
                 let snap = Arc::clone(&self.latest);
                 let Some(pass) = &snap.validation else {
                     ui.label("no validation pass yet");
                     return;
                 };
-                let clicked = if panel == panel::CONFUSION {
+                let clicked = if panel == Panel::Confusion {
                     confusion_ui(ui, pass, &snap.val, &mut self.selected_cell)
                 } else {
                     browser_ui(ui, pass, &snap.val, &mut self.browser)

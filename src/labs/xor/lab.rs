@@ -26,32 +26,22 @@ use crate::labs::xor::snapshot::{FeatureSpace, XorSnapshot};
 use crate::labs::xor::worker::{self, Published, WorkerCommand};
 use crate::nn::xor::Activation;
 use crate::render::{Camera2d, OrbitCamera, Scene};
-use crate::ui::{Lab, Layout, PanelSpec, SceneView, StatusInfo};
+use crate::ui::{Lab, Layout, PanelKind, PanelSpec, SceneView, StatusInfo};
 
-/// Title of the feature-space panel (the dimension is appended).
-pub const FEATURE_PANEL: &str = "Feature space";
-/// Title of the input-space panel.
-pub const INPUT_PANEL: &str = "Input space: output probability";
-/// Title of the network panel.
-pub const NETWORK_PANEL: &str = "Network";
-/// Title of the loss-surface panel.
-pub const LOSS_SURFACE_PANEL: &str = "Loss surface";
-/// Title of the curves panel.
-pub const CURVES_PANEL: &str = "Loss and gradient norms";
-
-/// Indices of the lab's panels (the dashboard lays them out in this reading order; the
-/// feature space gets the large top-right place).
-pub mod panel {
-    /// The network diagram.
-    pub const NETWORK: usize = 0;
-    /// The feature space.
-    pub const FEATURE: usize = 1;
-    /// The input space.
-    pub const INPUT: usize = 2;
-    /// The loss surface.
-    pub const LOSS_SURFACE: usize = 3;
-    /// The loss and gradient-norm curves.
-    pub const CURVES: usize = 4;
+crate::lab_panels! {
+    /// The lab's panels, in the order [`XorLab`] lists them.
+    pub enum Panel {
+        /// The network diagram.
+        Network = ("network", "Network"),
+        /// The hidden layer's feature space (its title adds the dimension).
+        Feature = ("feature-space", "Feature space"),
+        /// The output probability over the input plane.
+        Input = ("input-space", "Input space: output probability"),
+        /// The loss over two weights (its title names them).
+        LossSurface = ("loss-surface", "Loss surface"),
+        /// The loss and gradient-norm curves.
+        Curves = ("curves", "Loss and gradient norms"),
+    }
 }
 
 /// How the lab starts.
@@ -385,11 +375,12 @@ impl XorLab {
 
     fn feature_title(&self) -> String {
         let h = self.latest.net.hidden();
+        let name = Panel::Feature.title();
         match h {
-            1 => format!("{FEATURE_PANEL}: 1 hidden neuron (axis)"),
-            2 => format!("{FEATURE_PANEL}: 2 hidden neurons (plane)"),
-            3 => format!("{FEATURE_PANEL}: 3 hidden neurons (cube)"),
-            _ => format!("{FEATURE_PANEL}: {h} hidden neurons (PCA projection)"),
+            1 => format!("{name}: 1 hidden neuron (axis)"),
+            2 => format!("{name}: 2 hidden neurons (plane)"),
+            3 => format!("{name}: 3 hidden neurons (cube)"),
+            _ => format!("{name}: {h} hidden neurons (PCA projection)"),
         }
     }
 }
@@ -458,23 +449,21 @@ fn neuron_text(snap: &XorSnapshot, k: usize, selected: Option<usize>) -> String 
 }
 
 /// A camera framing the feature box of `snap`.
-pub fn feature_camera(snap: &XorSnapshot) -> PanelSpec {
+pub fn feature_camera(snap: &XorSnapshot) -> PanelKind {
     let (lo, hi) = snap.feature_box;
     match snap.feature_space {
-        FeatureSpace::Axis { .. } => PanelSpec::scene_2d(
-            "",
+        FeatureSpace::Axis { .. } => PanelKind::Scene2d(
             Camera2d::new(Vec2::new(lo[0] - 0.25, -0.5), Vec2::new(hi[0] + 0.25, 0.5))
                 .keeping_aspect(),
         ),
-        FeatureSpace::Plane { .. } => PanelSpec::scene_2d(
-            "",
+        FeatureSpace::Plane { .. } => PanelKind::Scene2d(
             Camera2d::new(
                 Vec2::new(lo[0] - 0.2, lo[1] - 0.2),
                 Vec2::new(hi[0] + 0.15, hi[1] + 0.15),
             )
             .keeping_aspect(),
         ),
-        _ => PanelSpec::scene_3d("", OrbitCamera::framing(Vec3::from(lo), Vec3::from(hi))),
+        _ => PanelKind::Scene3d(OrbitCamera::framing(Vec3::from(lo), Vec3::from(hi))),
     }
 }
 
@@ -527,37 +516,35 @@ impl Lab for XorLab {
 
     fn panels(&self) -> Vec<PanelSpec> {
         let snap = &self.latest;
-        let (lo, hi) = snap.data.extent;
-        let mut feature = feature_camera(snap);
-        feature.title = self.feature_title();
-        let input = PanelSpec::scene_2d(
-            INPUT_PANEL,
-            Camera2d::new(
-                Vec2::new(lo - 0.25, lo - 0.2),
-                Vec2::new(hi + 0.15, hi + 0.2),
-            )
-            .keeping_aspect(),
-        );
-        let network = PanelSpec::scene_2d(
-            NETWORK_PANEL,
-            Camera2d::new(Vec2::from(NETWORK_EXTENT.0), Vec2::from(NETWORK_EXTENT.1))
-                .keeping_aspect(),
-        );
-        let loss = PanelSpec::scene_3d(
-            format!(
-                "{LOSS_SURFACE_PANEL} over {} and {}",
-                snap.loss_surface.weights[0].1, snap.loss_surface.weights[1].1
-            ),
-            loss_surface_camera(snap),
-        );
-        // In the order of the panel indices.
-        vec![
-            network.with_id("network"),
-            feature.with_id("feature-space"),
-            input.with_id("input-space"),
-            loss.with_id("loss-surface"),
-            PanelSpec::egui(CURVES_PANEL).with_id("curves"),
-        ]
+        Panel::ALL
+            .iter()
+            .map(|&panel| match panel {
+                Panel::Network => PanelSpec::of(
+                    panel,
+                    PanelKind::Scene2d(
+                        Camera2d::new(Vec2::from(NETWORK_EXTENT.0), Vec2::from(NETWORK_EXTENT.1))
+                            .keeping_aspect(),
+                    ),
+                ),
+                Panel::Feature => {
+                    PanelSpec::of(panel, feature_camera(snap)).titled(self.feature_title())
+                }
+                Panel::Input => {
+                    let (lo, hi) = snap.data.extent;
+                    let camera = Camera2d::new(
+                        Vec2::new(lo - 0.25, lo - 0.2),
+                        Vec2::new(hi + 0.15, hi + 0.2),
+                    );
+                    PanelSpec::of(panel, PanelKind::Scene2d(camera.keeping_aspect()))
+                }
+                Panel::LossSurface => {
+                    let [(_, a), (_, b)] = &snap.loss_surface.weights;
+                    PanelSpec::of(panel, PanelKind::Scene3d(loss_surface_camera(snap)))
+                        .titled(format!("{} over {a} and {b}", panel.title()))
+                }
+                Panel::Curves => PanelSpec::of(panel, PanelKind::Egui),
+            })
+            .collect()
     }
 
     fn file_menu_ui(&mut self, ui: &mut Ui) {
@@ -587,16 +574,16 @@ impl Lab for XorLab {
             (
                 0.6,
                 Layout::Row(vec![
-                    (0.42, Layout::panel("network")),
-                    (0.58, Layout::panel("feature-space")),
+                    (0.42, Layout::panel(Panel::Network.id())),
+                    (0.58, Layout::panel(Panel::Feature.id())),
                 ]),
             ),
             (
                 0.4,
                 Layout::Row(vec![
-                    (1.0, Layout::panel("input-space")),
-                    (1.0, Layout::panel("loss-surface")),
-                    (1.0, Layout::panel("curves")),
+                    (1.0, Layout::panel(Panel::Input.id())),
+                    (1.0, Layout::panel(Panel::LossSurface.id())),
+                    (1.0, Layout::panel(Panel::Curves.id())),
                 ]),
             ),
         ])
@@ -604,12 +591,14 @@ impl Lab for XorLab {
 
     fn scene(&mut self, panel: usize, view: &SceneView) -> Scene {
         let snap = &self.latest;
-        match panel {
-            panel::FEATURE => scenes::feature_space(snap, &self.motion, view.camera, self.trails),
-            panel::INPUT => scenes::input_space(snap, view.camera),
-            panel::NETWORK => scenes::network(snap, self.selected_point, view.camera),
-            panel::LOSS_SURFACE => scenes::loss_surface(snap, view.camera),
-            _ => Scene::new(view.camera),
+        match Panel::at(panel) {
+            Some(Panel::Feature) => {
+                scenes::feature_space(snap, &self.motion, view.camera, self.trails)
+            }
+            Some(Panel::Input) => scenes::input_space(snap, view.camera),
+            Some(Panel::Network) => scenes::network(snap, self.selected_point, view.camera),
+            Some(Panel::LossSurface) => scenes::loss_surface(snap, view.camera),
+            Some(Panel::Curves) | None => Scene::new(view.camera),
         }
     }
 
@@ -629,10 +618,11 @@ impl Lab for XorLab {
                 .min_by(|a, b| a.1.total_cmp(&b.1))
                 .map(|(i, _)| i)
         };
+        let panel = Panel::at(panel)?;
         match panel {
-            panel::FEATURE | panel::INPUT => {
+            Panel::Feature | Panel::Input => {
                 let h = snap.net.hidden();
-                let mut positions: Box<dyn Iterator<Item = [f32; 3]>> = if panel == panel::INPUT {
+                let mut positions: Box<dyn Iterator<Item = [f32; 3]>> = if panel == Panel::Input {
                     Box::new(snap.data.points.iter().map(|p| [p[0], p[1], 1.0]))
                 } else {
                     Box::new(self.motion.points.iter().map(move |p| match h {
@@ -644,7 +634,7 @@ impl Lab for XorLab {
                 let i = nearest(&mut positions)?;
                 Some(point_text(snap, i))
             }
-            panel::NETWORK => {
+            Panel::Network => {
                 let (xi, xh, xo) = scenes::NETWORK_COLUMNS;
                 let h = snap.net.hidden();
                 let mut all = (0..2)
@@ -654,12 +644,12 @@ impl Lab for XorLab {
                 let k = nearest(&mut all)?;
                 Some(neuron_text(snap, k, self.selected_point))
             }
-            _ => None,
+            Panel::LossSurface | Panel::Curves => None,
         }
     }
 
     fn panel_ui(&mut self, panel: usize, ui: &mut Ui) {
-        if panel == panel::CURVES {
+        if Panel::at(panel) == Some(Panel::Curves) {
             self.curves_ui(ui);
         }
     }
