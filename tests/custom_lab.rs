@@ -19,8 +19,8 @@ use netviz::render::scene::color_to_rgba8;
 use netviz::render::{Camera2d, GpuContext, Point, PointStyle, Scene};
 use netviz::ui::headless::render_panel;
 use netviz::ui::{
-    Dashboard, HeadlessOptions, Lab, LabEntry, Layout, PanelKind, PanelSpec, SceneView, Shell, StatusInfo,
-    render_headless,
+    Dashboard, HeadlessOptions, Lab, LabEntry, Layout, PanelKind, PanelSpec, SceneView, Shell,
+    StatusInfo, render_headless,
 };
 
 use ui_support::paused_gallery;
