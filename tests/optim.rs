@@ -38,7 +38,7 @@ fn sgd_without_momentum_two_steps() {
     // Step 1: p = [1, -2] - 0.1 * [0.5, -1] = [0.95, -1.9]
     // Step 2: p = [0.95, -1.9] - 0.1 * [1, 0.25] = [0.85, -1.925]
     let mut opt = Sgd::new(SgdConfig {
-        lr: 0.1,
+        learning_rate: 0.1,
         momentum: 0.0,
     });
     let mut p = param();
@@ -56,7 +56,7 @@ fn sgd_with_momentum_two_steps() {
     // Step 2: v = 0.9 * [0.5, -1] + [1, 0.25] = [0.45 + 1, -0.9 + 0.25] = [1.45, -0.65]
     //         p = [0.95, -1.9] - 0.1 * [1.45, -0.65] = [0.805, -1.835]
     let mut opt = Sgd::new(SgdConfig {
-        lr: 0.1,
+        learning_rate: 0.1,
         momentum: 0.9,
     });
     let mut p = param();
@@ -72,7 +72,7 @@ fn sgd_learning_rate_change_applies_to_next_step_and_keeps_velocity() {
     // Step 2: v = [1.45, -0.65] (unchanged by the lr)
     //         p = [0.95, -1.9] - 0.2 * [1.45, -0.65] = [0.95 - 0.29, -1.9 + 0.13] = [0.66, -1.77]
     let mut opt = Sgd::new(SgdConfig {
-        lr: 0.1,
+        learning_rate: 0.1,
         momentum: 0.9,
     });
     let mut p = param();
@@ -91,7 +91,7 @@ fn sgd_update_ratio_of_last_step() {
     // ||delta|| = sqrt(0.0025 + 0.01) = sqrt(0.0125), ||p0|| = sqrt(1 + 4) = sqrt(5),
     // ratio = sqrt(0.0125 / 5) = sqrt(0.0025) = 0.05.
     let mut opt = Sgd::new(SgdConfig {
-        lr: 0.1,
+        learning_rate: 0.1,
         momentum: 0.0,
     });
     let mut p = param();
@@ -125,7 +125,7 @@ fn adam_two_steps_with_learning_rate_change() {
     //         = 0.05 * [0.9651820, -0.4694682] = [0.0482591, -0.0234734]
     //   p = [0.9 - 0.0482591, -1.9 + 0.0234734] = [0.8517409, -1.8765266]
     let mut opt = Adam::new(AdamConfig {
-        lr: 0.1,
+        learning_rate: 0.1,
         ..AdamConfig::default()
     });
     let mut p = param();
@@ -143,7 +143,7 @@ fn adam_without_learning_rate_change() {
     //   delta = 0.1 * [0.9651820, -0.4694682] = [0.0965182, -0.0469468]
     //   p = [0.9 - 0.0965182, -1.9 + 0.0469468] = [0.8034818, -1.8530532]
     let mut opt = Adam::new(AdamConfig {
-        lr: 0.1,
+        learning_rate: 0.1,
         ..AdamConfig::default()
     });
     let mut p = param();
@@ -157,7 +157,7 @@ fn adam_update_ratio_of_last_step() {
     // Step 1 moves each value by 0.1 (to 1e-8): ||delta|| = sqrt(0.02), ||p0|| = sqrt(5),
     // ratio = sqrt(0.02 / 5) = sqrt(0.004) = 0.0632456.
     let mut opt = Adam::new(AdamConfig {
-        lr: 0.1,
+        learning_rate: 0.1,
         ..AdamConfig::default()
     });
     let mut p = param();
@@ -169,7 +169,10 @@ fn adam_update_ratio_of_last_step() {
 #[test]
 fn adam_defaults_match_pytorch() {
     let c = AdamConfig::default();
-    assert_eq!((c.lr, c.beta1, c.beta2, c.eps), (1e-3, 0.9, 0.999, 1e-8));
+    assert_eq!(
+        (c.learning_rate, c.beta1, c.beta2, c.eps),
+        (1e-3, 0.9, 0.999, 1e-8)
+    );
     assert_eq!(SgdConfig::default().momentum, 0.0);
 }
 
@@ -181,7 +184,7 @@ fn state_is_kept_per_index() {
     // Index 1 sees g2 twice: v = [1, 0.25] then [1.9, 0.475];
     //   p = [1, -2] - 0.1 * [1, 0.25] - 0.1 * [1.9, 0.475] = [0.71, -2.0725]
     let mut opt = Sgd::new(SgdConfig {
-        lr: 0.1,
+        learning_rate: 0.1,
         momentum: 0.9,
     });
     let (mut a, mut b) = (param(), param());

@@ -68,7 +68,7 @@ fn sequential_and_xornet_compute_the_same_training() {
         ];
         let mut model = Sequential::new(&[2], layers).unwrap();
         let mut opt = Sgd::new(SgdConfig {
-            lr: 0.1,
+            learning_rate: 0.1,
             ..SgdConfig::default()
         });
         let (x, y) = xor_batch();

@@ -49,9 +49,9 @@ pub struct XorArgs {
     /// Full-batch gradient-descent epochs (original: -e).
     #[arg(long, default_value_t = 50_000)]
     pub epochs: u64,
-    /// Learning rate.
-    #[arg(long, default_value_t = 0.1)]
-    pub lr: f32,
+    /// Learning rate (`--learning-rate` also works).
+    #[arg(long = "lr", visible_alias = "learning-rate", default_value_t = 0.1)]
+    pub learning_rate: f32,
     /// Seed of the initial weights (drawn from N(0, 1) as the original).
     #[arg(long, default_value_t = netviz::nn::config::DEFAULT_SEED)]
     pub seed: u64,
@@ -114,7 +114,7 @@ impl LabCommand for XorArgs {
         let settings = XorSettings {
             hidden: self.hidden as usize,
             activation: self.activation.into(),
-            lr: self.lr,
+            learning_rate: self.learning_rate,
             epochs_per_refresh: self.refresh,
             max_epochs: self.epochs,
             seed: self.seed,
@@ -161,9 +161,9 @@ impl LabCommand for XorArgs {
 /// The checks clap cannot make.
 fn check(args: &XorArgs) -> Result<()> {
     ensure!(
-        args.lr.is_finite() && args.lr > 0.0,
+        args.learning_rate.is_finite() && args.learning_rate > 0.0,
         "--lr must be a positive number, got {}",
-        args.lr
+        args.learning_rate
     );
     ensure!(
         args.noise.is_finite() && args.noise >= 0.0,
@@ -182,18 +182,18 @@ fn run_text(args: &XorArgs) -> Result<()> {
          lr {}, {} epochs, seed {}",
         args.hidden,
         activation.name(),
-        args.lr,
+        args.learning_rate,
         args.epochs,
         args.seed
     );
     for epoch in 1..=args.epochs {
-        let loss = net.train_epoch(&XOR_INPUTS, &XOR_TARGETS, args.lr);
+        let loss = net.train_epoch(&XOR_INPUTS, &XOR_TARGETS, args.learning_rate);
         if epoch % args.refresh == 0 || epoch == args.epochs {
             ensure!(
                 loss.is_finite() && net.is_finite(),
                 "XOR training diverged by epoch {epoch} (loss {loss}) with learning rate {}; \
                  try a lower --lr",
-                args.lr
+                args.learning_rate
             );
             println!("epoch {epoch:>8}  loss {loss:.6}");
         }

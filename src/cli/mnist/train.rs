@@ -51,8 +51,8 @@ pub struct TrainArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
     pub batch_size: Option<u32>,
     /// Learning rate (overrides `learning_rate`; the default config uses 0.01).
-    #[arg(long)]
-    pub lr: Option<f32>,
+    #[arg(long = "lr", visible_alias = "learning-rate")]
+    pub learning_rate: Option<f32>,
     /// Optimizer (overrides `optimizer`).
     #[arg(long, value_enum)]
     pub optimizer: Option<OptimizerArg>,
@@ -198,7 +198,7 @@ pub(crate) fn training_config(args: &TrainArgs) -> Result<ModelConfig> {
     if let Some(batch) = args.batch_size {
         config.batch_size = batch as usize;
     }
-    if let Some(lr) = args.lr {
+    if let Some(lr) = args.learning_rate {
         ensure!(
             lr.is_finite() && lr > 0.0,
             "--lr must be a positive number, got {lr}"

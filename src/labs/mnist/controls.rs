@@ -28,12 +28,12 @@ impl MnistLab {
             }
         });
         let lr = ui.add(
-            Slider::new(&mut self.lr, 1e-5..=1.0)
+            Slider::new(&mut self.learning_rate, 1e-5..=1.0)
                 .logarithmic(true)
                 .text("learning rate"),
         );
         if lr.changed() {
-            self.send(MnistCommand::SetLearningRate(self.lr));
+            self.send(MnistCommand::SetLearningRate(self.learning_rate));
         }
         ui.label(format!("in use: {:.2e}", snap.learning_rate));
         if let Some(stop) = &snap.stop {
@@ -154,7 +154,7 @@ impl MnistLab {
                 match self.settings.validate() {
                     Ok(()) => {
                         let config = Box::new(self.settings.clone());
-                        self.lr = config.learning_rate;
+                        self.learning_rate = config.learning_rate;
                         self.send(MnistCommand::Restart(config));
                     }
                     Err(e) => self.message = Some(format!("not restarted: {e}")),

@@ -103,7 +103,7 @@ impl PassPlayer {
 pub struct MnistLab {
     pub(super) thread: LabThread<Published, MnistCommand>,
     pub(super) latest: Published,
-    pub(super) lr: f32,
+    pub(super) learning_rate: f32,
     pub(super) image: usize,
     pub(super) selected_cell: Option<(usize, usize)>,
     pub(super) rolling: bool,
@@ -134,7 +134,7 @@ impl MnistLab {
         let settings = latest.config.clone();
         Ok(MnistLab {
             thread,
-            lr: latest.learning_rate,
+            learning_rate: latest.learning_rate,
             latest,
             image: 0,
             selected_cell: None,

@@ -14,7 +14,7 @@ use crate::nn::{NnError, Result};
 pub fn xor_config(
     hidden: usize,
     activation: Activation,
-    lr: f32,
+    learning_rate: f32,
     seed: u64,
 ) -> Result<ModelConfig> {
     let act = match activation {
@@ -26,7 +26,7 @@ pub fn xor_config(
         "epochs": 1, "patience": 1, "batch_size": 4, "validation_subset_ratio": 1.0,
         "percent_of_train_data_to_use": 1.0, "percent_train_data_to_use_for_validation": 0.0,
         "num_classes": 1, "input_features": 2, "model_output_filename": "xor",
-        "optimizer": "sgd", "learning_rate": lr, "seed": seed, "init": "standard_normal",
+        "optimizer": "sgd", "learning_rate": learning_rate, "seed": seed, "init": "standard_normal",
         "layers": [
             {"type": "dense", "out_features": hidden},
             {"type": act.type_name()},
@@ -38,8 +38,8 @@ pub fn xor_config(
 }
 
 /// Writes `net` to `path` (atomically, like every model file).
-pub fn save_xor(path: &Path, net: &XorNet, lr: f32, seed: u64) -> Result<()> {
-    let config = xor_config(net.hidden(), net.activation(), lr, seed)?;
+pub fn save_xor(path: &Path, net: &XorNet, learning_rate: f32, seed: u64) -> Result<()> {
+    let config = xor_config(net.hidden(), net.activation(), learning_rate, seed)?;
     let mut model = config.build()?;
     let layers = model.layers_mut();
     layers[0].params_mut()[0]

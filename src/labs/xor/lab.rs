@@ -146,12 +146,12 @@ impl XorLab {
     fn network_controls_ui(&mut self, ui: &mut Ui) {
         ui.label(RichText::new("Network").strong());
         let lr = ui.add(
-            Slider::new(&mut self.controls.lr, 1e-4..=20.0)
+            Slider::new(&mut self.controls.learning_rate, 1e-4..=20.0)
                 .logarithmic(true)
                 .text("learning rate"),
         );
         if lr.changed() {
-            self.send(XorCommand::SetLearningRate(self.controls.lr));
+            self.send(XorCommand::SetLearningRate(self.controls.learning_rate));
         }
         let mut hidden = self.controls.hidden as u32;
         if ui
@@ -304,7 +304,12 @@ impl XorLab {
         let path = PathBuf::from(&self.model_path);
         let snap = &self.latest;
         self.message = Some(
-            match save_xor(&path, &snap.net, snap.settings.lr, snap.settings.seed) {
+            match save_xor(
+                &path,
+                &snap.net,
+                snap.settings.learning_rate,
+                snap.settings.seed,
+            ) {
                 Ok(()) => format!("saved {}", path.display()),
                 Err(e) => format!("not saved: {e}"),
             },

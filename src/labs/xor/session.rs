@@ -97,10 +97,10 @@ impl XorSession {
 
     fn check_settings(&self) -> Result<()> {
         let s = &self.settings;
-        if !(s.lr.is_finite() && s.lr > 0.0) {
+        if !(s.learning_rate.is_finite() && s.learning_rate > 0.0) {
             return Err(NnError::Config(format!(
                 "learning rate must be positive, got {}",
-                s.lr
+                s.learning_rate
             )));
         }
         if s.epochs_per_refresh == 0 {
@@ -203,7 +203,7 @@ impl XorSession {
                         "learning rate must be positive, got {lr}"
                     )));
                 }
-                self.settings.lr = lr;
+                self.settings.learning_rate = lr;
             }
             XorCommand::SetActivation(a) => {
                 self.settings.activation = a;
@@ -266,15 +266,17 @@ impl XorSession {
             .min(self.settings.max_epochs - self.epoch);
         let mut loss = f32::NAN;
         for _ in 0..todo {
-            loss = self
-                .net
-                .train_epoch(&self.data.points, &self.data.labels, self.settings.lr);
+            loss = self.net.train_epoch(
+                &self.data.points,
+                &self.data.labels,
+                self.settings.learning_rate,
+            );
             self.epoch += 1;
         }
         if !(loss.is_finite() && self.net.is_finite()) {
             self.diverged = Some(format!(
                 "training diverged by epoch {} (loss {loss}) with learning rate {}: lower it and reset",
-                self.epoch, self.settings.lr
+                self.epoch, self.settings.learning_rate
             ));
             return;
         }
@@ -381,7 +383,7 @@ mod tests {
         s.apply(XorCommand::Step).unwrap();
         assert_eq!(s.epoch(), 100);
         s.apply(XorCommand::SetLearningRate(0.5)).unwrap();
-        assert_eq!(s.settings().lr, 0.5);
+        assert_eq!(s.settings().learning_rate, 0.5);
         assert!(s.apply(XorCommand::SetLearningRate(-1.0)).is_err());
         s.apply(XorCommand::SetHidden(5)).unwrap();
         assert_eq!((s.net().hidden(), s.epoch()), (5, 0));

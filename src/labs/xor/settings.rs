@@ -12,7 +12,7 @@ pub struct XorSettings {
     /// Hidden activation (the output is a sigmoid).
     pub activation: Activation,
     /// Learning rate of full-batch gradient descent.
-    pub lr: f32,
+    pub learning_rate: f32,
     /// Epochs between two snapshots (the original's "epochs per refresh").
     pub epochs_per_refresh: u64,
     /// Epochs to train in all (the original's `-e`).
@@ -32,7 +32,7 @@ impl Default for XorSettings {
         XorSettings {
             hidden: 3,
             activation: Activation::Sigmoid,
-            lr: 0.1,
+            learning_rate: 0.1,
             epochs_per_refresh: 100,
             max_epochs: 50_000,
             seed: crate::nn::config::DEFAULT_SEED,

@@ -38,7 +38,7 @@ use crate::nn::optim::step_sizes::{STEP_BINS, StepSizes};
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AdamConfig {
     /// Learning rate (step size). Default `1e-3`.
-    pub lr: f32,
+    pub learning_rate: f32,
     /// Decay rate of the first-moment estimate. Default 0.9.
     pub beta1: f32,
     /// Decay rate of the second-moment estimate. Default 0.999.
@@ -50,7 +50,7 @@ pub struct AdamConfig {
 impl Default for AdamConfig {
     fn default() -> Self {
         AdamConfig {
-            lr: 1e-3,
+            learning_rate: 1e-3,
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,
@@ -213,11 +213,11 @@ impl Optimizer for Adam {
     }
 
     fn learning_rate(&self) -> f32 {
-        self.config.lr
+        self.config.learning_rate
     }
 
     fn set_learning_rate(&mut self, lr: f32) {
-        self.config.lr = lr;
+        self.config.learning_rate = lr;
     }
 
     fn begin_step(&mut self) {
@@ -237,7 +237,7 @@ impl Optimizer for Adam {
             self.slots.resize_with(index + 1, Slot::default);
         }
         let AdamConfig {
-            lr,
+            learning_rate: lr,
             beta1,
             beta2,
             eps,
@@ -314,7 +314,7 @@ mod tests {
     fn first_step_moves_by_lr_times_sign() {
         // At t = 1, m_hat = g and v_hat = g^2, so the step is lr * g / (|g| + eps) ~ lr * sign(g).
         let mut opt = Adam::new(AdamConfig {
-            lr: 0.1,
+            learning_rate: 0.1,
             ..AdamConfig::default()
         });
         let mut p = Param::new("weight", Tensor::from_vec(&[2], vec![1.0, 1.0]).unwrap());

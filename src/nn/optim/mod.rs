@@ -30,11 +30,11 @@ impl OptimizerKind {
     pub fn build(self, lr: f32) -> Box<dyn Optimizer> {
         match self {
             OptimizerKind::Sgd => Box::new(Sgd::new(SgdConfig {
-                lr,
+                learning_rate: lr,
                 ..SgdConfig::default()
             })),
             OptimizerKind::Adam => Box::new(Adam::new(AdamConfig {
-                lr,
+                learning_rate: lr,
                 ..AdamConfig::default()
             })),
         }

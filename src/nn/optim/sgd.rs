@@ -25,7 +25,7 @@ use crate::nn::optim::Optimizer;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SgdConfig {
     /// Learning rate (step size). Default 0.01.
-    pub lr: f32,
+    pub learning_rate: f32,
     /// Momentum factor `mu` in `[0, 1)`. Default 0 (plain SGD, no velocity kept).
     pub momentum: f32,
 }
@@ -33,7 +33,7 @@ pub struct SgdConfig {
 impl Default for SgdConfig {
     fn default() -> Self {
         SgdConfig {
-            lr: 0.01,
+            learning_rate: 0.01,
             momentum: 0.0,
         }
     }
@@ -106,11 +106,11 @@ impl Optimizer for Sgd {
     }
 
     fn learning_rate(&self) -> f32 {
-        self.config.lr
+        self.config.learning_rate
     }
 
     fn set_learning_rate(&mut self, lr: f32) {
-        self.config.lr = lr;
+        self.config.learning_rate = lr;
     }
 
     fn begin_step(&mut self) {
@@ -125,7 +125,10 @@ impl Optimizer for Sgd {
         if self.slots.len() <= index {
             self.slots.resize_with(index + 1, Slot::default);
         }
-        let SgdConfig { lr, momentum } = self.config;
+        let SgdConfig {
+            learning_rate: lr,
+            momentum,
+        } = self.config;
         let slot = &mut self.slots[index];
         let values = param.value.data_mut();
         let grads = param.grad.data();
@@ -173,7 +176,7 @@ mod tests {
     fn plain_step_and_ratio() {
         // p = [3, 4] (norm 5), g = [1, 0], lr = 0.5: delta = [-0.5, 0], ratio 0.5 / 5 = 0.1.
         let mut opt = Sgd::new(SgdConfig {
-            lr: 0.5,
+            learning_rate: 0.5,
             momentum: 0.0,
         });
         let mut p = param(&[3.0, 4.0], &[1.0, 0.0]);
@@ -194,7 +197,7 @@ mod tests {
     #[test]
     fn lazy_state_for_sparse_indices() {
         let mut opt = Sgd::new(SgdConfig {
-            lr: 1.0,
+            learning_rate: 1.0,
             momentum: 0.9,
         });
         let mut p = param(&[1.0], &[1.0]);
