@@ -13,6 +13,7 @@
 
 pub mod bench;
 pub mod data;
+pub mod files;
 pub mod labs;
 pub mod nn;
 pub mod render;

@@ -5,7 +5,7 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Command as ClapCommand, CommandFactory, FromArgMatches};
 
 use cli::{BenchCommand, Cli, Command, MnistCommand};
 
@@ -13,7 +13,13 @@ fn main() -> ExitCode {
     restore_default_sigpipe();
     ensure_runtime_dir();
     let args = cli::legacy::map_legacy_args(std::env::args_os().collect());
-    let cli = Cli::parse_from(args);
+    let parsed = with_negative_numbers(Cli::command())
+        .try_get_matches_from(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     let result = match cli.command {
         // No command: the flagship, the XOR lab in a window.
         None => cli::labs::run(&<cli::xor::XorArgs as cli::lab_command::LabCommand>::defaults()),
@@ -26,15 +32,18 @@ fn main() -> ExitCode {
         Some(Command::Bench { what }) => match what {
             BenchCommand::Cnn(args) => cli::bench::cnn(&args),
             BenchCommand::Xor(args) => cli::bench::xor(&args),
-            BenchCommand::Render(args) => cli::render_bench::run(args.points, args.frames),
+            BenchCommand::Render(args) => {
+                cli::render_bench::run(args.points as usize, args.frames as usize)
+            }
             BenchCommand::Ui(args) => cli::ui_bench::run(&args),
         },
         Some(Command::Gallery(args)) => cli::labs::run(&args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        // Stopped by a signal, after saving what there was: 128 + the signal.
+        Ok(()) => cli::signals::exit_code().map_or(ExitCode::SUCCESS, ExitCode::from),
         Err(err) => {
-            eprintln!("error: {}", one_line(&format!("{err:#}")));
+            eprintln!("error: {}", one_line(&error_text(&err)));
             ExitCode::from(2)
         }
     }
@@ -81,6 +90,63 @@ fn ensure_runtime_dir() {
 fn ensure_runtime_dir() {}
 
 /// Joins the lines of a message so every error is printed on one line.
+/// Prints help or the version as clap does; any other command-line error as one line,
+/// `error: ...`, with exit code 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = e.render().to_string();
+    // The first paragraph says what is wrong (a missing argument's name is on its own line).
+    let first: Vec<&str> = text
+        .lines()
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    let first = first.join(" ");
+    let message = first.trim_start_matches("error: ");
+    // clap lists the valid values or a similar flag on later lines ("tip: ...").
+    let tip = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("tip: "))
+        .map(|t| format!(" ({t})"))
+        .unwrap_or_default();
+    eprintln!("error: {}{tip}; see --help", one_line(message));
+    ExitCode::from(2)
+}
+
+/// Lets every option take a negative number as its value (`--noise -1`), so the value's own
+/// check says what is wrong with it instead of "unexpected argument '-1'".
+fn with_negative_numbers(command: ClapCommand) -> ClapCommand {
+    command
+        .mut_args(|arg| arg.allow_negative_numbers(true))
+        .mut_subcommands(with_negative_numbers)
+}
+
+/// The error and its causes joined by `: `, leaving out a cause whose text the message
+/// already holds (many errors print their source in their own message).
+fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
 fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
 }

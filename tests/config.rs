@@ -655,7 +655,10 @@ fn file_errors_name_the_file() {
     assert_contains(&msg, &["bad_config.json", "`epochs`"]);
     let missing = dir.join("no_such_config.json");
     let err = ModelConfig::from_file(&missing).unwrap_err();
-    assert!(matches!(err, NnError::Io { .. }), "{err:?}");
+    assert!(
+        matches!(&err, NnError::File(e) if e.is_not_found()),
+        "{err:?}"
+    );
     assert_contains(&err.to_string(), &["no_such_config.json"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -418,20 +418,23 @@ fn failed_saves_keep_the_old_file_and_leave_no_temp_files() {
     assert_eq!(fs::read(&path).unwrap(), original);
     assert_eq!(listing(&dir), ["model.safetensors"]);
 
-    // 2. The rename fails (the target is a non-empty folder): the temp file is removed and the
-    //    folder is untouched.
+    // 2. The target is a non-empty folder: refused before anything is written, the folder
+    //    untouched.
     let blocked = dir.join("blocked.safetensors");
     fs::create_dir(&blocked).unwrap();
     fs::write(blocked.join("keep.txt"), b"keep").unwrap();
     let err = save_model(&blocked, &config, &model).unwrap_err();
-    assert!(matches!(err, NnError::Io { .. }), "{err}");
-    assert_contains(&err.to_string(), &["blocked.safetensors"]);
+    assert!(matches!(err, NnError::File(_)), "{err}");
+    assert_contains(
+        &err.to_string(),
+        &["blocked.safetensors is a folder, not a regular file"],
+    );
     assert_eq!(fs::read(blocked.join("keep.txt")).unwrap(), b"keep");
     assert_eq!(listing(&dir), ["blocked.safetensors", "model.safetensors"]);
 
     // 3. The parent "folder" is a file: nothing is created, the file is untouched.
     let err = save_model(path.join("inner.safetensors"), &config, &model).unwrap_err();
-    assert!(matches!(err, NnError::Io { .. }), "{err}");
+    assert!(matches!(err, NnError::File(_)), "{err}");
     assert_eq!(fs::read(&path).unwrap(), original);
     assert_eq!(listing(&dir), ["blocked.safetensors", "model.safetensors"]);
 

@@ -271,8 +271,15 @@ fn pngs_round_trip_through_the_png_crate() {
     std::fs::remove_file(&path).unwrap();
     assert_eq!((info.width, info.height), (3, 1));
     assert_eq!(&buffer[..info.buffer_size()], image.pixels.as_slice());
-    let err = image.save_png("/nonexistent-dir/x.png").unwrap_err();
-    assert!(err.to_string().contains("/nonexistent-dir/x.png"), "{err}");
+    // A file where its folder should be.
+    let blocked = path.with_extension("file").join("x.png");
+    std::fs::write(path.with_extension("file"), b"a file").unwrap();
+    let err = image.save_png(&blocked).unwrap_err();
+    std::fs::remove_file(path.with_extension("file")).unwrap();
+    assert!(
+        err.to_string().contains(&blocked.display().to_string()),
+        "{err}"
+    );
 }
 
 /// Whole sample scenes with every primitive, in the app's MSAA mode: they draw something and

@@ -2,6 +2,7 @@
 //! shares (window or headless PNG) and the glue that hosts a lab either way. Hosting knows
 //! no lab: the labs of the window's Lab menu come in from the registry (`cli::labs`).
 
+use netviz::files::limits::{IMAGE_PIXELS, IMAGE_SIDE_PX};
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -101,10 +102,19 @@ pub fn parse_size(text: &str) -> Result<[u32; 2], String> {
         .split_once(['x', 'X'])
         .ok_or_else(|| format!("expected WIDTHxHEIGHT such as 1600x1000, got {text:?}"))?;
     let side = |s: &str| match s.trim().parse::<u32>() {
-        Ok(n) if (1..=16_384).contains(&n) => Ok(n),
-        _ => Err(format!("{s:?} is not a size from 1 to 16384 in {text:?}")),
+        Ok(n) if (1..=IMAGE_SIDE_PX).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{s:?} is not a size from 1 to {IMAGE_SIDE_PX} in {text:?}"
+        )),
     };
-    Ok([side(w)?, side(h)?])
+    let size = [side(w)?, side(h)?];
+    let pixels = u64::from(size[0]) * u64::from(size[1]);
+    if pixels > IMAGE_PIXELS {
+        return Err(format!(
+            "{text} is {pixels} pixels, more than the {IMAGE_PIXELS} a picture may have"
+        ));
+    }
+    Ok(size)
 }
 
 pub fn parse_scale(text: &str) -> Result<f32, String> {
@@ -125,5 +135,8 @@ mod tests {
         assert!(parse_size("1600").is_err());
         assert!(parse_size("0x10").is_err());
         assert!(parse_size("axb").is_err());
+        assert_eq!(parse_size("7680x4320"), Ok([7680, 4320]));
+        assert!(parse_size("8192x8192").is_err_and(|e| e.contains("40000000")));
+        assert!(parse_size("16384x10").is_err());
     }
 }

@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
+use netviz::files::limits::{BATCH, THREADS, XOR_HIDDEN};
 
 use netviz::bench::{self, CnnBench, Workload};
 
@@ -23,11 +24,11 @@ pub struct CnnArgs {
     #[arg(long, value_enum, default_value = "S")]
     pub workload: WorkloadArg,
     /// Images per training step.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=i64::from(BATCH)))]
     pub batch: u32,
     /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=THREADS as i64))]
+    pub threads: Option<u32>,
     /// Seconds to measure (after a short warm-up).
     #[arg(long, default_value_t = 10.0)]
     pub seconds: f64,
@@ -40,8 +41,8 @@ pub struct CnnArgs {
 #[derive(Debug, Args)]
 pub struct XorArgs {
     /// Hidden neurons.
-    #[arg(long, default_value_t = 3)]
-    pub hidden: usize,
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=i64::from(XOR_HIDDEN)))]
+    pub hidden: u32,
     /// Seconds to measure.
     #[arg(long, default_value_t = 3.0)]
     pub seconds: f64,
@@ -64,7 +65,7 @@ pub fn cnn(args: &CnnArgs) -> Result<()> {
             WorkloadArg::L => Workload::L,
         },
         batch: args.batch as usize,
-        threads: args.threads.unwrap_or_else(default_threads),
+        threads: args.threads.map_or_else(default_threads, |t| t as usize),
         seconds: args.seconds,
         profile: args.profile,
     };
@@ -120,7 +121,7 @@ pub fn xor(args: &XorArgs) -> Result<()> {
         "--seconds must be a positive number, got {}",
         args.seconds
     );
-    let report = bench::run_xor(args.hidden, args.seconds).context("xor benchmark")?;
+    let report = bench::run_xor(args.hidden as usize, args.seconds).context("xor benchmark")?;
     println!(
         "2-{}-1 sigmoid network, full batch of 4 points, lr 0.1: {} epochs, final loss {:.6}",
         args.hidden, report.epochs, report.final_loss

@@ -9,6 +9,7 @@ pub mod labs;
 pub mod legacy;
 pub mod mnist;
 pub mod render_bench;
+pub mod signals;
 pub mod ui_bench;
 pub mod xor;
 

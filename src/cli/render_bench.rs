@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::Args;
+use netviz::files::limits::{RENDER_FRAMES, RENDER_POINTS};
 
 use netviz::render::GpuContext;
 use netviz::render::bench::{self, RenderBench};
@@ -10,11 +11,11 @@ use netviz::render::bench::{self, RenderBench};
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// Points in the scene (e.g. 10000, 100000, 1000000).
-    #[arg(long, default_value_t = 100_000)]
-    pub points: usize,
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..=RENDER_POINTS as i64))]
+    pub points: u32,
     /// Frames to measure (after 3 warm-up frames).
-    #[arg(long, default_value_t = 30)]
-    pub frames: usize,
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=RENDER_FRAMES as i64))]
+    pub frames: u32,
 }
 
 /// Runs `netviz bench render`: prints the adapter, the CPU milliseconds per frame spent

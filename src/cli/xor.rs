@@ -5,6 +5,7 @@
 //! pre-activation `z`, activation `a` and bias `b` for each input. Text and headless runs end
 //! with a machine-readable line: `final_loss=0.000812 outputs=0.0213,0.9790,0.9790,0.0240`.
 
+use netviz::files::limits::XOR_HIDDEN;
 use std::time::Duration;
 
 use anyhow::{Result, ensure};
@@ -41,7 +42,7 @@ impl From<ActivationArg> for Activation {
 #[derive(Debug, Args)]
 pub struct XorArgs {
     /// Hidden neurons (original: -hn).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=i64::from(XOR_HIDDEN)))]
     pub hidden: u32,
     /// Print the loss every this many epochs (original: -ner, epochs per refresh).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]

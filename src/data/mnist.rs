@@ -5,12 +5,18 @@
 //! (`name.gz`) or raw (`name`). Whatever the source, the SHA-256 of the *decompressed* bytes
 //! must match [`FILES`]: a mismatching file is reported, removed and fetched again.
 //!
+//! Every file's size is known ([`MnistFile::size`]): a local file is read only if it is a
+//! regular file no larger than that (plus [`GZIP_OVERHEAD_BYTES`] when compressed), it is
+//! decompressed to at most that many bytes (a gzip bomb stops there), and a download stops
+//! as soon as it exceeds it. Something other than a file where a data file belongs is
+//! reported as such, not downloaded over.
+//!
 //! Downloads try the mirrors in order, stream into memory with progress reports, check the
-//! hash, then write a temporary file in the target folder and rename it into place: an
-//! interrupted or corrupt download never leaves a file that looks valid.
+//! hash, then are written atomically ([`crate::files::write_atomic`]): an interrupted or
+//! corrupt download never leaves a file that looks valid.
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -19,6 +25,9 @@ use sha2::{Digest, Sha256};
 
 use crate::data::DataError;
 use crate::data::idx::{self, IdxImages};
+use crate::files::bounded::{open_bounded, read_limited};
+use crate::files::limits::GZIP_OVERHEAD_BYTES;
+use crate::files::{self, FileError};
 
 /// One of the four MNIST files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,7 +38,20 @@ pub struct MnistFile {
     pub short: &'static str,
     /// SHA-256 of the decompressed IDX bytes, lower-case hex.
     pub sha256: &'static str,
+    /// Size of the decompressed IDX file in bytes.
+    pub size: u64,
 }
+
+impl MnistFile {
+    /// The most bytes a stored copy (raw, or gzip-compressed) may have.
+    pub fn max_stored_bytes(&self) -> u64 {
+        self.size + GZIP_OVERHEAD_BYTES
+    }
+}
+
+/// The largest decompressed MNIST file (the training images), the most [`maybe_gunzip`]
+/// produces.
+pub const MAX_IDX_BYTES: u64 = 47_040_016;
 
 /// The four files with the hashes of their decompressed bytes.
 pub const FILES: [MnistFile; 4] = [
@@ -37,21 +59,25 @@ pub const FILES: [MnistFile; 4] = [
         stem: "train-images-idx3-ubyte",
         short: "train-images",
         sha256: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        size: 47_040_016,
     },
     MnistFile {
         stem: "train-labels-idx1-ubyte",
         short: "train-labels",
         sha256: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        size: 60_008,
     },
     MnistFile {
         stem: "t10k-images-idx3-ubyte",
         short: "t10k-images",
         sha256: "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        size: 7_840_016,
     },
     MnistFile {
         stem: "t10k-labels-idx1-ubyte",
         short: "t10k-labels",
         sha256: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+        size: 10_008,
     },
 ];
 
@@ -135,34 +161,83 @@ fn io_err(action: &'static str, path: &Path, source: std::io::Error) -> DataErro
     }
 }
 
-/// Decompresses `bytes` if they start with the gzip magic; returns them as they are otherwise.
+/// Decompresses `bytes` if they start with the gzip magic (to at most [`MAX_IDX_BYTES`]);
+/// returns them as they are otherwise.
 pub fn maybe_gunzip(name: &str, bytes: Vec<u8>) -> Result<Vec<u8>, DataError> {
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(bytes.len() * 4);
-        GzDecoder::new(bytes.as_slice())
-            .read_to_end(&mut out)
-            .map_err(|e| DataError::Format {
-                file: name.to_string(),
-                detail: format!("corrupt gzip data: {e}"),
-            })?;
-        Ok(out)
-    } else {
-        Ok(bytes)
+    gunzip_bounded(name, bytes, MAX_IDX_BYTES)
+}
+
+/// [`maybe_gunzip`] producing at most `limit` bytes: more is an error, found after
+/// decompressing `limit + 1` bytes, never more.
+pub fn gunzip_bounded(name: &str, bytes: Vec<u8>, limit: u64) -> Result<Vec<u8>, DataError> {
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(bytes);
     }
+    let mut out = Vec::with_capacity((bytes.len() as u64 * 4).min(limit) as usize);
+    GzDecoder::new(bytes.as_slice())
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| DataError::Format {
+            file: name.to_string(),
+            detail: format!("corrupt gzip data: {e}"),
+        })?;
+    if out.len() as u64 > limit {
+        return Err(DataError::Format {
+            file: name.to_string(),
+            detail: format!(
+                "decompresses to more than {limit} bytes, more than the file can hold: not an \
+                 MNIST file"
+            ),
+        });
+    }
+    Ok(out)
 }
 
-/// The file for `file` in `dir`, `.gz` preferred, if either exists.
-pub fn find_file(dir: &Path, file: &MnistFile) -> Option<PathBuf> {
-    [format!("{}.gz", file.stem), file.stem.to_string()]
-        .into_iter()
-        .map(|name| dir.join(name))
-        .find(|p| p.is_file())
+/// The file for `file` in `dir`, `.gz` preferred, if either exists. Something other than a
+/// regular file under either name (a folder, a device) is an error, not a missing file.
+pub fn find_file(dir: &Path, file: &MnistFile) -> Result<Option<PathBuf>, DataError> {
+    for name in [format!("{}.gz", file.stem), file.stem.to_string()] {
+        let path = dir.join(name);
+        match fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => return Ok(Some(path)),
+            Ok(meta) => {
+                return Err(FileError::NotRegular {
+                    path,
+                    kind: files::non_regular_kind(&meta).unwrap_or("not a regular file"),
+                    what: "it was not read; move it away to use or download the data file",
+                }
+                .into());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err("checking", &path, e)),
+        }
+    }
+    Ok(None)
 }
 
-/// Reads, decompresses and hash-checks a local copy of `file`.
+/// Reads, decompresses and hash-checks a local copy of `file`: a regular file of at most
+/// [`MnistFile::max_stored_bytes`], decompressing to exactly [`MnistFile::size`] bytes.
 pub fn read_verified(path: &Path, file: &MnistFile) -> Result<Vec<u8>, DataError> {
-    let bytes = fs::read(path).map_err(|e| io_err("reading", path, e))?;
-    let raw = maybe_gunzip(file.short, bytes)?;
+    let (reader, stored) = open_bounded(path, file.max_stored_bytes(), "copy of this MNIST file")?;
+    let bytes = read_limited(
+        reader,
+        path,
+        stored,
+        file.max_stored_bytes(),
+        "copy of this MNIST file",
+    )?;
+    let raw = gunzip_bounded(file.short, bytes, file.size)?;
+    if raw.len() as u64 != file.size {
+        return Err(DataError::Format {
+            file: path.display().to_string(),
+            detail: format!(
+                "{} bytes of data where {} has {}: truncated or not the MNIST file",
+                raw.len(),
+                file.short,
+                file.size
+            ),
+        });
+    }
     let got = sha256_hex(&raw);
     if got != file.sha256 {
         return Err(DataError::Checksum {
@@ -183,11 +258,22 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-/// Fetches `url` into memory, reporting progress.
-fn fetch(agent: &ureq::Agent, url: &str, progress: &mut dyn Progress) -> Result<Vec<u8>, String> {
+/// Fetches `url` into memory, reporting progress; more than `limit` bytes is an error (found
+/// as soon as they arrive, or from the announced length).
+fn fetch(
+    agent: &ureq::Agent,
+    url: &str,
+    limit: u64,
+    progress: &mut dyn Progress,
+) -> Result<Vec<u8>, String> {
     let response = agent.get(url).call().map_err(|e| e.to_string())?;
     let body = response.into_body();
     let total = body.content_length();
+    if let Some(total) = total.filter(|&t| t > limit) {
+        return Err(format!(
+            "the server sends {total} bytes, more than the {limit} the file can have"
+        ));
+    }
     progress.start(url, total);
     let mut reader = body.into_reader();
     let mut out = Vec::with_capacity(total.unwrap_or(0).min(64 << 20) as usize);
@@ -198,6 +284,11 @@ fn fetch(agent: &ureq::Agent, url: &str, progress: &mut dyn Progress) -> Result<
             Ok(n) => {
                 out.extend_from_slice(&buf[..n]);
                 progress.advance(n as u64);
+                if out.len() as u64 > limit {
+                    break Err(format!(
+                        "more than the {limit} bytes the file can have; stopped"
+                    ));
+                }
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => break Err(format!("connection failed after {} bytes: {e}", out.len())),
@@ -213,29 +304,6 @@ fn fetch(agent: &ureq::Agent, url: &str, progress: &mut dyn Progress) -> Result<
     Ok(out)
 }
 
-/// Writes `bytes` to `target` through a temporary file in the same folder and a rename.
-pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), DataError> {
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.partial", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()
-    };
-    if let Err(e) = write() {
-        let _ = fs::remove_file(&tmp);
-        return Err(io_err("writing", &tmp, e));
-    }
-    fs::rename(&tmp, target).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        io_err("renaming into", target, e)
-    })
-}
-
 /// Downloads `file` into `dir` from the first mirror that serves a copy with the right hash.
 /// Returns the decompressed bytes.
 pub fn download(
@@ -248,7 +316,7 @@ pub fn download(
     let mut attempts = Vec::new();
     for mirror in mirrors {
         let url = format!("{mirror}{}.gz", file.stem);
-        let bytes = match fetch(&agent, &url, progress) {
+        let bytes = match fetch(&agent, &url, file.max_stored_bytes(), progress) {
             Ok(b) => b,
             Err(e) => {
                 attempts.push(format!("{url}: {e}"));
@@ -256,7 +324,7 @@ pub fn download(
             }
         };
         // Some servers send .gz files with Content-Encoding: gzip and the client unpacks them.
-        let raw = match maybe_gunzip(file.short, bytes.clone()) {
+        let raw = match gunzip_bounded(file.short, bytes.clone(), file.size) {
             Ok(raw) => raw,
             Err(e) => {
                 attempts.push(format!("{url}: {e}"));
@@ -281,7 +349,7 @@ pub fn download(
         } else {
             file.stem.to_string()
         };
-        write_atomically(&dir.join(name), &stored)?;
+        files::write_atomic(&dir.join(name), &stored)?;
         return Ok(raw);
     }
     Err(DataError::Unavailable {
@@ -302,7 +370,7 @@ pub fn obtain(
     repair: bool,
     progress: &mut dyn Progress,
 ) -> Result<Vec<u8>, DataError> {
-    if let Some(path) = find_file(dir, file) {
+    if let Some(path) = find_file(dir, file)? {
         match read_verified(&path, file) {
             Ok(raw) => return Ok(raw),
             Err(err @ (DataError::Checksum { .. } | DataError::Format { .. })) if repair => {
@@ -324,14 +392,21 @@ pub fn load(
     progress: &mut dyn Progress,
 ) -> Result<Mnist, DataError> {
     if !dir.is_dir() {
-        if source == DirSource::Cache {
+        let exists = dir.exists();
+        if source == DirSource::Cache && !exists {
             fs::create_dir_all(dir).map_err(|e| io_err("creating", dir, e))?;
         } else {
             return Err(DataError::MissingDir {
                 dir: dir.to_path_buf(),
                 source_name: match source {
                     DirSource::Flag => "--data-dir",
-                    _ => DATA_DIR_ENV,
+                    DirSource::Env => DATA_DIR_ENV,
+                    DirSource::Cache => "the user cache folder",
+                },
+                problem: if exists {
+                    "is not a folder"
+                } else {
+                    "does not exist"
                 },
             });
         }

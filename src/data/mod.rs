@@ -42,14 +42,19 @@ pub enum DataError {
         /// One line per mirror tried.
         attempts: Vec<String>,
     },
-    /// A data folder named by the user does not exist.
-    #[error("data folder {dir} (from {source_name}) does not exist", dir = dir.display())]
+    /// A data folder named by the user does not exist, or is not a folder.
+    #[error("data folder {dir} (from {source_name}) {problem}", dir = dir.display())]
     MissingDir {
         /// The folder.
         dir: PathBuf,
         /// "--data-dir" or "NETVIZ_DATA_DIR".
         source_name: &'static str,
+        /// "does not exist", "is a file, not a folder".
+        problem: &'static str,
     },
+    /// A file could not be read or written (not a regular file, too large, an I/O error).
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
     /// The platform has no user cache folder.
     #[error("no user cache folder on this system; pass --data-dir or set NETVIZ_DATA_DIR")]
     NoCacheDir,

@@ -28,17 +28,9 @@ pub enum NnError {
         /// What is wrong with it.
         detail: String,
     },
-    /// An I/O failure, with the file it happened on.
-    #[error("{action} {path}: {source}", path = path.display())]
-    Io {
-        /// What was being done ("reading", "writing", "renaming").
-        action: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
+    /// A file that could not be read or written (not a regular file, too large, an I/O error).
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
     /// Training produced a non-finite number (usually a learning rate that is too high).
     #[error("non-finite {what} in {op}: training diverged (try a lower learning rate)")]
     NonFinite {

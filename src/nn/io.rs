@@ -11,23 +11,24 @@
 //!   reported instead of silently loaded. Files without it (written by other tools) are
 //!   accepted unchecked.
 //!
-//! Saving is atomic: the bytes go to a uniquely named temporary file in the target's folder,
-//! which is flushed to disk and then renamed over the target. On any error the previous file
-//! is untouched and the temporary file removed.
+//! Saving goes through [`crate::files`]: atomic, never over anything but a regular file; a
+//! model saved with its metrics is committed with them as a set ([`encode_model`] gives the
+//! bytes for that).
 //!
-//! Loading checks every tensor's name, dtype and shape against the model the config builds and
-//! lists every problem by tensor name. Truncated or altered files give
-//! [`NnError::ModelFile`], never a panic.
+//! Loading reads at most [`MODEL_FILE_BYTES`] bytes of a regular file, first completing or
+//! undoing any save to that folder that was interrupted ([`crate::files::recover`]), and checks
+//! every tensor's name, dtype and shape against the model the config builds, listing every
+//! problem by tensor name, and that every weight is a finite number. Truncated, altered or
+//! damaged files give [`NnError::ModelFile`], never a panic.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use safetensors::tensor::{Dtype, SafeTensorError, SafeTensors, View};
 use sha2::{Digest, Sha256};
 
+use crate::files::limits::MODEL_FILE_BYTES;
+use crate::files::{self, read_bounded};
 use crate::nn::config::ModelConfig;
 use crate::nn::error::{NnError, Result};
 use crate::nn::model::Sequential;
@@ -52,15 +53,6 @@ fn file_err(path: &Path, detail: impl Into<String>) -> NnError {
     NnError::ModelFile {
         path: path.to_path_buf(),
         detail: detail.into(),
-    }
-}
-
-fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> NnError {
-    let path = path.to_path_buf();
-    move |source| NnError::Io {
-        action,
-        path,
-        source,
     }
 }
 
@@ -163,6 +155,48 @@ fn check_model_matches(config: &ModelConfig, model: &Sequential) -> Result<()> {
 /// config.
 pub fn save_model(path: impl AsRef<Path>, config: &ModelConfig, model: &Sequential) -> Result<()> {
     let path = path.as_ref();
+    let bytes = encode_model(path, config, model)?;
+    files::write_atomic(path, &bytes)?;
+    Ok(())
+}
+
+/// Where the metrics of the model file `path` are written: `model.safetensors` ->
+/// `model.metrics.json`.
+pub fn metrics_path(path: &Path) -> std::path::PathBuf {
+    path.with_extension("metrics.json")
+}
+
+/// Writes `model` to `path` and its metrics (JSON, made by `metrics` from the model file's
+/// SHA-256 in lowercase hex, so the pair can be told apart from another) to
+/// [`metrics_path`] as a set: after any interruption the folder holds the old pair or the new
+/// one (see [`crate::files::atomic`]). Nothing is replaced unless both files are ready.
+pub fn save_model_with_metrics(
+    path: &Path,
+    config: &ModelConfig,
+    model: &Sequential,
+    metrics: impl FnOnce(&str) -> Result<Vec<u8>>,
+) -> Result<()> {
+    let bytes = encode_model(path, config, model)?;
+    let metrics = metrics(&hex(&Sha256::digest(&bytes)))?;
+    if let Some(dir) = path.parent() {
+        files::recover(dir)?;
+    }
+    let mut model_file = files::AtomicFile::create(path)?;
+    model_file.write_bytes(&bytes)?;
+    let mut metrics_file = files::AtomicFile::create(&metrics_path(path))?;
+    metrics_file.write_bytes(&metrics)?;
+    files::commit_together(vec![model_file, metrics_file])?;
+    Ok(())
+}
+
+/// `bytes` as lowercase hex.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes of the model file for `model` and `config` (`path` only names it in messages).
+/// Fails if the model does not match the config.
+pub fn encode_model(path: &Path, config: &ModelConfig, model: &Sequential) -> Result<Vec<u8>> {
     config.validate()?;
     check_model_matches(config, model)?;
     let config_json = config.to_json_string()?;
@@ -199,58 +233,18 @@ pub fn save_model(path: impl AsRef<Path>, config: &ModelConfig, model: &Sequenti
         (CONFIG_KEY.to_string(), config_json),
         (CHECKSUM_KEY.to_string(), checksum),
     ]);
-    let bytes = safetensors::serialize(views.iter().map(|(n, v)| (n.as_str(), v)), Some(metadata))
-        .map_err(|e| file_err(path, format!("cannot encode the model: {e}")))?;
-    write_atomic(path, &bytes)
+    safetensors::serialize(views.iter().map(|(n, v)| (n.as_str(), v)), Some(metadata))
+        .map_err(|e| file_err(path, format!("cannot encode the model: {e}")))
 }
 
-/// Counter that makes temporary file names unique within this process.
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Writes `bytes` to `path` through a temporary file in the same folder, fsync and rename.
-/// On error, `path` is untouched and the temporary file removed.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| file_err(path, "the path does not name a file"))?;
-    fs::create_dir_all(&dir).map_err(io_err("creating folder", &dir))?;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let tmp = dir.join(format!(
-        ".{}.{}-{}-{nanos}.tmp",
-        name.to_string_lossy(),
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = write_then_rename(&tmp, path, bytes);
-    if result.is_err() {
-        // The temp file may not exist (creation failed); nothing more to do then.
-        let _ = fs::remove_file(&tmp);
-        return result;
+/// Reads the model file `path` (a regular file of at most [`MODEL_FILE_BYTES`]) after
+/// finishing any interrupted save to its folder.
+fn read_model_bytes(path: &Path) -> Result<Vec<u8>> {
+    if let Some(dir) = path.parent() {
+        // A folder that cannot be listed still lets the file itself be read.
+        let _ = files::recover(dir);
     }
-    // Best effort: persist the rename itself. Not every platform can open a folder.
-    if let Ok(d) = File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-fn write_then_rename(tmp: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(tmp)
-        .map_err(io_err("creating", tmp))?;
-    f.write_all(bytes).map_err(io_err("writing", tmp))?;
-    f.sync_all().map_err(io_err("syncing", tmp))?;
-    drop(f);
-    fs::rename(tmp, path).map_err(io_err("renaming a temporary file onto", path))
+    Ok(read_bounded(path, MODEL_FILE_BYTES, "model file")?)
 }
 
 fn describe_parse_error(e: &SafeTensorError, len: usize) -> String {
@@ -269,7 +263,7 @@ fn describe_parse_error(e: &SafeTensorError, len: usize) -> String {
 /// building a model.
 pub fn read_model_file(path: impl AsRef<Path>) -> Result<ModelFile> {
     let path = path.as_ref();
-    let bytes = fs::read(path).map_err(io_err("reading", path))?;
+    let bytes = read_model_bytes(path)?;
     parse_model_file(path, &bytes)
 }
 
@@ -361,6 +355,20 @@ fn check_tensors(path: &Path, expected: &[(String, Vec<usize>)], file: &ModelFil
 
 /// Copies the (already checked) tensors into the model's parameters and zeroes the gradients.
 fn fill(path: &Path, file: &ModelFile, model: &mut Sequential) -> Result<()> {
+    // Every weight must be a number before any is copied, so a refused file leaves `model`
+    // as it was.
+    for (name, t) in &file.tensors {
+        let bad = t.data().iter().filter(|v| !v.is_finite()).count();
+        if bad > 0 {
+            return Err(file_err(
+                path,
+                format!(
+                    "tensor {name} holds {bad} non-finite value(s) (NaN or infinity): the model \
+                     is damaged or was saved from a training that diverged"
+                ),
+            ));
+        }
+    }
     for (i, layer) in model.layers_mut().iter_mut().enumerate() {
         for p in layer.params_mut() {
             let name = format!("layers.{i}.{}", p.name);
@@ -380,7 +388,7 @@ fn fill(path: &Path, file: &ModelFile, model: &mut Sequential) -> Result<()> {
 /// and fills the weights.
 pub fn load_model(path: impl AsRef<Path>) -> Result<(ModelConfig, Sequential)> {
     let path = path.as_ref();
-    let bytes = fs::read(path).map_err(io_err("reading", path))?;
+    let bytes = read_model_bytes(path)?;
     load_model_bytes(path, &bytes)
 }
 

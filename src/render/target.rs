@@ -324,23 +324,30 @@ impl RgbaImage {
         ]
     }
 
-    /// Writes the picture as an 8-bit RGBA PNG.
+    /// Writes the picture as an 8-bit RGBA PNG, atomically (a full disk leaves any earlier
+    /// file of that name as it was).
     pub fn save_png(&self, path: impl AsRef<Path>) -> Result<(), RenderError> {
         let path = path.as_ref();
         let failed = |reason: String| RenderError::Png {
             path: path.to_path_buf(),
             reason,
         };
-        let file = std::fs::File::create(path).map_err(|err| failed(err.to_string()))?;
-        let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), self.width, self.height);
+        let mut bytes = Vec::new();
+        self.encode_png(&mut bytes).map_err(failed)?;
+        crate::files::write_atomic(path, &bytes).map_err(|err| RenderError::Png {
+            path: path.to_path_buf(),
+            reason: err.to_string(),
+        })
+    }
+
+    /// Encodes the picture as an 8-bit RGBA PNG into `out`.
+    fn encode_png(&self, out: &mut Vec<u8>) -> Result<(), String> {
+        let failed = |err: png::EncodingError| err.to_string();
+        let mut encoder = png::Encoder::new(out, self.width, self.height);
         encoder.set_color(png::ColorType::Rgba);
         encoder.set_depth(png::BitDepth::Eight);
-        let mut writer = encoder
-            .write_header()
-            .map_err(|err| failed(err.to_string()))?;
-        writer
-            .write_image_data(&self.pixels)
-            .map_err(|err| failed(err.to_string()))?;
-        writer.finish().map_err(|err| failed(err.to_string()))
+        let mut writer = encoder.write_header().map_err(failed)?;
+        writer.write_image_data(&self.pixels).map_err(failed)?;
+        writer.finish().map_err(failed)
     }
 }

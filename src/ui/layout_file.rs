@@ -8,6 +8,7 @@
 //! "arrangement":{"tree":<egui_tiles tree of panel ids>,"maximized":null}}`. `panels` is the
 //! lab's panel list when it was saved: a lab whose panels changed since gets its default.
 
+use crate::files::{read_text_bounded, write_atomic};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,7 @@ use crate::ui::workspace::{Arrangement, Workspace};
 /// The version this program writes and reads.
 pub const LAYOUT_VERSION: u32 = 1;
 /// Layout files larger than this are not read (a real one is a few kilobytes).
-pub const MAX_LAYOUT_BYTES: u64 = 1 << 20;
+pub const MAX_LAYOUT_BYTES: u64 = crate::files::limits::LAYOUT_BYTES;
 
 /// Where layouts are kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,8 +89,8 @@ impl LayoutStore {
         let Some(text) = read_small(&path).map_err(fail)? else {
             return Ok(false);
         };
-        let file: LayoutFile = serde_json::from_str(text.trim_start_matches('\u{feff}'))
-            .map_err(|e| fail(format!("not a layout file: {e}")))?;
+        let file: LayoutFile =
+            serde_json::from_str(&text).map_err(|e| fail(format!("not a layout file: {e}")))?;
         if file.version != LAYOUT_VERSION {
             return Err(fail(format!(
                 "version {}, this program reads version {LAYOUT_VERSION}",
@@ -140,54 +141,17 @@ impl LayoutStore {
 }
 
 /// The text of `path` if it is a regular file of at most [`MAX_LAYOUT_BYTES`]; `None` if it
-/// does not exist. Errors say what is wrong with "it" (the caller names the file).
+/// does not exist. Errors say what is wrong with the file.
 fn read_small(path: &Path) -> Result<Option<String>, String> {
-    use std::io::Read;
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot open it: {e}")),
-    };
-    let meta = file
-        .metadata()
-        .map_err(|e| format!("cannot read it: {e}"))?;
-    if !meta.is_file() {
-        return Err("it is not a regular file".into());
+    match read_text_bounded(path, MAX_LAYOUT_BYTES, "layout file") {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e.to_string()),
     }
-    let mut text = String::new();
-    file.take(MAX_LAYOUT_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| format!("cannot read it: {e}"))?;
-    if text.len() as u64 > MAX_LAYOUT_BYTES {
-        return Err(format!("it is larger than {MAX_LAYOUT_BYTES} bytes"));
-    }
-    Ok(Some(text))
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
-/// reader sees the old file or the new one, never half of one. Refuses to replace anything
-/// that is not a regular file.
+/// Writes `bytes` to `path` atomically; refuses to replace anything that is not a regular
+/// file.
 fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    if let Ok(meta) = std::fs::symlink_metadata(path)
-        && !meta.is_file()
-    {
-        return Err(format!(
-            "{} is not a regular file; not replaced",
-            path.display()
-        ));
-    }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let temp = path.with_extension(format!("tmp{}", std::process::id()));
-    let written = std::fs::File::create(&temp)
-        .and_then(|mut file| {
-            file.write_all(bytes)?;
-            file.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&temp, path));
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        format!("cannot write {}: {e}", path.display())
-    })
+    write_atomic(path, bytes).map_err(|e| e.to_string())
 }

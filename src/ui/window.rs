@@ -47,14 +47,15 @@ impl Default for WindowOptions {
 pub enum WindowError {
     /// No display server to connect to (e.g. `DISPLAY` unset).
     #[error(
-        "cannot open a window: {0}; to render without a display use --headless --screenshot out.png"
+        "cannot open a window: {}; to render without a display use --headless --screenshot out.png",
+        plain(.0)
     )]
     NoDisplay(winit::error::EventLoopError),
     /// The event loop failed while running.
-    #[error("the window's event loop failed: {0}")]
+    #[error("the window's event loop failed: {}", plain(.0))]
     EventLoop(#[from] winit::error::EventLoopError),
     /// The window could not be created.
-    #[error("cannot create the window: {0}")]
+    #[error("cannot create the window: {}", plain(.0))]
     CreateWindow(#[from] winit::error::OsError),
     /// The window gave no surface to draw on.
     #[error("cannot draw into the window: {0}")]
@@ -65,6 +66,29 @@ pub enum WindowError {
     /// GPU setup or rendering failed.
     #[error(transparent)]
     Render(#[from] RenderError),
+}
+
+/// `error`'s message without the source location winit puts in its OS errors
+/// (`os error at /path/to/winit/src/...rs:765: `), which says nothing to a user.
+fn plain(error: &dyn std::fmt::Display) -> String {
+    let text = error.to_string();
+    match text.find("os error at ") {
+        Some(start) => {
+            let rest = &text[start + "os error at ".len()..];
+            // The location ends with `:<line>: `; keep what follows.
+            let after = rest
+                .match_indices(": ")
+                .find(|(at, _)| {
+                    rest[..*at]
+                        .rsplit(':')
+                        .next()
+                        .is_some_and(|n| n.parse::<u32>().is_ok())
+                })
+                .map_or(rest, |(at, sep)| &rest[at + sep.len()..]);
+            format!("{}{}", &text[..start], after.trim_end_matches('.'))
+        }
+        None => text,
+    }
 }
 
 /// Opens a window showing `shell`'s lab and runs until the user quits (`q`, Escape or
@@ -357,23 +381,17 @@ impl Running {
         self.gpu.queue.present(texture);
     }
 
-    /// Paints the frame again offscreen and saves it in the working directory (under a
-    /// temporary name first, so the PNG appears complete).
+    /// Paints the frame again offscreen and saves it in the working directory (atomically,
+    /// so the PNG appears complete or not at all).
     fn save_screenshot(&mut self, frame: &PaintFrame) {
         let path = screenshot_path();
-        let partial = path.with_extension("png.partial");
         let saved = self
             .app
             .paint_to_image(&self.gpu, frame)
-            .and_then(|image| image.save_png(&partial))
-            .map_err(|error| error.to_string())
-            .and_then(|()| std::fs::rename(&partial, &path).map_err(|error| error.to_string()));
+            .and_then(|image| image.save_png(&path));
         let message = match saved {
             Ok(()) => format!("saved {}", path.display()),
-            Err(error) => {
-                let _ = std::fs::remove_file(&partial);
-                format!("screenshot failed: {error}")
-            }
+            Err(error) => format!("screenshot failed: {error}"),
         };
         eprintln!("{message}");
         self.app.dashboard_mut().show_message(message);

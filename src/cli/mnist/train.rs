@@ -1,14 +1,14 @@
 //! `netviz mnist train`: builds the model from a config (with the command line's overrides
 //! and optional starting weights), trains it with a progress bar per epoch and a summary line
-//! after each, stops cleanly on Ctrl-C, writes the model and `<stem>.metrics.json`
-//! atomically, and evaluates the kept weights on the whole test set.
+//! after each, stops cleanly on Ctrl-C, SIGTERM or SIGHUP, evaluates the kept weights on the
+//! whole test set, and writes the model and `<stem>.metrics.json` together as a set (the
+//! folder holds the old pair or the new one, whatever happens).
 
+use netviz::files::limits::BATCH;
 use std::ffi::OsStr;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail, ensure};
@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use netviz::data::preprocess::Dataset;
 use netviz::nn::config::ModelConfig;
-use netviz::nn::{OptimizerKind, Sequential, io};
+use netviz::nn::{NnError, OptimizerKind, Sequential, io};
 use netviz::train::mnist::{MNIST_CLASSES, MnistSplits, image_side, prepare};
 use netviz::train::{EVAL_BATCH, EpochSummary, Evaluation, Kept, StopReason, Trainer, evaluate};
 
@@ -48,7 +48,7 @@ pub struct TrainArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub epochs: Option<u32>,
     /// Images per training batch (overrides `batch_size`).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(BATCH)))]
     pub batch_size: Option<u32>,
     /// Learning rate (overrides `learning_rate`; the default config uses 0.01).
     #[arg(long = "lr", visible_alias = "learning-rate")]
@@ -94,7 +94,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     };
     print_setup(&config, &model, &sizes, &data_dir);
     let mut trainer = Trainer::new(config, model, train, val)?;
-    install_ctrl_c(trainer.stop_flag());
+    crate::cli::signals::install(trainer.stop_flag(), "stopping after the current batch");
     let started = Instant::now();
     let reason = run_with_bars(&mut trainer)?;
     let total_secs = started.elapsed().as_secs_f64();
@@ -151,11 +151,12 @@ fn finish(
     if !diverged {
         println!("{reason}; keeping {}", kept_weights(kept));
     }
-    io::save_model(out, &config, &model)
-        .with_context(|| format!("writing the model to {}", out.display()))?;
+    // Everything is computed before anything is written: an interruption up to the commit
+    // leaves the previous model and metrics as they were.
     let test_eval = evaluate(&mut model, test, None, MNIST_CLASSES, EVAL_BATCH)?;
-    let record = TrainingRecord {
+    let record = |model_sha256: &str| TrainingRecord {
         model_file: out.display().to_string(),
+        model_sha256: model_sha256.to_string(),
         config: &config,
         data: sizes,
         stop: &reason,
@@ -164,9 +165,14 @@ fn finish(
         epochs: &history,
         test: &test_eval,
     };
-    let json = serde_json::to_vec_pretty(&record).context("encoding the metrics as JSON")?;
-    let metrics_out = out.with_extension("metrics.json");
-    io::write_atomic(&metrics_out, &json)?;
+    let metrics_out = io::metrics_path(out);
+    crate::cli::signals::while_saving(|| {
+        io::save_model_with_metrics(out, &config, &model, |sha| {
+            serde_json::to_vec_pretty(&record(sha))
+                .map_err(|e| NnError::Config(format!("encoding the metrics as JSON: {e}")))
+        })
+    })
+    .with_context(|| format!("writing the model to {}", out.display()))?;
     println!("wrote {} and {}", out.display(), metrics_out.display());
     print_test_summary(&test_eval);
     println!("{}", result_line(&test_eval.metrics));
@@ -265,6 +271,9 @@ pub(crate) fn output_path(out: Option<&Path>, config: &ModelConfig) -> Result<Pa
         "the model output {} is a folder; name a file",
         path.display()
     );
+    // Refused now rather than after the training: only regular files are ever replaced.
+    netviz::files::atomic::check_replaceable(&path)?;
+    netviz::files::atomic::check_replaceable(&io::metrics_path(&path))?;
     Ok(path)
 }
 
@@ -285,19 +294,6 @@ fn kept_weights(kept: Option<Kept>) -> String {
         Some(Kept::Epoch { epoch, .. }) => format!("the weights of epoch {epoch}"),
         Some(Kept::LastBatch) => "the weights after the last batch".into(),
         Some(Kept::Initial) | None => "the initial weights".into(),
-    }
-}
-
-/// Sets `flag` on Ctrl-C; a second Ctrl-C quits at once.
-fn install_ctrl_c(flag: Arc<AtomicBool>) {
-    let result = ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-        eprintln!("\nCtrl-C: stopping after the current batch (press it again to quit at once)");
-    });
-    if let Err(e) = result {
-        eprintln!("warning: Ctrl-C will not stop training cleanly: {e}");
     }
 }
 
@@ -382,6 +378,8 @@ fn epoch_line(s: &EpochSummary, epochs: usize) -> String {
 #[derive(Serialize)]
 struct TrainingRecord<'a> {
     model_file: String,
+    /// SHA-256 of the model file written with these metrics.
+    model_sha256: String,
     config: &'a ModelConfig,
     data: DataSizes,
     stop: &'a StopReason,

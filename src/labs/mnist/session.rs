@@ -209,14 +209,12 @@ impl MnistSession {
     }
 
     fn save(&self, path: &std::path::Path) -> Result<(), TrainError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| TrainError::Setup(format!("creating {}: {e}", dir.display())))?;
-        }
-        io::save_model(path, &self.setup.config, self.trainer.model())?;
-        let json = serde_json::to_vec_pretty(self.trainer.history())
-            .map_err(|e| TrainError::Setup(format!("encoding the metrics: {e}")))?;
-        io::write_atomic(&path.with_extension("metrics.json"), &json)?;
+        let history = self.trainer.history();
+        io::save_model_with_metrics(path, &self.setup.config, self.trainer.model(), |sha| {
+            let record = serde_json::json!({ "model_sha256": sha, "epochs": history });
+            serde_json::to_vec_pretty(&record)
+                .map_err(|e| crate::nn::NnError::Config(format!("encoding the metrics: {e}")))
+        })?;
         Ok(())
     }
 

@@ -3,6 +3,8 @@
 //! and writing back in the original key order. Parsing checks only what the types need; the
 //! value rules are [`ModelConfig::validate`]'s, which every parse ends with.
 
+use crate::files::limits::CONFIG_BYTES;
+use crate::files::read_text_bounded;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -388,6 +390,7 @@ impl TryFrom<RawModelConfig> for ModelConfig {
 
     fn try_from(raw: RawModelConfig) -> Result<Self> {
         let input = input_spec(raw.input_size, raw.in_channels, raw.input_features)?;
+        super::validate::check_layer_count(raw.layers.len())?;
         let layers = raw
             .layers
             .iter()
@@ -443,21 +446,19 @@ impl From<ModelConfig> for SerModelConfig {
 }
 
 impl ModelConfig {
-    /// Parses and validates a config from JSON text.
+    /// Parses and validates a config from JSON text (a leading byte-order mark is ignored).
     pub fn from_json_str(text: &str) -> Result<Self> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let raw: RawModelConfig = serde_json::from_str(text)
             .map_err(|e| NnError::Config(format!("cannot parse config JSON: {e}")))?;
         ModelConfig::try_from(raw)
     }
 
-    /// Reads, parses and validates a config file; errors name the file.
+    /// Reads (a regular file of at most [`CONFIG_BYTES`]), parses and validates a config
+    /// file; errors name the file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| NnError::Io {
-            action: "reading config",
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = read_text_bounded(path, CONFIG_BYTES, "config file")?;
         ModelConfig::from_json_str(&text).map_err(|e| match e {
             NnError::Config(msg) => NnError::Config(format!("{}: {msg}", path.display())),
             other => other,

@@ -4,6 +4,7 @@
 //! see `build.rs`) and the output `(num_classes)`. The parser reports a value that is not
 //! even of the right type with the messages made here, so both say the same.
 
+use crate::files::limits::{BATCH, CONFIG_LAYERS};
 use std::fmt::Display;
 
 use crate::nn::error::{NnError, Result, fmt_shape};
@@ -75,6 +76,17 @@ fn check_split(name: &str, v: f64) -> Result<()> {
     }
 }
 
+/// Fails if a config lists more than [`CONFIG_LAYERS`] layers (checked before any layer is
+/// parsed or built).
+pub(super) fn check_layer_count(count: usize) -> Result<()> {
+    if count > CONFIG_LAYERS {
+        return Err(NnError::Config(format!(
+            "`layers` lists {count} layers, more than the {CONFIG_LAYERS} a config may have"
+        )));
+    }
+    Ok(())
+}
+
 impl ModelConfig {
     /// Checks everything that can be checked without data: the settings, every layer's
     /// fields, the shape through every layer (by building the layers, with zero weights), and
@@ -127,6 +139,13 @@ impl ModelConfig {
         }
         if self.layers.is_empty() {
             return Err(NnError::Config("`layers` is empty".into()));
+        }
+        check_layer_count(self.layers.len())?;
+        if self.batch_size > BATCH as usize {
+            return Err(NnError::Config(format!(
+                "`batch_size` is {}, more than the {BATCH} images a batch may hold",
+                self.batch_size
+            )));
         }
         Ok(())
     }

@@ -1,0 +1,125 @@
+//! Every limit the program enforces on what it reads and on the values it accepts, in one
+//! place. Each is checked before anything is allocated or started, with a message that names
+//! it; the README's "Limits" table is this table (a test compares them).
+
+/// A config file (JSON), in bytes.
+pub const CONFIG_BYTES: u64 = 1 << 20;
+/// Layers in a config (the largest shipped config has 12).
+pub const CONFIG_LAYERS: usize = 256;
+/// A model file, in bytes (the default MNIST model has about 0.9 MB).
+pub const MODEL_FILE_BYTES: u64 = 512 << 20;
+/// A saved window layout or the shell settings, in bytes.
+pub const LAYOUT_BYTES: u64 = 1 << 20;
+/// How much larger than the data it holds a compressed MNIST file may be (gzip adds a few
+/// bytes per 32 KB block to incompressible data).
+pub const GZIP_OVERHEAD_BYTES: u64 = 1 << 20;
+/// Width or height of a picture (`--size` of a headless picture or a window), in pixels.
+pub const IMAGE_SIDE_PX: u32 = 8192;
+/// Pixels of a picture (width times height): 8K UHD fits.
+pub const IMAGE_PIXELS: u64 = 40_000_000;
+/// Hidden neurons of the XOR network (a headless run at this size takes about 10 s).
+pub const XOR_HIDDEN: u32 = 64;
+/// Images per training step (`--batch-size`, `bench cnn --batch`).
+pub const BATCH: u32 = 4096;
+/// Worker threads (`bench cnn --threads`).
+pub const THREADS: usize = 256;
+/// Points of the render benchmark (`bench render --points`).
+pub const RENDER_POINTS: usize = 5_000_000;
+/// Frames of the render benchmark (`bench render --frames`).
+pub const RENDER_FRAMES: usize = 100_000;
+
+/// One row of the limits table: what is limited, the limit, and what happens beyond it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// What is limited.
+    pub what: &'static str,
+    /// The limit, as the README prints it.
+    pub value: &'static str,
+}
+
+/// The table the README's "Limits" section shows, in its order.
+pub const TABLE: &[Limit] = &[
+    Limit {
+        what: "config file (`--config`)",
+        value: "1 MiB, 256 layers",
+    },
+    Limit {
+        what: "model file (`--model`, `--init-weights`, Load)",
+        value: "512 MiB",
+    },
+    Limit {
+        what: "saved layout / shell settings",
+        value: "1 MiB",
+    },
+    Limit {
+        what: "MNIST file (local or downloaded)",
+        value: "its known size (plus 1 MiB when gzip-compressed)",
+    },
+    Limit {
+        what: "tensor (any layer's weights or output)",
+        value: "2^30 values",
+    },
+    Limit {
+        what: "picture (`--size`)",
+        value: "8192 px a side, 40 million pixels",
+    },
+    Limit {
+        what: "XOR hidden neurons (`--hidden`)",
+        value: "64",
+    },
+    Limit {
+        what: "batch (`--batch-size`, `bench cnn --batch`)",
+        value: "4096",
+    },
+    Limit {
+        what: "threads (`bench cnn --threads`)",
+        value: "1 to 256",
+    },
+    Limit {
+        what: "render benchmark (`--points`, `--frames`)",
+        value: "5,000,000 points, 100,000 frames",
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_states_the_constants() {
+        let text: String = TABLE
+            .iter()
+            .map(|l| format!("{} {}\n", l.what, l.value))
+            .collect();
+        for needle in [
+            format!("{} MiB, {CONFIG_LAYERS} layers", CONFIG_BYTES >> 20),
+            format!("{} MiB", MODEL_FILE_BYTES >> 20),
+            format!("plus {} MiB", GZIP_OVERHEAD_BYTES >> 20),
+            format!(
+                "{IMAGE_SIDE_PX} px a side, {} million",
+                IMAGE_PIXELS / 1_000_000
+            ),
+            format!("(`--hidden`) {XOR_HIDDEN}"),
+            format!("--batch`) {BATCH}"),
+            format!("1 to {THREADS}"),
+            format!("{} frames", group(RENDER_FRAMES)),
+            format!("{} points", group(RENDER_POINTS)),
+        ] {
+            assert!(text.contains(&needle), "{needle:?} in\n{text}");
+        }
+        assert_eq!(LAYOUT_BYTES, 1 << 20);
+    }
+
+    /// 5000000 as "5,000,000".
+    fn group(n: usize) -> String {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+}
