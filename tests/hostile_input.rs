@@ -518,3 +518,26 @@ fn damaged_models_and_misplaced_files_get_clear_messages() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_readme_limits_table_is_the_programs() {
+    let readme = include_str!("../README.md");
+    let section = readme
+        .split("## Limits")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .unwrap();
+    let rows: Vec<(String, String)> = section
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| what") && !l.starts_with("| ---"))
+        .map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
+            (cells[0].to_string(), cells[1].to_string())
+        })
+        .collect();
+    let table: Vec<(String, String)> = netviz::files::limits::TABLE
+        .iter()
+        .map(|l| (l.what.to_string(), l.value.to_string()))
+        .collect();
+    assert_eq!(rows, table);
+}
