@@ -247,10 +247,13 @@ impl MnistSession {
                     .iter()
                     .filter_map(|&i| optimizer.last_update_ratio(i))
                     .collect();
-                self.update_ratios.push(RatioPoint {
-                    step: self.steps,
-                    ratios,
-                });
+                push_bounded(
+                    &mut self.update_ratios,
+                    RatioPoint {
+                        step: self.steps,
+                        ratios,
+                    },
+                );
             }
         }
         if report.epoch.is_some() {
@@ -281,16 +284,19 @@ impl MnistSession {
             ),
             None => (b.loss, accuracy),
         };
-        self.batches.push(BatchPoint {
-            step: self.steps,
-            epoch: b.epoch,
-            loss: b.loss,
-            accuracy,
-            running_accuracy: b.running_accuracy,
-            smoothed_loss: smooth_loss,
-            smoothed_accuracy: smooth_acc,
-            learning_rate: b.learning_rate,
-        });
+        push_bounded(
+            &mut self.batches,
+            BatchPoint {
+                step: self.steps,
+                epoch: b.epoch,
+                loss: b.loss,
+                accuracy,
+                running_accuracy: b.running_accuracy,
+                smoothed_loss: smooth_loss,
+                smoothed_accuracy: smooth_acc,
+                learning_rate: b.learning_rate,
+            },
+        );
     }
 
     /// Keeps the latest batch's (true, predicted) classes, dropping the oldest batch's once
@@ -376,5 +382,38 @@ impl MnistSession {
             message: self.message.clone(),
             error: self.error.clone(),
         }
+    }
+}
+
+/// Per-batch points kept at most: a lab left training for hours keeps its memory flat.
+pub const MAX_SERIES_POINTS: usize = 50_000;
+
+/// Appends `point`; a full series first drops every other point (the newest kept), so it
+/// spans the whole run at half the resolution. Points carry their step, so plots stay true.
+fn push_bounded<T>(series: &mut Vec<T>, point: T) {
+if series.len() >= MAX_SERIES_POINTS {
+    let last = series.len() - 1;
+    let mut index = 0;
+    series.retain(|_| {
+        let keep = (last - index).is_multiple_of(2);
+        index += 1;
+        keep
+    });
+}
+series.push(point);
+}
+
+#[cfg(test)]
+mod bounded_tests {
+    use super::*;
+
+    #[test]
+    fn a_full_series_halves_and_keeps_the_newest_point() {
+        let mut series: Vec<usize> = (0..MAX_SERIES_POINTS).collect();
+        push_bounded(&mut series, MAX_SERIES_POINTS);
+        assert_eq!(series.len(), MAX_SERIES_POINTS / 2 + 1);
+        assert_eq!(series[series.len() - 2], MAX_SERIES_POINTS - 1);
+        assert_eq!(series.last(), Some(&MAX_SERIES_POINTS));
+        assert!(series.windows(2).all(|w| w[0] < w[1]));
     }
 }
