@@ -391,16 +391,16 @@ pub const MAX_SERIES_POINTS: usize = 50_000;
 /// Appends `point`; a full series first drops every other point (the newest kept), so it
 /// spans the whole run at half the resolution. Points carry their step, so plots stay true.
 fn push_bounded<T>(series: &mut Vec<T>, point: T) {
-if series.len() >= MAX_SERIES_POINTS {
-    let last = series.len() - 1;
-    let mut index = 0;
-    series.retain(|_| {
-        let keep = (last - index).is_multiple_of(2);
-        index += 1;
-        keep
-    });
-}
-series.push(point);
+    if series.len() >= MAX_SERIES_POINTS {
+        let last = series.len() - 1;
+        let mut index = 0;
+        series.retain(|_| {
+            let keep = (last - index).is_multiple_of(2);
+            index += 1;
+            keep
+        });
+    }
+    series.push(point);
 }
 
 #[cfg(test)]
