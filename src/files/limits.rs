@@ -8,6 +8,9 @@ pub const CONFIG_BYTES: u64 = 1 << 20;
 pub const CONFIG_LAYERS: usize = 256;
 /// A model file, in bytes (the default MNIST model has about 0.9 MB).
 pub const MODEL_FILE_BYTES: u64 = 512 << 20;
+/// Parameters of a model (what a model file of [`MODEL_FILE_BYTES`] can hold), checked
+/// before any weight is allocated.
+pub const MODEL_PARAMS: usize = (MODEL_FILE_BYTES / 4) as usize;
 /// A saved window layout or the shell settings, in bytes.
 pub const LAYOUT_BYTES: u64 = 1 << 20;
 /// How much larger than the data it holds a compressed MNIST file may be (gzip adds a few
@@ -46,6 +49,10 @@ pub const TABLE: &[Limit] = &[
     Limit {
         what: "model file (`--model`, `--init-weights`, Load)",
         value: "512 MiB",
+    },
+    Limit {
+        what: "model parameters (all weights and biases)",
+        value: "134,217,728",
     },
     Limit {
         what: "saved layout / shell settings",
@@ -94,6 +101,7 @@ mod tests {
         for needle in [
             format!("{} MiB, {CONFIG_LAYERS} layers", CONFIG_BYTES >> 20),
             format!("{} MiB", MODEL_FILE_BYTES >> 20),
+            format!("biases) {}", group(MODEL_PARAMS)),
             format!("plus {} MiB", GZIP_OVERHEAD_BYTES >> 20),
             format!(
                 "{IMAGE_SIDE_PX} px a side, {} million",

@@ -4,6 +4,7 @@
 //! the layer as `layer 3 (conv): ...` with the shapes involved. [`ModelConfig::build`]
 //! then draws the initial weights.
 
+use crate::files::limits::MODEL_PARAMS;
 use crate::nn::error::{NnError, Result, fmt_shape};
 use crate::nn::init::rng_from_seed;
 use crate::nn::layers::{Conv2d, Dense, Flatten, Layer, MaxPool2d, Relu, Sigmoid, Softmax, Tanh};
@@ -30,6 +31,25 @@ fn layer_message(e: NnError) -> String {
 }
 
 impl LayerConfig {
+    /// How many parameters this layer has for an input whose first dimension is `fan_in`
+    /// (`None` if the count overflows), known before anything is allocated.
+    fn param_count(&self, fan_in: usize) -> Option<usize> {
+        match *self {
+            LayerConfig::Conv {
+                out_channels,
+                filter_size,
+                ..
+            } => out_channels
+                .checked_mul(fan_in)?
+                .checked_mul(filter_size.checked_mul(filter_size)?)?
+                .checked_add(out_channels),
+            LayerConfig::Dense { out_features } => {
+                out_features.checked_mul(fan_in)?.checked_add(out_features)
+            }
+            _ => Some(0),
+        }
+    }
+
     /// This layer for one input sample of shape `input`, weights zero: a conv's input
     /// channels and a dense layer's input features are `input[0]`. The layer itself checks
     /// that it can take `input` ([`Layer::output_shape`]).
@@ -76,12 +96,23 @@ impl ModelConfig {
         }
         let mut shapes = vec![input];
         let mut layers = Vec::with_capacity(self.layers.len());
+        let mut params = 0usize;
         for (i, config) in self.layers.iter().enumerate() {
             config.check_fields(i)?;
             let ty = config.type_name();
             let at_layer =
                 |e: NnError| NnError::Config(format!("layer {i} ({ty}): {}", layer_message(e)));
             let input = &shapes[i];
+            params = config
+                .param_count(input.first().copied().unwrap_or(0))
+                .and_then(|n| n.checked_add(params))
+                .filter(|&n| n <= MODEL_PARAMS)
+                .ok_or_else(|| {
+                    NnError::Config(format!(
+                        "layer {i} ({ty}): the model would hold more than the {MODEL_PARAMS} \
+                         parameters a model may have"
+                    ))
+                })?;
             let layer = config.layer_for(input).map_err(at_layer)?;
             let output = layer.output_shape(input).map_err(at_layer)?;
             if checked_len(&output).is_none() {
