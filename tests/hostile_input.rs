@@ -394,6 +394,17 @@ fn readers_know_their_limit_before_they_allocate() {
         &netviz(&["mnist", "infer", "--model", s(&many_model)]),
         &["200000 layers, more than the 256 a config may have"],
     );
+    // A 305-byte config whose checks once allocated a 4 GiB weight (found while fuzzing).
+    let err = ModelConfig::from_json_str(include_str!(
+        "fuzz_seeds/config/crash-oom-dense-4gib-weight.json"
+    ))
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    assert!(
+        err.contains("layer 0 (dense): the model would hold more than the 134217728 parameters"),
+        "{err}"
+    );
     // Values that would abort, hang or start thousands of threads.
     for (args, needle) in [
         (
