@@ -385,8 +385,9 @@ impl MnistSession {
     }
 }
 
-/// Per-batch points kept at most: a lab left training for hours keeps its memory flat.
-pub const MAX_SERIES_POINTS: usize = 50_000;
+/// Per-batch points kept at most: a lab left training for hours keeps its memory flat, and
+/// each snapshot (20 a second) copies at most this many.
+pub const MAX_SERIES_POINTS: usize = 10_000;
 
 /// Appends `point`; a full series first drops every other point (the newest kept), so it
 /// spans the whole run at half the resolution. Points carry their step, so plots stay true.
