@@ -416,3 +416,15 @@ impl Running {
 fn window_title(name: &str) -> String {
     format!("netviz \u{2013} {name}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::plain;
+
+    #[test]
+    fn winit_source_locations_are_left_out() {
+        let text = "os error at /root/.cargo/registry/src/x/winit-0.30.13/src/platform_impl/linux/mod.rs:765: neither WAYLAND_DISPLAY nor DISPLAY is set.";
+        assert_eq!(plain(&text), "neither WAYLAND_DISPLAY nor DISPLAY is set");
+        assert_eq!(plain(&"no adapter"), "no adapter");
+    }
+}
