@@ -69,7 +69,7 @@ fn gallery_lab() -> Result<Box<dyn Lab>, String> {
 /// that moved it past step 0 (so every thread really ran before it is stopped).
 fn cycle(shell: &mut Shell, i: usize) {
     shell.switch_to(i % 2);
-    let name = if i % 2 == 0 { "xor" } else { "gallery" };
+    let name = ["xor", "gallery"][i % 2];
     assert_eq!(shell.lab().name(), name, "cycle {i}");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
