@@ -23,12 +23,12 @@ const CYCLES: usize = 1000;
 /// buffers and any lazily created thread pool are in place by then.
 const WARMUP: usize = 50;
 
-/// Allowed RSS growth over the measured cycles, in KiB. A leak of what one cycle allocates
-/// (a lab with its snapshot, history and thread) would be at least several KiB per cycle,
-/// i.e. several MB over 1,000 cycles; a leaked thread keeps its stack (at least the pages it
-/// touched) and shows in the thread count anyway. 4 MiB leaves room for the allocator keeping
-/// freed pages around and for the two labs' histories reaching different lengths, while
-/// catching a leak of more than about 4 KiB per cycle.
+/// Allowed RSS growth over the measured cycles, in KiB. One lab leaked per cycle would cost
+/// far more: the XOR snapshot alone holds a 64x64 output grid and one per hidden neuron
+/// (64 KiB with 3 hidden neurons), the gallery's a 2,000-point cloud (24 KiB), i.e. tens of
+/// MB over 1,000 cycles; a leaked thread shows in the thread count anyway. 4 MiB leaves room
+/// for the allocator keeping freed pages around while catching any leak of more than about
+/// 4 KiB per cycle.
 const RSS_GROWTH_LIMIT_KB: u64 = 4 * 1024;
 
 /// `(threads, VmRSS in KiB)` of this process, or `None` without `/proc`.
@@ -69,11 +69,7 @@ fn gallery_lab() -> Result<Box<dyn Lab>, String> {
 /// that moved it past step 0 (so every thread really ran before it is stopped).
 fn cycle(shell: &mut Shell, i: usize) {
     shell.switch_to(i % 2);
-    let name = if i.is_multiple_of(2) {
-        "xor"
-    } else {
-        "gallery"
-    };
+    let name = ["xor", "gallery"][i % 2];
     assert_eq!(shell.lab().name(), name, "cycle {i}");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
