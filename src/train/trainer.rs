@@ -243,6 +243,19 @@ impl Trainer {
         &self.history
     }
 
+    /// Keeps every other finished epoch's summary (the newest kept), for a session that
+    /// trains without end and must keep its memory flat; early stopping does not read the
+    /// history, so training is unchanged.
+    pub fn thin_history(&mut self) {
+        let last = self.history.len().saturating_sub(1);
+        let mut index = 0;
+        self.history.retain(|_| {
+            let keep = (last - index).is_multiple_of(2);
+            index += 1;
+            keep
+        });
+    }
+
     /// The best epoch so far and its validation loss.
     pub fn best_epoch(&self) -> Option<(usize, Option<f64>)> {
         self.best.as_ref().map(|b| (b.epoch, b.val_loss))

@@ -105,6 +105,8 @@ pub struct MnistSession {
     /// (true, predicted) classes of the latest [`ROLLING_BATCHES`] batches, oldest first.
     recent: VecDeque<Vec<(u8, u8)>>,
     epoch_steps: Vec<u64>,
+    /// The trainer's history as the snapshots share it.
+    epochs: Arc<Vec<crate::train::EpochSummary>>,
     validation: Option<Arc<ValidationPass>>,
     selected: usize,
     drawing: Option<Vec<f32>>,
@@ -132,6 +134,7 @@ impl MnistSession {
             step_sizes: Vec::new(),
             recent: VecDeque::with_capacity(ROLLING_BATCHES),
             epoch_steps: Vec::new(),
+            epochs: Arc::new(Vec::new()),
             validation: None,
             selected: 0,
             drawing: None,
@@ -258,6 +261,11 @@ impl MnistSession {
         }
         if report.epoch.is_some() {
             self.epoch_steps.push(self.steps);
+            if self.epoch_steps.len() > MAX_EPOCHS_KEPT {
+                self.trainer.thin_history();
+                thin(&mut self.epoch_steps);
+            }
+            self.epochs = Arc::new(self.trainer.history().to_vec());
         }
         if report.epoch.is_some() || report.stop.is_some() {
             self.revalidate();
@@ -373,7 +381,7 @@ impl MnistSession {
             step_sizes: self.step_sizes.clone(),
             rolling: self.rolling_confusion(),
             rolling_batches: self.recent.len(),
-            epochs: self.trainer.history().to_vec(),
+            epochs: Arc::clone(&self.epochs),
             epoch_steps: self.epoch_steps.clone(),
             filters: conv_filters(self.trainer.model()),
             validation: self.validation.clone(),
@@ -389,19 +397,28 @@ impl MnistSession {
 /// each snapshot (20 a second) copies at most this many.
 pub const MAX_SERIES_POINTS: usize = 10_000;
 
+/// Finished epochs kept at most; beyond, every other one is dropped (see
+/// [`Trainer::thin_history`](crate::train::Trainer::thin_history)).
+pub const MAX_EPOCHS_KEPT: usize = 2_000;
+
 /// Appends `point`; a full series first drops every other point (the newest kept), so it
 /// spans the whole run at half the resolution. Points carry their step, so plots stay true.
 fn push_bounded<T>(series: &mut Vec<T>, point: T) {
     if series.len() >= MAX_SERIES_POINTS {
-        let last = series.len() - 1;
-        let mut index = 0;
-        series.retain(|_| {
-            let keep = (last - index).is_multiple_of(2);
-            index += 1;
-            keep
-        });
+        thin(series);
     }
     series.push(point);
+}
+
+/// Drops every other element of `series`, keeping the last.
+fn thin<T>(series: &mut Vec<T>) {
+    let last = series.len().saturating_sub(1);
+    let mut index = 0;
+    series.retain(|_| {
+        let keep = (last - index).is_multiple_of(2);
+        index += 1;
+        keep
+    });
 }
 
 #[cfg(test)]
@@ -416,5 +433,8 @@ mod bounded_tests {
         assert_eq!(series[series.len() - 2], MAX_SERIES_POINTS - 1);
         assert_eq!(series.last(), Some(&MAX_SERIES_POINTS));
         assert!(series.windows(2).all(|w| w[0] < w[1]));
+        let mut odd = vec![1, 2, 3, 4, 5];
+        thin(&mut odd);
+        assert_eq!(odd, [1, 3, 5]);
     }
 }

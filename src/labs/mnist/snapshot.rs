@@ -76,8 +76,10 @@ pub struct MnistSnapshot {
     pub rolling: ConfusionMatrix,
     /// Batches in [`MnistSnapshot::rolling`].
     pub rolling_batches: usize,
-    /// Every finished epoch (validation metrics and the patience counter).
-    pub epochs: Vec<EpochSummary>,
+    /// The finished epochs (validation metrics and the patience counter): every one, or
+    /// every other one once more than [`MAX_EPOCHS_KEPT`](super::session::MAX_EPOCHS_KEPT)
+    /// have finished. Shared between snapshots until the next epoch ends.
+    pub epochs: Arc<Vec<EpochSummary>>,
     /// The step at which each finished epoch ended.
     pub epoch_steps: Vec<u64>,
     /// Every convolution's kernels now.
