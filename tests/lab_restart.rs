@@ -59,6 +59,20 @@ fn xor_lab() -> Result<Box<dyn Lab>, String> {
         .map_err(|e| e.to_string())
 }
 
+/// `/proc/self/status` once a thread joined a moment ago has left the count: Linux lets
+/// `join` return just before it removes the thread from `Threads:`, so a count above
+/// `expected` is read again for up to a second (a leaked thread stays and fails the test).
+fn settled_status(expected: u64) -> (u64, u64) {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let status = proc_status().unwrap();
+        if status.0 <= expected || Instant::now() > deadline {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 fn gallery_lab() -> Result<Box<dyn Lab>, String> {
     GalleryLab::new(GalleryOptions::default())
         .map(|lab| Box::new(lab) as Box<dyn Lab>)
@@ -104,7 +118,7 @@ fn a_thousand_lab_restarts_leak_no_threads_and_no_memory() {
     let mut rss_max = rss_base;
     for i in WARMUP..WARMUP + CYCLES {
         cycle(&mut shell, i);
-        let (threads, rss) = proc_status().unwrap();
+        let (threads, rss) = settled_status(threads_base);
         threads_max = threads_max.max(threads);
         rss_max = rss_max.max(rss);
     }
