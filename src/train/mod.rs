@@ -17,7 +17,7 @@ mod trainer;
 pub use early_stopping::{EarlyStopping, Verdict};
 pub use evaluate::{EVAL_BATCH, Evaluation, evaluate};
 pub use report::{BatchReport, EpochSummary, Kept, StepReport, StopReason};
-pub use trainer::Trainer;
+pub use trainer::{Trainer, thin};
 
 use crate::data::DataError;
 use crate::nn::NnError;

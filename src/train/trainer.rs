@@ -247,13 +247,7 @@ impl Trainer {
     /// trains without end and must keep its memory flat; early stopping does not read the
     /// history, so training is unchanged.
     pub fn thin_history(&mut self) {
-        let last = self.history.len().saturating_sub(1);
-        let mut index = 0;
-        self.history.retain(|_| {
-            let keep = (last - index).is_multiple_of(2);
-            index += 1;
-            keep
-        });
+        thin(&mut self.history);
     }
 
     /// The best epoch so far and its validation loss.
@@ -517,6 +511,18 @@ fn save_into(weights: &mut [Tensor], model: &Sequential) {
     for (w, (_, p)) in weights.iter_mut().zip(model.params()) {
         w.copy_from(&p.value);
     }
+}
+
+/// Drops every other element of `series`, keeping the last, so a long record keeps its
+/// whole span at half the resolution.
+pub fn thin<T>(series: &mut Vec<T>) {
+    let last = series.len().saturating_sub(1);
+    let mut index = 0;
+    series.retain(|_| {
+        let keep = (last - index).is_multiple_of(2);
+        index += 1;
+        keep
+    });
 }
 
 #[cfg(test)]

@@ -263,7 +263,7 @@ impl MnistSession {
             self.epoch_steps.push(self.steps);
             if self.epoch_steps.len() > MAX_EPOCHS_KEPT {
                 self.trainer.thin_history();
-                thin(&mut self.epoch_steps);
+                crate::train::thin(&mut self.epoch_steps);
             }
             self.epochs = Arc::new(self.trainer.history().to_vec());
         }
@@ -404,21 +404,11 @@ pub const MAX_EPOCHS_KEPT: usize = 2_000;
 /// Appends `point`; a full series first drops every other point (the newest kept), so it
 /// spans the whole run at half the resolution. Points carry their step, so plots stay true.
 fn push_bounded<T>(series: &mut Vec<T>, point: T) {
+    use crate::train::thin;
     if series.len() >= MAX_SERIES_POINTS {
         thin(series);
     }
     series.push(point);
-}
-
-/// Drops every other element of `series`, keeping the last.
-fn thin<T>(series: &mut Vec<T>) {
-    let last = series.len().saturating_sub(1);
-    let mut index = 0;
-    series.retain(|_| {
-        let keep = (last - index).is_multiple_of(2);
-        index += 1;
-        keep
-    });
 }
 
 #[cfg(test)]
@@ -434,7 +424,7 @@ mod bounded_tests {
         assert_eq!(series.last(), Some(&MAX_SERIES_POINTS));
         assert!(series.windows(2).all(|w| w[0] < w[1]));
         let mut odd = vec![1, 2, 3, 4, 5];
-        thin(&mut odd);
+        crate::train::thin(&mut odd);
         assert_eq!(odd, [1, 3, 5]);
     }
 }
