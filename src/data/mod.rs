@@ -1,8 +1,10 @@
-//! Datasets: MNIST (IDX parsing, lookup, verified download, the original preprocessing).
+//! Datasets: MNIST (IDX parsing, lookup, verified download, the original preprocessing) and
+//! the two-class datasets in the plane (`plane`: xor, circles, gaussians, spiral, moons).
 //! Pure CPU code, independent of rendering.
 
 pub mod idx;
 pub mod mnist;
+pub mod plane;
 pub mod preprocess;
 
 use std::path::PathBuf;

@@ -14,10 +14,10 @@ use egui::{ComboBox, DragValue, RichText, Slider, Ui};
 use egui_plot::Plot;
 use glam::{Vec2, Vec3};
 
+use crate::data::plane::DatasetKind;
 use crate::labs::LabError;
 use crate::labs::plot::{Series, SeriesKind, palette, plot_ui};
 use crate::labs::thread::{LabThread, run_session};
-use crate::labs::xor::datasets::DatasetKind;
 use crate::labs::xor::file::{load_xor, save_xor};
 use crate::labs::xor::scenes::{self, FeatureMotion, NETWORK_EXTENT};
 use crate::labs::xor::session::{XorCommand, XorSession};

@@ -2,12 +2,12 @@
 //! plane), with everything its views need to show why a hidden layer makes the classes
 //! separable.
 //!
-//! - `datasets`, `settings`, `session`, `snapshot`, `geometry`: the model side (what is trained and every
-//!   number the views show), pure and tested without a GPU;
+//! - `settings`, `session`, `snapshot`, `geometry`: the model side (what is trained and every
+//!   number the views show), pure and tested without a GPU; the datasets are
+//!   [`crate::data::plane`];
 //! - `worker`: the lab thread; `scenes`: snapshot to plain render scenes; `lab`: the
 //!   [`Lab`](crate::ui::Lab) the shell hosts; `file`: the network as a model file.
 
-pub mod datasets;
 pub mod file;
 pub mod geometry;
 pub mod lab;
@@ -17,7 +17,7 @@ pub mod settings;
 pub mod snapshot;
 pub mod worker;
 
-pub use datasets::{Dataset2d, DatasetKind};
+pub use crate::data::plane::{Dataset2d, DatasetKind};
 pub use lab::{XorLab, XorLabOptions};
 pub use session::{XorCommand, XorSession};
 pub use settings::XorSettings;

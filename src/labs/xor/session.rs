@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::labs::xor::datasets::{DEFAULT_POINTS, Dataset2d, DatasetKind};
+use crate::data::plane::{DEFAULT_POINTS, Dataset2d, DatasetKind};
 use crate::labs::xor::settings::XorSettings;
 use crate::labs::xor::snapshot::{TrainingState, XorSnapshot};
 use crate::nn::xor::{Activation, GradNorms, XorNet};

@@ -1,7 +1,7 @@
 //! [`XorSettings`]: everything the user can set in the XOR lab, shared by the session that
 //! trains with them and the snapshots that report them.
 
-use crate::labs::xor::datasets::DatasetKind;
+use crate::data::plane::DatasetKind;
 use crate::nn::xor::Activation;
 
 /// Everything the user can set.

@@ -10,8 +10,8 @@
 
 use std::sync::Arc;
 
+use crate::data::plane::Dataset2d;
 use crate::labs::pca::{Pca, pca3};
-use crate::labs::xor::datasets::Dataset2d;
 use crate::labs::xor::geometry::{clip_line_to_rect, clip_plane_to_box};
 use crate::labs::xor::settings::XorSettings;
 use crate::nn::xor::{Activation, GradNorms, XorNet, sigmoid};

@@ -1,5 +1,5 @@
-//! The XOR lab's two-class datasets in the plane: XOR (the default, the four corners of the
-//! unit square), circles, two gaussians, a two-armed spiral and two moons. Every random choice
+//! Two-class datasets in the plane (the XOR and forest labs): XOR (the default, the four
+//! corners of the unit square), circles, two gaussians, a two-armed spiral and two moons. Every random choice
 //! comes from a seed, so the same settings draw the same points.
 
 use rand::Rng;
