@@ -2,6 +2,8 @@
 //!
 //! - [`nn`]: the training core (tensors, layers, losses, optimizers, model files, metrics).
 //!   Knows nothing of rendering.
+//! - [`forest`]: random forests (fit on threads, predict, out-of-bag, importances, forest
+//!   files). Knows nothing of rendering.
 //! - [`data`]: datasets (MNIST lookup, verified download, preprocessing).
 //! - [`train`]: training loops (mini-batches, validation, early stopping, evaluation) and
 //!   the MNIST preparation; no terminal or UI code, so the command line and the labs share it.
@@ -14,6 +16,7 @@
 pub mod bench;
 pub mod data;
 pub mod files;
+pub mod forest;
 pub mod labs;
 pub mod nn;
 pub mod render;

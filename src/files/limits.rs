@@ -26,6 +26,12 @@ pub const XOR_HIDDEN: u32 = 64;
 pub const BATCH: u32 = 4096;
 /// Worker threads (`bench cnn --threads`).
 pub const THREADS: usize = 256;
+/// A forest file, in bytes (100 trees grown on all of MNIST take about 130 MB).
+pub const FOREST_FILE_BYTES: u64 = 1 << 30;
+/// Trees of a forest (`--trees`), checked before any tree is grown or read.
+pub const FOREST_TREES: usize = 100_000;
+/// The JSON header of a forest file, in bytes.
+pub const FOREST_HEADER_BYTES: usize = 4 << 20;
 /// Points of the render benchmark (`bench render --points`).
 pub const RENDER_POINTS: usize = 5_000_000;
 /// Frames of the render benchmark (`bench render --frames`).
@@ -83,6 +89,10 @@ pub const TABLE: &[Limit] = &[
         value: "1 to 256",
     },
     Limit {
+        what: "forest file (`forest train --out`, the forest lab's Load)",
+        value: "1 GiB, 100,000 trees",
+    },
+    Limit {
         what: "render benchmark (`--points`, `--frames`)",
         value: "5,000,000 points, 100,000 frames",
     },
@@ -112,6 +122,11 @@ mod tests {
             format!("1 to {THREADS}"),
             format!("{} frames", group(RENDER_FRAMES)),
             format!("{} points", group(RENDER_POINTS)),
+            format!(
+                "{} GiB, {} trees",
+                FOREST_FILE_BYTES >> 30,
+                group(FOREST_TREES)
+            ),
         ] {
             assert!(text.contains(&needle), "{needle:?} in\n{text}");
         }
