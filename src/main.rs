@@ -38,6 +38,7 @@ fn main() -> ExitCode {
             BenchCommand::Ui(args) => cli::ui_bench::run(&args),
         },
         Some(Command::Gallery(args)) => cli::labs::run(&args),
+        Some(Command::Forest(args)) => cli::labs::run(args.as_ref()),
     };
     match result {
         // Stopped by a signal, after saving what there was: 128 + the signal.

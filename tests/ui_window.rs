@@ -17,10 +17,15 @@ use ui_support::{read_png, scratch_dir};
 
 const NETVIZ: &str = env!("CARGO_BIN_EXE_netviz");
 
+/// Window tests run one at a time: two virtual X servers starting together can race for the
+/// same display number.
+static ONE_DISPLAY_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A virtual X server, killed on drop.
 struct Xvfb {
     child: Child,
     display: String,
+    stopped: bool,
 }
 
 impl Xvfb {
@@ -43,10 +48,25 @@ impl Xvfb {
             let _ = child.kill();
             panic!("Xvfb did not report a display number (read {line:?})");
         }
-        Self {
+        let xvfb = Self {
             display: format!(":{number}"),
             child,
-        }
+            stopped: false,
+        };
+        // A display number freed a moment ago (by a previous test's server) can take a while
+        // to accept clients again: wait until one gets through.
+        let ready = wait_until(10, || {
+            xvfb.xdotool(&["getdisplaygeometry"])
+                .status
+                .success()
+                .then_some(())
+        });
+        assert!(
+            ready.is_some(),
+            "Xvfb on {} accepts no client",
+            xvfb.display
+        );
+        xvfb
     }
 
     /// Runs `xdotool` with `args` on this display.
@@ -63,10 +83,26 @@ impl Xvfb {
     }
 }
 
+impl Xvfb {
+    /// Stops the server the way a session ends (SIGTERM: it removes its socket and lock file,
+    /// so the next test can take the display number at once) and waits for it.
+    fn stop(&mut self) {
+        if std::mem::replace(&mut self.stopped, true) {
+            return;
+        }
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        if wait_until(5, || self.child.try_wait().ok().flatten()).is_none() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Xvfb {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
     }
 }
 
@@ -80,6 +116,41 @@ impl Drop for Reaper {
             let _ = child.wait();
         }
     }
+}
+
+/// The id of netviz's window on `xvfb`, waiting up to 20 s for it; on failure says what the
+/// program printed.
+fn window_of(xvfb: &Xvfb, app: &mut Reaper) -> String {
+    let found = wait_until(20, || {
+        let found = xvfb.xdotool(&["search", "--name", "netviz"]);
+        let id = String::from_utf8_lossy(&found.stdout)
+            .lines()
+            .next()?
+            .trim()
+            .to_string();
+        (!id.is_empty()).then_some(id)
+    });
+    if let Some(id) = found {
+        return id;
+    }
+    let detail = match app.0.take() {
+        Some(mut child) => {
+            let _ = child.kill();
+            match child.wait_with_output() {
+                Ok(out) => format!(
+                    "status {:?}, stderr:\n{}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr)
+                ),
+                Err(err) => err.to_string(),
+            }
+        }
+        None => "no process".into(),
+    };
+    panic!(
+        "no netviz window appeared within 20 s on {}: {detail}",
+        xvfb.display
+    );
 }
 
 /// Polls `check` every 50 ms for up to `secs` seconds.
@@ -110,6 +181,9 @@ fn pngs_in(dir: &Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn the_window_renders_saves_a_screenshot_on_s_and_quits_on_q() {
+    let _one = ONE_DISPLAY_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let xvfb = Xvfb::start();
     let dir = scratch_dir("window");
     let child = Command::new(NETVIZ)
@@ -125,16 +199,7 @@ fn the_window_renders_saves_a_screenshot_on_s_and_quits_on_q() {
         .expect("start netviz");
     let mut app = Reaper(Some(child));
 
-    let window = wait_until(20, || {
-        let found = xvfb.xdotool(&["search", "--name", "netviz"]);
-        let id = String::from_utf8_lossy(&found.stdout)
-            .lines()
-            .next()?
-            .trim()
-            .to_string();
-        (!id.is_empty()).then_some(id)
-    })
-    .expect("no netviz window appeared within 20 s");
+    let window = window_of(&xvfb, &mut app);
     // Let it render frames for a while, then give it the keyboard focus.
     std::thread::sleep(Duration::from_millis(1500));
     let focus = xvfb.xdotool(&["windowfocus", "--sync", &window]);
@@ -233,5 +298,47 @@ fn without_a_display_the_window_fails_with_a_hint_and_headless_still_works() {
     assert_eq!(headless.status.code(), Some(0), "stderr:\n{stderr}");
     let image = read_png(&dir.join("out.png"));
     assert_eq!((image.width, image.height), (320, 200));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_display_that_goes_away_closes_the_window_with_a_message_not_a_panic() {
+    let _one = ONE_DISPLAY_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut xvfb = Xvfb::start();
+    let dir = scratch_dir("display-lost");
+    let child = Command::new(NETVIZ)
+        .args(["gallery", "--points", "500"])
+        .current_dir(&dir)
+        .env("DISPLAY", &xvfb.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("NETVIZ_CONFIG_DIR", dir.join("config"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start netviz");
+    let mut app = Reaper(Some(child));
+    window_of(&xvfb, &mut app);
+    std::thread::sleep(Duration::from_millis(1000));
+    // The X server goes away under the running window.
+    xvfb.stop();
+    let Some(mut child) = app.0.take() else {
+        unreachable!("the child is only taken here")
+    };
+    let status = wait_until(20, || child.try_wait().ok().flatten());
+    let Some(status) = status else {
+        app.0 = Some(child);
+        panic!("netviz did not exit within 20 s of losing its display");
+    };
+    let output = child.wait_with_output().expect("collect netviz's output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(status.code(), Some(2), "stderr:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("error: the connection to the display was lost"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }

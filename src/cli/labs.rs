@@ -8,6 +8,7 @@ use netviz::ui::headless::check_panel_id;
 use netviz::ui::{Lab, LabEntry};
 
 use crate::cli::app::{run_window_with, write_headless};
+use crate::cli::forest_lab::ForestLabArgs;
 use crate::cli::gallery::GalleryArgs;
 use crate::cli::lab_command::LabCommand;
 use crate::cli::mnist::LabArgs as MnistArgs;
@@ -18,6 +19,7 @@ pub fn entries() -> Vec<LabEntry> {
     vec![
         entry::<XorArgs>(),
         entry::<MnistArgs>(),
+        entry::<ForestLabArgs>(),
         entry::<GalleryArgs>(),
     ]
 }

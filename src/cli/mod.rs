@@ -3,6 +3,7 @@
 pub mod app;
 pub mod bench;
 pub mod digits;
+pub mod forest_lab;
 pub mod gallery;
 pub mod lab_command;
 pub mod labs;
@@ -51,6 +52,9 @@ pub enum Command {
     },
     /// Show every rendering primitive, live (window, or --headless PNG).
     Gallery(gallery::GalleryArgs),
+    /// The random-forest lab: trees grown one at a time converging on one decision, on the
+    /// plane datasets or MNIST (window, or --headless PNG).
+    Forest(Box<forest_lab::ForestLabArgs>),
 }
 
 /// `netviz mnist ...`

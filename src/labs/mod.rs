@@ -7,10 +7,13 @@
 //!   surface and network views.
 //! - [`mnist`]: the configured CNN learning MNIST: curves, filters, confusion matrix,
 //!   activations and the penultimate layer's embedding.
+//! - [`forest`]: a random forest grown tree by tree: vote map, every tree, one tree's
+//!   diagram, the vote terrain, forest against network, importance, votes.
 //! - [`gallery`]: every rendering primitive, live, with no neural network.
 //! - [`plot`]: legends placed where they cover no data, for every lab's plots.
 
 pub mod error;
+pub mod forest;
 pub mod gallery;
 pub mod mnist;
 pub mod pca;

@@ -66,6 +66,10 @@ pub enum WindowError {
     /// GPU setup or rendering failed.
     #[error(transparent)]
     Render(#[from] RenderError),
+    /// The display server went away while the window was open (winit gives up on the lost
+    /// connection by panicking; the host turns that into this error).
+    #[error("the connection to the display was lost ({0}); the window closed")]
+    DisplayLost(String),
 }
 
 /// `error`'s message without the source location winit puts in its OS errors
@@ -101,11 +105,85 @@ pub fn run_window(shell: Shell, options: WindowOptions) -> Result<(), WindowErro
         running: None,
         error: None,
     };
-    event_loop.run_app(&mut host)?;
+    let run = display_loss_guarded(|| event_loop.run_app(&mut host));
+    match run {
+        Ok(result) => result?,
+        Err(lost) => {
+            // The window is gone with its connection; what the user arranged is still saved.
+            if let Some(running) = &host.running
+                && let Err(message) = running.app.shell().save_layout()
+            {
+                eprintln!("warning: the layout was not saved: {message}");
+            }
+            return Err(WindowError::DisplayLost(lost));
+        }
+    }
     match host.error {
         Some(error) => Err(error),
         None => Ok(()),
     }
+}
+
+/// Runs `f`, turning a panic of the windowing library on a lost display connection (winit's
+/// X11 backend unwraps its requests' results, so a display server that goes away panics in
+/// whatever call comes next) into `Err` with the library's message; that panic is not
+/// printed. Any other panic is printed as usual and continues unwinding.
+fn display_loss_guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    use std::panic::{self, AssertUnwindSafe, PanicHookInfo};
+    use std::sync::Mutex;
+
+    type Hook = Box<dyn Fn(&PanicHookInfo<'_>) + Send + Sync>;
+    let previous: Arc<Hook> = Arc::new(panic::take_hook());
+    let lost: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    {
+        let (previous, lost) = (Arc::clone(&previous), Arc::clone(&lost));
+        panic::set_hook(Box::new(move |info| match display_loss(info) {
+            Some(message) => {
+                *lost
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(message);
+            }
+            None => previous(info),
+        }));
+    }
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    {
+        let previous = Arc::clone(&previous);
+        panic::set_hook(Box::new(move |info| previous(info)));
+    }
+    match result {
+        Ok(value) => Ok(value),
+        Err(payload) => {
+            let message = lost
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            match message {
+                Some(message) => Err(message),
+                None => panic::resume_unwind(payload),
+            }
+        }
+    }
+}
+
+/// The message of a panic raised by the windowing library over a broken display connection.
+fn display_loss(info: &std::panic::PanicHookInfo<'_>) -> Option<String> {
+    let in_winit = info
+        .location()
+        .is_some_and(|l| l.file().contains("winit") || l.file().contains("x11rb"));
+    let text = info
+        .payload()
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| info.payload().downcast_ref::<&str>().copied())?;
+    let connection = text.contains("Connection") || text.contains("connection");
+    (in_winit && connection).then(|| {
+        if text.contains("IoError") || text.contains("Connection(") {
+            "the X server closed the connection".to_string()
+        } else {
+            text.chars().take(200).collect()
+        }
+    })
 }
 
 struct WindowHost {

@@ -146,6 +146,18 @@ pub fn rolling_confusion_ui(ui: &mut Ui, m: &ConfusionMatrix, batches: usize) {
     }
 }
 
+/// Draws `m` with `caption` beside it (or below, in a narrow panel); returns the cell the
+/// user selected by a click, kept in `selected`.
+pub fn matrix_with_caption_ui(
+    ui: &mut Ui,
+    m: &ConfusionMatrix,
+    caption: String,
+    selected: &mut Option<(usize, usize)>,
+) {
+    let (content, layout) = matrix_ui(ui, m, selected);
+    side_column(ui, content, &layout, caption);
+}
+
 /// Draws `m` as colored cells with their counts (left out when they do not fit a cell;
 /// hovering a cell tells it) and the class numbers (a click selects a cell); returns the
 /// panel's content rectangle and the layout.
@@ -286,15 +298,34 @@ pub fn thumbnail_ui(ui: &mut Ui, val: &Dataset, index: usize) -> egui::Response 
     response.on_hover_text(format!("image {index}: label {label}"))
 }
 
+/// Thumbnail textures kept at most: a run shows ever other digits (each epoch's mistakes),
+/// so the cache forgets the least recently drawn ones beyond this many.
+pub const MAX_CACHED_THUMBNAILS: usize = 1024;
+
+/// The thumbnails made so far, with the frame each was last drawn in.
+#[derive(Clone, Default)]
+struct ThumbnailCache {
+    textures: std::collections::HashMap<egui::Id, (egui::TextureHandle, u64)>,
+}
+
 /// A `side x side` grayscale image as an egui texture (one textured quad to paint instead of
-/// a rectangle per pixel), kept in egui's memory under `id` and made on first use.
+/// a rectangle per pixel), made on first use and kept under `id` in a cache of at most
+/// [`MAX_CACHED_THUMBNAILS`] (dropping a handle frees its texture).
 pub fn grayscale_texture(
     ctx: &egui::Context,
     id: egui::Id,
     pixels: &[f32],
     side: usize,
 ) -> egui::TextureHandle {
-    if let Some(texture) = ctx.data(|d| d.get_temp::<egui::TextureHandle>(id)) {
+    let frame = ctx.cumulative_frame_nr();
+    let cache_id = egui::Id::NULL.with("netviz-thumbnail-cache");
+    if let Some(texture) = ctx.data_mut(|d| {
+        let cache = d.get_temp_mut_or_default::<ThumbnailCache>(cache_id);
+        cache.textures.get_mut(&id).map(|(texture, used)| {
+            *used = frame;
+            texture.clone()
+        })
+    }) {
         return texture;
     }
     let texture = ctx.load_texture(
@@ -302,8 +333,27 @@ pub fn grayscale_texture(
         grayscale_image(pixels, side),
         egui::TextureOptions::NEAREST,
     );
-    ctx.data_mut(|d| d.insert_temp(id, texture.clone()));
+    ctx.data_mut(|d| {
+        let cache = d.get_temp_mut_or_default::<ThumbnailCache>(cache_id);
+        if cache.textures.len() >= MAX_CACHED_THUMBNAILS {
+            // Forget the older half, so eviction runs once per many new thumbnails.
+            let mut ages: Vec<u64> = cache.textures.values().map(|(_, used)| *used).collect();
+            ages.sort_unstable();
+            let cutoff = ages[ages.len() / 2];
+            cache.textures.retain(|_, (_, used)| *used > cutoff);
+        }
+        cache.textures.insert(id, (texture.clone(), frame));
+    });
     texture
+}
+
+/// Textures the thumbnail cache holds now.
+pub fn cached_thumbnails(ctx: &egui::Context) -> usize {
+    ctx.data_mut(|d| {
+        d.get_temp_mut_or_default::<ThumbnailCache>(egui::Id::NULL.with("netviz-thumbnail-cache"))
+            .textures
+            .len()
+    })
 }
 
 /// `pixels` (0..=1) as an opaque grayscale egui image.
@@ -313,4 +363,34 @@ pub fn grayscale_image(pixels: &[f32], side: usize) -> egui::ColorImage {
         .map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
         .collect();
     egui::ColorImage::from_gray([side, side], &gray)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_thumbnail_cache_stays_bounded_and_frees_what_it_forgets() {
+        let ctx = egui::Context::default();
+        let pixels = [0.5_f32; 4];
+        for frame in 0..6_u64 {
+            let _ = ctx.run_ui(egui::RawInput::default(), |ui| {
+                let ctx = ui.ctx();
+                // Every frame shows 700 digits never shown before, as epochs of new mistakes do.
+                for i in 0..700 {
+                    let id = egui::Id::NULL.with(("digit", frame, i));
+                    let texture = grayscale_texture(ctx, id, &pixels, 2);
+                    // Drawn again, the same texture comes back.
+                    assert_eq!(grayscale_texture(ctx, id, &pixels, 2).id(), texture.id());
+                }
+            });
+            assert!(cached_thumbnails(&ctx) <= MAX_CACHED_THUMBNAILS);
+        }
+        // The font atlas plus the cached thumbnails: forgotten handles freed their textures.
+        let allocated = ctx.tex_manager().read().num_allocated();
+        assert!(
+            allocated <= MAX_CACHED_THUMBNAILS + 1,
+            "{allocated} textures allocated"
+        );
+    }
 }
