@@ -63,8 +63,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Xvfb picks a free display number itself and writes it once it accepts connections.
-Xvfb -displayfd 9 -screen 0 1600x1200x24 -nolisten tcp 9>"$work/display" 2>/dev/null &
+# Xvfb picks a free display number itself and writes it once it accepts connections;
+# -noreset keeps it from resetting (and refusing clients) whenever its last client leaves.
+Xvfb -displayfd 9 -screen 0 1600x1200x24 -nolisten tcp -noreset 9>"$work/display" 2>/dev/null &
 xvfb_pid=$!
 for _ in $(seq 100); do
     [ -s "$work/display" ] && break

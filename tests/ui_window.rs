@@ -26,13 +26,17 @@ struct Xvfb {
     child: Child,
     display: String,
     stopped: bool,
+    /// Kept open: a server writing to a closed pipe would die of SIGPIPE.
+    _stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Xvfb {
     /// Starts `Xvfb` on a free display number, which it picks itself (`-displayfd`).
     fn start() -> Self {
         let mut child = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
+            // `-noreset`: by default the server resets when its last client leaves (each xdotool
+            // call), refusing connections meanwhile; netviz starting then would find no display.
+            .args(["-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp", "-noreset"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -42,7 +46,8 @@ impl Xvfb {
         let stdout = child.stdout.take().expect("Xvfb's stdout is piped");
         let mut line = String::new();
         // Xvfb writes the display number once it accepts connections.
-        let read = BufReader::new(stdout).read_line(&mut line);
+        let mut stdout = BufReader::new(stdout);
+        let read = stdout.read_line(&mut line);
         let number = line.trim();
         if read.is_err() || number.is_empty() {
             let _ = child.kill();
@@ -52,6 +57,7 @@ impl Xvfb {
             display: format!(":{number}"),
             child,
             stopped: false,
+            _stdout: stdout,
         };
         // A display number freed a moment ago (by a previous test's server) can take a while
         // to accept clients again: wait until one gets through.
