@@ -112,6 +112,39 @@ fn xor_texts_never_overlap() {
     assert_readable("xor", &mut lab);
 }
 
+#[test]
+fn forest_texts_never_overlap() {
+    use netviz::labs::forest::{ForestData, ForestLab, ForestLabOptions, ForestSettings};
+    let mut settings = ForestSettings {
+        data: ForestData::Plane(netviz::data::plane::DatasetKind::Moons),
+        ..ForestSettings::default()
+    };
+    settings.forest.trees = 20;
+    let mut lab = ForestLab::new_complete(ForestLabOptions {
+        settings,
+        ..ForestLabOptions::default()
+    })
+    .expect("start the forest lab");
+    assert_readable("forest", &mut lab);
+
+    let mnist =
+        mnist::load(&shared_mnist_dir(), DirSource::Flag, &[], &mut Quiet).expect("read MNIST");
+    let mut settings = ForestSettings {
+        data: ForestData::Mnist,
+        mnist_train: 2_000,
+        mnist_test: 1_000,
+        ..ForestSettings::default()
+    };
+    settings.forest.trees = 10;
+    let mut lab = ForestLab::new_complete(ForestLabOptions {
+        settings,
+        mnist: Some(std::sync::Arc::new(mnist)),
+        ..ForestLabOptions::default()
+    })
+    .expect("start the forest lab on MNIST");
+    assert_readable("forest on MNIST", &mut lab);
+}
+
 /// The MNIST lab on real MNIST (5% of the training images), trained one epoch, built once.
 fn trained_mnist() -> &'static Mutex<MnistLab> {
     static LAB: OnceLock<Mutex<MnistLab>> = OnceLock::new();
