@@ -3,6 +3,8 @@
 pub mod app;
 pub mod bench;
 pub mod digits;
+pub mod forest;
+pub mod forest_bench;
 pub mod gallery;
 pub mod lab_command;
 pub mod labs;
@@ -51,6 +53,12 @@ pub enum Command {
     },
     /// Show every rendering primitive, live (window, or --headless PNG).
     Gallery(gallery::GalleryArgs),
+    /// Random forests: `train` grows one in the terminal.
+    Forest {
+        /// What to do.
+        #[command(subcommand)]
+        what: forest::ForestCommand,
+    },
 }
 
 /// `netviz mnist ...`
@@ -76,4 +84,7 @@ pub enum BenchCommand {
     /// Drive a lab's dashboard offscreen while it trains; prints the UI thread's CPU time,
     /// `lab=NAME ui_cpu_ms_per_frame=X` last.
     Ui(ui_bench::UiBenchArgs),
+    /// Grow a random forest on MNIST pixels; prints
+    /// `workload=F fit_seconds=X trees_per_sec=Y test_accuracy=Z` last.
+    Forest(forest_bench::ForestBenchArgs),
 }

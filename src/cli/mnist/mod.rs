@@ -64,7 +64,7 @@ fn bar_style(template: &str) -> ProgressStyle {
 }
 
 /// Finds (or downloads) and loads MNIST; returns it with a description of where it came from.
-fn load_mnist(flag: Option<&Path>) -> Result<(Mnist, String)> {
+pub(crate) fn load_mnist(flag: Option<&Path>) -> Result<(Mnist, String)> {
     let (dir, source) = mnist::resolve_data_dir(flag)?;
     let mut progress = DownloadBar::default();
     let data = mnist::load(&dir, source, &MIRRORS, &mut progress)
