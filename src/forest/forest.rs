@@ -61,6 +61,7 @@ impl Forest {
         let columns = table.columns();
         let data = GrowData {
             columns: &columns,
+            rows_major: &table.features,
             labels: &table.labels,
             rows: table.rows,
             features: table.cols,
@@ -109,6 +110,7 @@ impl Forest {
         let columns = table.columns();
         let data = GrowData {
             columns: &columns,
+            rows_major: &table.features,
             labels: &table.labels,
             rows: table.rows,
             features: table.cols,

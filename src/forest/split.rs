@@ -104,13 +104,33 @@ pub(crate) fn proxy(criterion: Criterion, left: &[u32], w_left: u64, node: &Node
     }
 }
 
-/// The best boundary of an 8-bit feature (`column[row]` is the row's value).
-pub(crate) fn best_u8(column: &[u8], node: &NodeRows, s: &mut SplitScratch) -> Candidate {
+/// One feature's values: row `r`'s value is `values[base + r * stride]` (a column of the
+/// feature-major table, or a feature of a block of packed rows).
+#[derive(Clone, Copy)]
+pub(crate) struct Strided<'a, T> {
+    /// The values.
+    pub values: &'a [T],
+    /// Where row 0's value is.
+    pub base: usize,
+    /// The distance between two rows' values.
+    pub stride: usize,
+}
+
+impl<T: Copy> Strided<'_, T> {
+    /// Row `r`'s value.
+    #[inline]
+    pub(crate) fn get(&self, r: usize) -> T {
+        self.values[self.base + r * self.stride]
+    }
+}
+
+/// The best boundary of an 8-bit feature.
+pub(crate) fn best_u8(column: Strided<u8>, node: &NodeRows, s: &mut SplitScratch) -> Candidate {
     let c = s.classes;
     let mut occupied = [0u64; 4];
     for &r in node.rows {
         let r = r as usize;
-        let v = usize::from(column[r]);
+        let v = usize::from(column.get(r));
         s.hist[v * c + usize::from(node.labels[r])] += node.weight[r];
         s.rows_at[v] += 1;
         occupied[v >> 6] |= 1 << (v & 63);
@@ -178,11 +198,11 @@ pub fn midpoint(a: f32, b: f32) -> f32 {
     if t >= b || !t.is_finite() { a } else { t }
 }
 
-/// The best boundary of a real feature (`column[row]` is the row's value).
-pub(crate) fn best_f32(column: &[f32], node: &NodeRows, s: &mut SplitScratch) -> Candidate {
+/// The best boundary of a real feature.
+pub(crate) fn best_f32(column: Strided<f32>, node: &NodeRows, s: &mut SplitScratch) -> Candidate {
     s.pairs.clear();
     s.pairs
-        .extend(node.rows.iter().map(|&r| (column[r as usize], r)));
+        .extend(node.rows.iter().map(|&r| (column.get(r as usize), r)));
     s.pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let m = s.pairs.len();
     if m < 2 || s.pairs[0].0 == s.pairs[m - 1].0 {
