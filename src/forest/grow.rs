@@ -14,7 +14,9 @@
 //!
 //! **Packed subtrees.** Large nodes read the feature-major table. A node of at most
 //! [`PACK_ROWS`] rows copies its rows (all features, row-major) into a small block once;
-//! its whole subtree then reads that block, which fits in the core's L2 cache.
+//! its whole subtree then reads that block, which stays in cache (2,048 rows of 784
+//! pixels: 1.6 MB). Packing larger nodes was slower: a feature of a packed block is spread
+//! over one cache line per row.
 //!
 //! **Candidates.** Features are drawn as scikit-learn's splitter draws them: uniformly
 //! without replacement; a constant feature counts towards `max_features`, but the search
@@ -32,7 +34,7 @@ use super::tree::{LEAF, Node, Tree};
 use crate::nn::init::{NnRng, rng_from_seed};
 
 /// Nodes with at most this many rows pack their rows for their subtree.
-pub(crate) const PACK_ROWS: usize = 512;
+pub(crate) const PACK_ROWS: usize = 2048;
 
 /// The data a forest grows on, shared by its trees.
 pub(crate) struct GrowData<'a> {
