@@ -36,9 +36,13 @@ fn main() -> ExitCode {
                 cli::render_bench::run(args.points as usize, args.frames as usize)
             }
             BenchCommand::Ui(args) => cli::ui_bench::run(&args),
+            BenchCommand::Forest(args) => cli::forest_bench::run(&args),
         },
         Some(Command::Gallery(args)) => cli::labs::run(&args),
-        Some(Command::Forest(args)) => cli::labs::run(args.as_ref()),
+        Some(Command::Forest { what, lab }) => match what {
+            Some(cli::forest::ForestCommand::Train(args)) => cli::forest::train(&args),
+            None => cli::labs::run(lab.as_ref()),
+        },
     };
     match result {
         // Stopped by a signal, after saving what there was: 128 + the signal.

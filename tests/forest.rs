@@ -183,14 +183,17 @@ fn check_best_splits(forest: &Forest, table: &Table) {
 
 #[test]
 fn every_split_is_the_best_a_brute_force_search_finds() {
-    for (seed, criterion, bootstrap, min_leaf) in [
-        (1, Criterion::Gini, false, 1),
-        (2, Criterion::Entropy, false, 1),
-        (3, Criterion::Gini, true, 1),
-        (4, Criterion::Entropy, true, 2),
-        (5, Criterion::Gini, true, 3),
+    // 700 rows: the top of the tree reads the feature-major table, nodes of at most 512 rows
+    // a packed block.
+    for (seed, criterion, bootstrap, min_leaf, rows) in [
+        (1, Criterion::Gini, false, 1, 60),
+        (2, Criterion::Entropy, false, 1, 60),
+        (3, Criterion::Gini, true, 1, 60),
+        (4, Criterion::Entropy, true, 2, 60),
+        (5, Criterion::Gini, true, 3, 60),
+        (6, Criterion::Gini, true, 1, 700),
     ] {
-        let table = small_table(seed, 60, 4, 3, 6);
+        let table = small_table(seed, rows, 4, 3, 6);
         let config = ForestConfig {
             trees: 4,
             criterion,
@@ -541,4 +544,71 @@ fn a_small_mnist_forest_is_sensible() {
     assert!(oob > 0.8, "oob accuracy {oob}");
     // Border pixels are never used.
     assert_eq!(forest.importances(30)[0], 0.0);
+}
+
+/// Runs the binary with `args`.
+fn netviz(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_netviz"))
+        .args(args)
+        .env_remove("NETVIZ_DATA_DIR")
+        .output()
+        .expect("run netviz")
+}
+
+#[test]
+fn forest_train_on_xor_prints_a_perfect_last_line_and_saves_a_forest() {
+    let dir = std::env::temp_dir().join(format!("netviz-forest-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let out_path = dir.join("xor.forest");
+    let out = netviz(&[
+        "forest",
+        "train",
+        "--dataset",
+        "xor",
+        "--trees",
+        "20",
+        "--out",
+        &out_path.display().to_string(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("test_accuracy=1.0000 oob_accuracy="),
+        "{last}"
+    );
+    assert!(last.contains(" fit_seconds="), "{last}");
+    let forest = Forest::load(&out_path).expect("load the written forest");
+    assert_eq!(
+        (forest.trees.len(), forest.n_features, forest.classes),
+        (20, 2, 2)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_forest_flags_are_one_line_and_exit_2() {
+    for args in [
+        &["forest", "train", "--trees", "0"][..],
+        &["forest", "train", "--max-features", "2.5"],
+        &["forest", "train", "--min-samples-leaf", "0"],
+        &["forest", "train", "--min-samples-split", "1"],
+        &["forest", "train", "--criterion", "variance"],
+        &["forest", "train", "--dataset", "iris"],
+        &["forest", "train", "--dataset", "xor", "--noise", "-1"],
+        &["forest", "train", "--train-count", "60001"],
+        &["forest", "train", "--dataset", "xor", "--out", "/"],
+        &["bench", "forest", "--workload", "F9"],
+    ] {
+        let out = netviz(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
 }

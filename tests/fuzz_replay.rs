@@ -46,3 +46,8 @@ fn model_file() {
 fn layout_file() {
     replay("layout_file", fuzz_cases::layout_file);
 }
+
+#[test]
+fn forest_file() {
+    replay("forest_file", fuzz_cases::forest_file);
+}

@@ -6,63 +6,24 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result, ensure};
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use netviz::data::mnist;
-use netviz::data::plane::DatasetKind;
 use netviz::files::limits::XOR_HIDDEN;
-use netviz::forest::{Criterion, MaxFeatures};
+use netviz::forest::MaxFeatures;
 use netviz::labs::forest::{ForestData, ForestLab, ForestLabOptions, ForestSettings, MnistSource};
 
 use crate::cli::app::ShellArgs;
+use crate::cli::forest::{CriterionArg, DatasetArg, parse_max_features};
 use crate::cli::lab_command::LabCommand;
 use crate::cli::mnist::load_mnist;
-
-/// What the lab's forest learns.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum LabDataset {
-    /// XOR's four corners (with noise, clouds around them).
-    Xor,
-    /// A disc inside a ring.
-    Circles,
-    /// Two gaussian blobs.
-    Gaussians,
-    /// Two interleaved spiral arms.
-    Spiral,
-    /// Two interleaved half circles.
-    Moons,
-    /// MNIST digits, raw pixels as features.
-    Mnist,
-}
-
-impl From<LabDataset> for ForestData {
-    fn from(d: LabDataset) -> Self {
-        match d {
-            LabDataset::Xor => ForestData::Plane(DatasetKind::Xor),
-            LabDataset::Circles => ForestData::Plane(DatasetKind::Circles),
-            LabDataset::Gaussians => ForestData::Plane(DatasetKind::Gaussians),
-            LabDataset::Spiral => ForestData::Plane(DatasetKind::Spiral),
-            LabDataset::Moons => ForestData::Plane(DatasetKind::Moons),
-            LabDataset::Mnist => ForestData::Mnist,
-        }
-    }
-}
-
-/// Split criteria on the command line.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum CriterionArg {
-    /// Gini impurity.
-    Gini,
-    /// Entropy (information gain).
-    Entropy,
-}
 
 /// Arguments of `netviz forest` with no subcommand.
 #[derive(Debug, Args)]
 pub struct ForestLabArgs {
     /// What the forest learns.
     #[arg(long, value_enum, default_value = "xor")]
-    pub dataset: LabDataset,
+    pub dataset: DatasetArg,
     /// Trees in the forest.
     #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..=2000))]
     pub trees: u32,
@@ -109,10 +70,6 @@ pub struct ForestLabArgs {
     pub shell: ShellArgs,
 }
 
-fn parse_max_features(text: &str) -> Result<MaxFeatures, String> {
-    text.parse::<MaxFeatures>().map_err(|e| e.to_string())
-}
-
 impl ForestLabArgs {
     fn settings(&self) -> Result<ForestSettings> {
         ensure!(
@@ -126,7 +83,10 @@ impl ForestLabArgs {
             self.speed
         );
         let mut settings = ForestSettings {
-            data: self.dataset.into(),
+            data: self
+                .dataset
+                .plane()
+                .map_or(ForestData::Mnist, ForestData::Plane),
             noise: self.noise,
             points: self.points as usize,
             mnist_train: self.train_count as usize,
@@ -139,10 +99,7 @@ impl ForestLabArgs {
         f.max_depth = self.max_depth.map(|d| d as usize);
         f.min_samples_leaf = self.min_samples_leaf as usize;
         f.max_features = self.max_features;
-        f.criterion = match self.criterion {
-            CriterionArg::Gini => Criterion::Gini,
-            CriterionArg::Entropy => Criterion::Entropy,
-        };
+        f.criterion = self.criterion.into();
         f.bootstrap = !self.no_bootstrap;
         f.seed = self.seed;
         f.validate()?;

@@ -3,6 +3,8 @@
 pub mod app;
 pub mod bench;
 pub mod digits;
+pub mod forest;
+pub mod forest_bench;
 pub mod forest_lab;
 pub mod gallery;
 pub mod lab_command;
@@ -53,8 +55,16 @@ pub enum Command {
     /// Show every rendering primitive, live (window, or --headless PNG).
     Gallery(gallery::GalleryArgs),
     /// The random-forest lab: trees grown one at a time converging on one decision, on the
-    /// plane datasets or MNIST (window, or --headless PNG).
-    Forest(Box<forest_lab::ForestLabArgs>),
+    /// plane datasets or MNIST (window, or --headless PNG); `train` grows one in the terminal.
+    #[command(args_conflicts_with_subcommands = true)]
+    Forest {
+        /// What to do in the terminal (none: open the lab).
+        #[command(subcommand)]
+        what: Option<forest::ForestCommand>,
+        /// The lab's settings.
+        #[command(flatten)]
+        lab: Box<forest_lab::ForestLabArgs>,
+    },
 }
 
 /// `netviz mnist ...`
@@ -80,4 +90,7 @@ pub enum BenchCommand {
     /// Drive a lab's dashboard offscreen while it trains; prints the UI thread's CPU time,
     /// `lab=NAME ui_cpu_ms_per_frame=X` last.
     Ui(ui_bench::UiBenchArgs),
+    /// Grow a random forest on MNIST pixels; prints
+    /// `workload=F fit_seconds=X trees_per_sec=Y test_accuracy=Z` last.
+    Forest(forest_bench::ForestBenchArgs),
 }

@@ -30,6 +30,8 @@ pub const THREADS: usize = 256;
 pub const FOREST_FILE_BYTES: u64 = 1 << 30;
 /// Trees of a forest (`--trees`), checked before any tree is grown or read.
 pub const FOREST_TREES: usize = 100_000;
+/// Features of a forest read from a file (what its importances allocate).
+pub const FOREST_FEATURES: usize = 1_000_000;
 /// The JSON header of a forest file, in bytes.
 pub const FOREST_HEADER_BYTES: usize = 4 << 20;
 /// Points of the render benchmark (`bench render --points`).
@@ -90,7 +92,7 @@ pub const TABLE: &[Limit] = &[
     },
     Limit {
         what: "forest file (`forest train --out`, the forest lab's Load)",
-        value: "1 GiB, 100,000 trees",
+        value: "1 GiB, 100,000 trees, 1,000,000 features",
     },
     Limit {
         what: "render benchmark (`--points`, `--frames`)",
@@ -123,9 +125,10 @@ mod tests {
             format!("{} frames", group(RENDER_FRAMES)),
             format!("{} points", group(RENDER_POINTS)),
             format!(
-                "{} GiB, {} trees",
+                "{} GiB, {} trees, {} features",
                 FOREST_FILE_BYTES >> 30,
-                group(FOREST_TREES)
+                group(FOREST_TREES),
+                group(FOREST_FEATURES)
             ),
         ] {
             assert!(text.contains(&needle), "{needle:?} in\n{text}");

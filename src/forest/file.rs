@@ -18,8 +18,10 @@
 //! ```
 //!
 //! Reading checks, before allocating anything, that the file is at most
-//! [`FOREST_FILE_BYTES`](crate::files::limits::FOREST_FILE_BYTES) and that its length is
-//! exactly what the header's node counts make; then the checksum, the version, the config,
+//! [`FOREST_FILE_BYTES`](crate::files::limits::FOREST_FILE_BYTES), that the header is at
+//! most 4 MiB, names at most [`FOREST_TREES`](crate::files::limits::FOREST_TREES) trees and
+//! [`FOREST_FEATURES`](crate::files::limits::FOREST_FEATURES) features, and that the file's
+//! length is exactly what the header's node counts make; then the checksum, the version, the config,
 //! and every tree: breadth-first growth order (the `k`-th split's children are nodes
 //! `1 + 2k` and `2 + 2k`, each naming its parent, one level deeper), features below
 //! `n_features`, finite thresholds, positive weights, and each node's counts summing to its
@@ -233,8 +235,12 @@ fn check_header(h: &Header) -> Result<(), ForestError> {
             h.config.trees
         ));
     }
-    if h.n_features == 0 || h.n_features >= LEAF as usize {
-        return fail(format!("{} features", h.n_features));
+    if h.n_features == 0 || h.n_features > limits::FOREST_FEATURES {
+        return fail(format!(
+            "{} features (1 to {})",
+            h.n_features,
+            limits::FOREST_FEATURES
+        ));
     }
     if h.classes == 0 || h.classes > 256 {
         return fail(format!("{} classes (1 to 256)", h.classes));

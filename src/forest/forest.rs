@@ -61,6 +61,7 @@ impl Forest {
         let columns = table.columns();
         let data = GrowData {
             columns: &columns,
+            rows_major: &table.features,
             labels: &table.labels,
             rows: table.rows,
             features: table.cols,
@@ -109,6 +110,7 @@ impl Forest {
         let columns = table.columns();
         let data = GrowData {
             columns: &columns,
+            rows_major: &table.features,
             labels: &table.labels,
             rows: table.rows,
             features: table.cols,
@@ -167,20 +169,33 @@ impl Forest {
 
     /// Out-of-bag predictions of `table` (the training table) by trees `0..k`.
     pub fn oob(&self, table: &Table, k: usize) -> Oob {
-        let c = self.classes;
-        let mut sums = vec![0.0f32; table.rows * c];
-        let mut seen = vec![false; table.rows];
+        let trees = self.first(k);
+        let out_of_bag: Vec<Vec<bool>> = trees
+            .iter()
+            .map(|t| {
+                Self::in_bag(&self.config, t.index, table.rows)
+                    .iter()
+                    .map(|&b| b == 0)
+                    .collect()
+            })
+            .collect();
         let mut row = Vec::new();
-        for tree in self.first(k) {
-            let bag = Self::in_bag(&self.config, tree.index, table.rows);
-            for (i, _) in bag.iter().enumerate().filter(|(_, b)| **b == 0) {
-                table.row_into(i, &mut row);
-                tree.add_proba(tree.leaf(&row), &mut sums[i * c..(i + 1) * c]);
-                seen[i] = true;
-            }
-        }
-        let predictions: Vec<Option<u8>> = (0..table.rows)
-            .map(|i| seen[i].then(|| argmax(&sums[i * c..(i + 1) * c])))
+        let mut sum = vec![0.0f32; self.classes];
+        let predictions = (0..table.rows)
+            .map(|i| {
+                sum.fill(0.0);
+                let mut seen = false;
+                for (tree, oob) in trees.iter().zip(&out_of_bag) {
+                    if oob[i] {
+                        if !seen {
+                            table.row_into(i, &mut row);
+                            seen = true;
+                        }
+                        tree.add_proba(tree.leaf(&row), &mut sum);
+                    }
+                }
+                seen.then(|| argmax(&sum))
+            })
             .collect();
         oob_summary(predictions, &table.labels)
     }

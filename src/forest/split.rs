@@ -86,13 +86,15 @@ pub(crate) fn proxy(criterion: Criterion, left: &[u32], w_left: u64, node: &Node
     let w_right = node.total - w_left;
     match criterion {
         Criterion::Gini => {
-            let (mut sl, mut sr) = (0.0f64, 0.0f64);
+            // Exact integer sums of squares: a table has fewer than 2^31 rows, so
+            // `Σ l_k² <= W² < 2^62`.
+            let (mut sl, mut sr) = (0u64, 0u64);
             for (&l, &c) in left.iter().zip(node.counts) {
-                let (l, r) = (f64::from(l), f64::from(c - l));
+                let (l, r) = (u64::from(l), u64::from(c - l));
                 sl += l * l;
                 sr += r * r;
             }
-            sl / w_left as f64 + sr / w_right as f64
+            sl as f64 / w_left as f64 + sr as f64 / w_right as f64
         }
         Criterion::Entropy => {
             let mut s = 0.0f64;
@@ -104,15 +106,52 @@ pub(crate) fn proxy(criterion: Criterion, left: &[u32], w_left: u64, node: &Node
     }
 }
 
-/// The best boundary of an 8-bit feature (`column[row]` is the row's value).
-pub(crate) fn best_u8(column: &[u8], node: &NodeRows, s: &mut SplitScratch) -> Candidate {
+/// One feature's values: row `r`'s value is `values[base + r * stride]` (a column of the
+/// feature-major table, or a feature of a block of packed rows).
+#[derive(Clone, Copy)]
+pub(crate) struct Strided<'a, T> {
+    /// The values.
+    pub values: &'a [T],
+    /// Where row 0's value is.
+    pub base: usize,
+    /// The distance between two rows' values.
+    pub stride: usize,
+}
+
+impl<T: Copy> Strided<'_, T> {
+    /// Row `r`'s value.
+    #[inline]
+    pub(crate) fn get(&self, r: usize) -> T {
+        self.values[self.base + r * self.stride]
+    }
+}
+
+/// The best boundary of an 8-bit feature.
+pub(crate) fn best_u8(column: Strided<u8>, node: &NodeRows, s: &mut SplitScratch) -> Candidate {
+    // With one row per leaf every boundary is valid, so rows per value need no counting
+    // (the count is a chain of dependent increments when most values are equal).
+    if node.min_leaf <= 1 {
+        fill_u8::<false>(column, node, s)
+    } else {
+        fill_u8::<true>(column, node, s)
+    }
+}
+
+/// [`best_u8`] counting rows per value when `COUNT_ROWS`.
+fn fill_u8<const COUNT_ROWS: bool>(
+    column: Strided<u8>,
+    node: &NodeRows,
+    s: &mut SplitScratch,
+) -> Candidate {
     let c = s.classes;
     let mut occupied = [0u64; 4];
     for &r in node.rows {
         let r = r as usize;
-        let v = usize::from(column[r]);
+        let v = usize::from(column.get(r));
         s.hist[v * c + usize::from(node.labels[r])] += node.weight[r];
-        s.rows_at[v] += 1;
+        if COUNT_ROWS {
+            s.rows_at[v] += 1;
+        }
         occupied[v >> 6] |= 1 << (v & 63);
     }
     let mut values = [0u8; 256];
@@ -129,7 +168,7 @@ pub(crate) fn best_u8(column: &[u8], node: &NodeRows, s: &mut SplitScratch) -> C
     let result = if n < 2 {
         Candidate::Constant
     } else {
-        scan_u8(values, node, s)
+        scan_u8::<COUNT_ROWS>(values, node, s)
     };
     for &v in values {
         let v = usize::from(v);
@@ -140,7 +179,11 @@ pub(crate) fn best_u8(column: &[u8], node: &NodeRows, s: &mut SplitScratch) -> C
 }
 
 /// Walks the boundaries between the occupied `values` (ascending) of the filled histogram.
-fn scan_u8(values: &[u8], node: &NodeRows, s: &mut SplitScratch) -> Candidate {
+fn scan_u8<const COUNT_ROWS: bool>(
+    values: &[u8],
+    node: &NodeRows,
+    s: &mut SplitScratch,
+) -> Candidate {
     let c = s.classes;
     let m = node.rows.len();
     s.left.fill(0);
@@ -152,12 +195,14 @@ fn scan_u8(values: &[u8], node: &NodeRows, s: &mut SplitScratch) -> Candidate {
             *l += h;
             w_left += u64::from(h);
         }
-        n_left += s.rows_at[v] as usize;
-        if n_left < node.min_leaf {
-            continue;
-        }
-        if m - n_left < node.min_leaf {
-            break;
+        if COUNT_ROWS {
+            n_left += s.rows_at[v] as usize;
+            if n_left < node.min_leaf {
+                continue;
+            }
+            if m - n_left < node.min_leaf {
+                break;
+            }
         }
         let p = proxy(node.criterion, &s.left, w_left, node);
         if best.is_none_or(|(b, _)| p > b) {
@@ -178,11 +223,11 @@ pub fn midpoint(a: f32, b: f32) -> f32 {
     if t >= b || !t.is_finite() { a } else { t }
 }
 
-/// The best boundary of a real feature (`column[row]` is the row's value).
-pub(crate) fn best_f32(column: &[f32], node: &NodeRows, s: &mut SplitScratch) -> Candidate {
+/// The best boundary of a real feature.
+pub(crate) fn best_f32(column: Strided<f32>, node: &NodeRows, s: &mut SplitScratch) -> Candidate {
     s.pairs.clear();
     s.pairs
-        .extend(node.rows.iter().map(|&r| (column[r as usize], r)));
+        .extend(node.rows.iter().map(|&r| (column.get(r as usize), r)));
     s.pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let m = s.pairs.len();
     if m < 2 || s.pairs[0].0 == s.pairs[m - 1].0 {

@@ -142,16 +142,6 @@ pub(crate) enum Columns {
     U8(Vec<u8>),
 }
 
-impl Columns {
-    /// Feature `f` of row `r` as `f32`.
-    pub(crate) fn value(&self, rows: usize, f: usize, r: usize) -> f32 {
-        match self {
-            Columns::F32(v) => v[f * rows + r],
-            Columns::U8(v) => f32::from(v[f * rows + r]),
-        }
-    }
-}
-
 /// `rows x cols` row-major to `cols x rows`, in cache-sized blocks.
 fn transpose<T: Copy + Default>(v: &[T], rows: usize, cols: usize) -> Vec<T> {
     const B: usize = 64;

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use netviz::data::{idx, mnist};
+use netviz::forest::Forest;
 use netviz::labs::gallery::Panel;
 use netviz::nn::config::ModelConfig;
 use netviz::nn::io;
@@ -51,6 +52,26 @@ pub fn config(data: &[u8]) {
 /// A model file (safetensors with the config in its metadata).
 pub fn model_file(data: &[u8]) {
     let _ = io::parse_model_file(Path::new("fuzz.safetensors"), data);
+}
+
+/// A forest file; a forest it accepts is walked (predictions, paths, importances) and
+/// must encode to bytes it accepts again.
+pub fn forest_file(data: &[u8]) {
+    let Ok(forest) = Forest::decode(data) else {
+        return;
+    };
+    let row = vec![0.5f32; forest.n_features];
+    let k = forest.trees.len();
+    let _ = forest.predict_proba(&row, k);
+    let _ = forest.votes(&row, k);
+    let _ = forest.importances(k);
+    for tree in &forest.trees {
+        let _ = tree.leaf_after(&row, tree.splits() / 2);
+        let _ = (tree.path(&row), tree.depth(), tree.leaves());
+    }
+    if let Err(e) = Forest::decode(&forest.encode()) {
+        panic!("a forest that was read cannot be read back: {e}");
+    }
 }
 
 /// A saved layout, read as a window opening the gallery lab reads it, then the restored

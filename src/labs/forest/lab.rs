@@ -658,6 +658,8 @@ impl ForestLab {
                 )
             })
             .collect();
+        // Room for the plot's top tick label, which stands half above the plot.
+        ui.add_space(8.0);
         let height = ui.available_height();
         plot_ui(
             ui,
