@@ -15,6 +15,7 @@
 pub mod error;
 pub mod forest;
 pub mod gallery;
+pub mod memory;
 pub mod mnist;
 pub mod pca;
 pub mod plot;

@@ -214,6 +214,9 @@ impl Step {
     };
 }
 
+/// How often a lab thread gives the allocator's free pages back (see [`crate::labs::memory`]).
+const TRIM_EVERY: Duration = Duration::from_secs(20);
+
 /// How long an idle session waits for a command before looking again.
 const IDLE_WAIT: Duration = Duration::from_millis(50);
 
@@ -225,7 +228,12 @@ pub fn run_session<S: Session>(worker: &LabWorker<S::Snapshot, S::Command>, mut 
     let mut next_step = Instant::now();
     let mut last_publish = Instant::now();
     let mut dirty = false;
+    let mut last_trim = Instant::now();
     loop {
+        if last_trim.elapsed() >= TRIM_EVERY {
+            crate::labs::memory::release_free_memory();
+            last_trim = Instant::now();
+        }
         let commands = if session.is_running() {
             worker.poll()
         } else {

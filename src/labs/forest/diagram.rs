@@ -140,8 +140,18 @@ pub fn diagram(tree: &Tree, opts: &DiagramOptions, camera: SceneCamera) -> Scene
     let lay = layout(tree, opts);
     let classes = tree.classes.max(1);
     let root_samples = tree.nodes.first().map_or(1, |n| n.samples);
-    let center_of = |node: usize| lay.nodes.iter().find(|(i, _)| *i == node).map(|(_, c)| *c);
-    let on_path = |node: usize| opts.path.contains(&node);
+    let mut centers = vec![None; tree.nodes.len()];
+    for &(i, c) in &lay.nodes {
+        centers[i] = Some(c);
+    }
+    let center_of = |node: usize| centers.get(node).copied().flatten();
+    let mut path = vec![false; tree.nodes.len()];
+    for &i in &opts.path {
+        if let Some(p) = path.get_mut(i) {
+            *p = true;
+        }
+    }
+    let on_path = |node: usize| path.get(node).copied().unwrap_or(false);
     // Edges first, under the boxes.
     for &(i, c) in &lay.nodes {
         if !is_open(tree, i, opts) {

@@ -623,6 +623,7 @@ impl ForestLab {
             views::test_proba(data, &snap.trees, k, r)
         };
         let verdict = argmax(&proba);
+        probability_bars(ui, &proba, &k_votes, k, classes);
         ui.label(format!(
             "votes of {k} trees: {}; probabilities (mean of leaf distributions): {}; predicted class {verdict}",
             k_votes
@@ -933,6 +934,48 @@ impl ForestLab {
                 .join(", "),
         );
         Some(text)
+    }
+}
+
+/// One bar per class with votes or probability: the share of the `k` trees voting it (thin,
+/// on top) and the ensemble's probability (thick), with the numbers.
+fn probability_bars(ui: &mut Ui, proba: &[f32], votes: &[u32], k: usize, classes: usize) {
+    let shown: Vec<usize> = (0..classes)
+        .filter(|&c| proba.get(c).is_some_and(|p| *p > 0.0) || votes.get(c).is_some_and(|v| *v > 0))
+        .collect();
+    let row = 16.0;
+    let (rect, _) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width(), shown.len() as f32 * (row + 3.0)),
+        egui::Sense::hover(),
+    );
+    let painter = ui.painter_at(rect);
+    let label_w = 64.0;
+    let width = (rect.width() - label_w - 8.0).max(10.0);
+    for (i, &c) in shown.iter().enumerate() {
+        let top = rect.min.y + i as f32 * (row + 3.0);
+        let p = proba.get(c).copied().unwrap_or(0.0);
+        let share = votes.get(c).map_or(0.0, |&v| v as f32 / k.max(1) as f32);
+        let [r, g, b, _] = scenes::class_color(c, classes);
+        let color =
+            egui::Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8);
+        let x0 = rect.min.x + label_w;
+        painter.rect_filled(
+            egui::Rect::from_min_size(egui::pos2(x0, top + 5.0), egui::vec2(width * p, row - 5.0)),
+            1.0,
+            color,
+        );
+        painter.rect_filled(
+            egui::Rect::from_min_size(egui::pos2(x0, top), egui::vec2(width * share, 3.0)),
+            0.0,
+            egui::Color32::from_gray(220),
+        );
+        painter.text(
+            egui::pos2(rect.min.x, top + row / 2.0),
+            egui::Align2::LEFT_CENTER,
+            format!("class {c}"),
+            egui::FontId::proportional(12.0),
+            ui.visuals().text_color(),
+        );
     }
 }
 
