@@ -124,6 +124,23 @@ impl Drop for Reaper {
     }
 }
 
+/// `netviz gallery` in a window on `xvfb`, run in `dir` (its config folder inside), printing
+/// frame statistics as it quits.
+fn gallery_window(xvfb: &Xvfb, dir: &Path) -> Reaper {
+    let child = Command::new(NETVIZ)
+        .args(["gallery", "--points", "500"])
+        .current_dir(dir)
+        .env("DISPLAY", &xvfb.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("NETVIZ_FRAME_STATS", "1")
+        .env("NETVIZ_CONFIG_DIR", dir.join("config"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start netviz");
+    Reaper(Some(child))
+}
+
 /// The id of netviz's window on `xvfb`, waiting up to 20 s for it; on failure says what the
 /// program printed.
 fn window_of(xvfb: &Xvfb, app: &mut Reaper) -> String {
@@ -192,18 +209,7 @@ fn the_window_renders_saves_a_screenshot_on_s_and_quits_on_q() {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let xvfb = Xvfb::start();
     let dir = scratch_dir("window");
-    let child = Command::new(NETVIZ)
-        .args(["gallery", "--points", "500"])
-        .current_dir(&dir)
-        .env("DISPLAY", &xvfb.display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("NETVIZ_FRAME_STATS", "1")
-        .env("NETVIZ_CONFIG_DIR", dir.join("config"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start netviz");
-    let mut app = Reaper(Some(child));
+    let mut app = gallery_window(&xvfb, &dir);
 
     let window = window_of(&xvfb, &mut app);
     // Let it render frames for a while, then give it the keyboard focus.
@@ -314,17 +320,7 @@ fn a_display_that_goes_away_closes_the_window_with_a_message_not_a_panic() {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut xvfb = Xvfb::start();
     let dir = scratch_dir("display-lost");
-    let child = Command::new(NETVIZ)
-        .args(["gallery", "--points", "500"])
-        .current_dir(&dir)
-        .env("DISPLAY", &xvfb.display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("NETVIZ_CONFIG_DIR", dir.join("config"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start netviz");
-    let mut app = Reaper(Some(child));
+    let mut app = gallery_window(&xvfb, &dir);
     window_of(&xvfb, &mut app);
     std::thread::sleep(Duration::from_millis(1000));
     // The X server goes away under the running window.

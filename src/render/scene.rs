@@ -168,6 +168,22 @@ pub struct Mesh {
 }
 
 impl Mesh {
+    /// Adds the axis-aligned rectangle `min..max` in the plane `z` (facing +z) as two
+    /// triangles of one color.
+    pub fn push_rect(&mut self, min: [f32; 2], max: [f32; 2], z: f32, color: [f32; 4]) {
+        let base = self.vertices.len() as u32;
+        for pos in [
+            [min[0], min[1], z],
+            [max[0], min[1], z],
+            [max[0], max[1], z],
+            [min[0], max[1], z],
+        ] {
+            self.vertices.push(MeshVertex { pos, color });
+        }
+        self.indices
+            .extend([base, base + 1, base + 2, base, base + 2, base + 3]);
+    }
+
     /// Checks that the indices form whole triangles and stay in range.
     pub fn validate(&self) -> Result<(), String> {
         if !self.indices.len().is_multiple_of(3) {

@@ -13,7 +13,7 @@ use crate::forest::{LEAF, Tree};
 use crate::labs::forest::scenes::{HIGHLIGHT, class_color};
 use crate::labs::style::{BACKGROUND, TEXT};
 use crate::render::scene::LabelRole;
-use crate::render::{Anchor, Camera2d, Label, Line, Mesh, MeshVertex, Scene, SceneCamera};
+use crate::render::{Anchor, Camera2d, Label, Line, Mesh, Scene, SceneCamera};
 
 /// How the diagram is drawn.
 #[derive(Clone, Debug)]
@@ -184,13 +184,7 @@ pub fn diagram(tree: &Tree, opts: &DiagramOptions, camera: SceneCamera) -> Scene
         if n.feature == LEAF {
             // A leaf: filled with its majority class, a thin distribution bar along the top.
             let best = argmax(&proba);
-            quad(
-                &mut mesh,
-                [x0, y0],
-                [x1, y1],
-                0.1,
-                dim(class_color(best, classes)),
-            );
+            mesh.push_rect([x0, y0], [x1, y1], 0.1, dim(class_color(best, classes)));
             stacked(
                 &mut mesh,
                 &proba,
@@ -200,7 +194,7 @@ pub fn diagram(tree: &Tree, opts: &DiagramOptions, camera: SceneCamera) -> Scene
                 0.2,
             );
         } else {
-            quad(&mut mesh, [x0, y0], [x1, y1], 0.1, [0.2, 0.21, 0.25, 1.0]);
+            mesh.push_rect([x0, y0], [x1, y1], 0.1, [0.2, 0.21, 0.25, 1.0]);
             stacked(
                 &mut mesh,
                 &proba,
@@ -280,20 +274,6 @@ fn dim(color: [f32; 4]) -> [f32; 4] {
     [color[0] * 0.75, color[1] * 0.75, color[2] * 0.75, 1.0]
 }
 
-fn quad(mesh: &mut Mesh, min: [f32; 2], max: [f32; 2], z: f32, color: [f32; 4]) {
-    let base = mesh.vertices.len() as u32;
-    for pos in [
-        [min[0], min[1], z],
-        [max[0], min[1], z],
-        [max[0], max[1], z],
-        [min[0], max[1], z],
-    ] {
-        mesh.vertices.push(MeshVertex { pos, color });
-    }
-    mesh.indices
-        .extend([base, base + 1, base + 2, base, base + 2, base + 3]);
-}
-
 /// A bar from `min` to `max` split left to right into the classes' shares of `proba`.
 fn stacked(mesh: &mut Mesh, proba: &[f32], classes: usize, min: [f32; 2], max: [f32; 2], z: f32) {
     let mut x = min[0];
@@ -303,7 +283,7 @@ fn stacked(mesh: &mut Mesh, proba: &[f32], classes: usize, min: [f32; 2], max: [
             continue;
         }
         let x1 = (x + p * width).min(max[0]);
-        quad(mesh, [x, min[1]], [x1, max[1]], z, class_color(c, classes));
+        mesh.push_rect([x, min[1]], [x1, max[1]], z, class_color(c, classes));
         x = x1;
     }
 }

@@ -76,20 +76,6 @@ fn rect_lines(min: [f32; 2], max: [f32; 2], z: f32, color: [f32; 4], width: f32)
     Line::polyline(&corners, color, width)
 }
 
-fn push_quad(mesh: &mut Mesh, min: [f32; 2], max: [f32; 2], z: f32, color: [f32; 4]) {
-    let base = mesh.vertices.len() as u32;
-    for pos in [
-        [min[0], min[1], z],
-        [max[0], min[1], z],
-        [max[0], max[1], z],
-        [min[0], max[1], z],
-    ] {
-        mesh.vertices.push(MeshVertex { pos, color });
-    }
-    mesh.indices
-        .extend([base, base + 1, base + 2, base, base + 2, base + 3]);
-}
-
 /// A disc with a white ring, so a class color stands out on any map.
 fn push_marker(scene: &mut Scene, pos: [f32; 3], color: [f32; 4], radius: f32) {
     scene.points.push(Point {
@@ -274,8 +260,7 @@ pub fn thumbnails(
                     .with_colormap(PROB_COLORMAP, (0.0, 1.0)),
             );
         } else if let Some(v) = thumb.vote {
-            push_quad(
-                &mut tiles,
+            tiles.push_rect(
                 min,
                 max,
                 0.0,
@@ -290,7 +275,7 @@ pub fn thumbnails(
             ));
         }
         if i >= used {
-            push_quad(&mut tiles, min, max, 0.3, [0.07, 0.075, 0.09, 0.75]);
+            tiles.push_rect(min, max, 0.3, [0.07, 0.075, 0.09, 0.75]);
         }
         if let Some((a, b)) = thumb.leaf_box {
             let (a, b) = (to_thumb(min, a), to_thumb(min, b));
@@ -497,13 +482,7 @@ pub fn importance(data: &LabData, importances: &[f64], camera: SceneCamera) -> S
         let mut bars = Mesh::default();
         for (i, &v) in importances.iter().enumerate() {
             let x = 0.15 + 0.45 * i as f32;
-            push_quad(
-                &mut bars,
-                [x, 0.0],
-                [x + 0.3, v as f32],
-                0.0,
-                palette_rgba(i),
-            );
+            bars.push_rect([x, 0.0], [x + 0.3, v as f32], 0.0, palette_rgba(i));
             scene.labels.push(text_label(
                 [x + 0.15, v as f32 + 0.02, 0.0],
                 format!("x{}: {v:.3}", i + 1),

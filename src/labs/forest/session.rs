@@ -282,11 +282,7 @@ impl ForestSession {
 
     /// Grows the next tree; `false` when the forest is complete (or there are no data).
     fn grow_next(&mut self) -> bool {
-        let (Some(data), Some(train_votes), Some(test_votes)) = (
-            self.data.as_ref(),
-            self.train_votes.as_mut(),
-            self.test_votes.as_mut(),
-        ) else {
+        let Some(data) = self.data.clone() else {
             return false;
         };
         let index = self.trees.len();
@@ -296,9 +292,20 @@ impl ForestSession {
         let config = &self.settings.forest;
         let tree = Forest::grow_tree(&data.train, config, index);
         let in_bag = Forest::in_bag(config, index, data.train.rows);
+        self.add_tree(&data, tree, in_bag);
+        true
+    }
+
+    /// Adds `tree` (drawn `in_bag` times per training row) to the running votes, its views
+    /// and the curves.
+    fn add_tree(&mut self, data: &LabData, tree: Tree, in_bag: Vec<u32>) {
+        let (Some(train_votes), Some(test_votes)) =
+            (self.train_votes.as_mut(), self.test_votes.as_mut())
+        else {
+            return;
+        };
         train_votes.add(&tree, &in_bag);
-        let all_in = vec![1; data.test.rows];
-        test_votes.add(&tree, &all_in);
+        test_votes.add(&tree, &vec![1; data.test.rows]);
         let mut row = Vec::with_capacity(data.test.cols);
         let test_leaves = (0..data.test.rows)
             .map(|r| {
@@ -323,7 +330,6 @@ impl ForestSession {
             oob: train_votes.oob_accuracy(),
             test: test_votes.accuracy(),
         });
-        true
     }
 
     /// Trains the network another chunk of epochs; `false` when it is done (or absent).
@@ -374,10 +380,8 @@ impl ForestSession {
         self.run += 1;
         self.trees.clear();
         self.curves.clear();
-        let mut train_votes = Ensemble::new(&data.train, data.train.classes);
-        let mut test_votes = Ensemble::new(&data.test, data.test.classes);
-        let all_in = vec![1; data.test.rows];
-        let mut row = Vec::with_capacity(data.test.cols);
+        self.train_votes = Some(Ensemble::new(&data.train, data.train.classes));
+        self.test_votes = Some(Ensemble::new(&data.test, data.test.classes));
         for tree in forest.trees {
             // The bootstrap of a forest trained on other rows is unknown: every training row
             // counts as in the bag, so no out-of-bag score is claimed.
@@ -386,34 +390,8 @@ impl ForestSession {
             } else {
                 vec![1; data.train.rows]
             };
-            train_votes.add(&tree, &in_bag);
-            test_votes.add(&tree, &all_in);
-            let test_leaves = (0..data.test.rows)
-                .map(|r| {
-                    data.test.row_into(r, &mut row);
-                    tree.leaf(&row) as u32
-                })
-                .collect();
-            let grid = if data.plane.is_some() {
-                tree_grid(&data, &tree)
-            } else {
-                Vec::new()
-            };
-            self.trees.push(Arc::new(GrownTree {
-                tree,
-                in_bag,
-                grid,
-                test_leaves,
-            }));
-            self.curves.push(CurvePoint {
-                trees: self.trees.len(),
-                train: train_votes.accuracy(),
-                oob: train_votes.oob_accuracy(),
-                test: test_votes.accuracy(),
-            });
+            self.add_tree(&data, tree, in_bag);
         }
-        self.train_votes = Some(train_votes);
-        self.test_votes = Some(test_votes);
         self.message = Some(format!(
             "loaded {} trees from {}",
             self.trees.len(),

@@ -13,7 +13,7 @@ use crate::render::labels::estimated_text_size;
 use crate::render::scene::LabelRole;
 use crate::render::scene::color_from_rgba8;
 use crate::render::{
-    Anchor, Colormap, Image, Label, Line, Mesh, MeshVertex, Scene, SceneCamera, colormap_rgba,
+    Anchor, Colormap, Image, Label, Line, Mesh, Scene, SceneCamera, colormap_rgba,
 };
 
 /// One output channel of one convolution applied to one image.
@@ -385,18 +385,12 @@ pub fn filter_pass_scene_fitted(
     for (s, v) in pass.outputs.iter().enumerate().take(step + 1) {
         let (r, c) = ((s / pass.out_side) as f32, (s % pass.out_side) as f32);
         let rgba = colormap_rgba(WEIGHT_COLORMAP, range, *v);
-        let color = color_from_rgba8(rgba);
-        let base = mesh.vertices.len() as u32;
-        for pos in [
-            [ox + c, -r - 1.0, 0.0],
-            [ox + c + 1.0, -r - 1.0, 0.0],
-            [ox + c + 1.0, -r, 0.0],
-            [ox + c, -r, 0.0],
-        ] {
-            mesh.vertices.push(MeshVertex { pos, color });
-        }
-        mesh.indices
-            .extend([base, base + 1, base + 2, base, base + 2, base + 3]);
+        mesh.push_rect(
+            [ox + c, -r - 1.0],
+            [ox + c + 1.0, -r],
+            0.0,
+            color_from_rgba8(rgba),
+        );
     }
     scene.meshes.push(mesh);
     let os = pass.out_side as f32;

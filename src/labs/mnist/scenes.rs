@@ -11,7 +11,7 @@ use crate::labs::mnist::analysis::{ConvFilters, Embedding, Probe};
 pub use crate::labs::style::{BACKGROUND, TEXT};
 use crate::render::scene::LabelRole;
 use crate::render::{
-    Anchor, Colormap, Image, Label, Line, Mesh, MeshVertex, Point, PointStyle, Scene, SceneCamera,
+    Anchor, Colormap, Image, Label, Line, Mesh, Point, PointStyle, Scene, SceneCamera,
 };
 
 /// The colormap of weights: blue below zero, white at zero, red above.
@@ -543,8 +543,7 @@ pub fn activations(probe: &Probe, camera: SceneCamera) -> Scene {
             [0.55, 0.57, 0.62, 1.0]
         };
         let h = p.clamp(0.0, 1.0) * BAR_HEIGHT;
-        push_quad(
-            &mut mesh,
+        mesh.push_rect(
             [at[0], at[1]],
             [at[0] + BAR_WIDTH, at[1] + h.max(0.02)],
             at[2],
@@ -561,20 +560,6 @@ pub fn activations(probe: &Probe, camera: SceneCamera) -> Scene {
     }
     scene.meshes.push(mesh);
     scene
-}
-
-fn push_quad(mesh: &mut Mesh, min: [f32; 2], max: [f32; 2], z: f32, color: [f32; 4]) {
-    let base = mesh.vertices.len() as u32;
-    for pos in [
-        [min[0], min[1], z],
-        [max[0], min[1], z],
-        [max[0], max[1], z],
-        [min[0], max[1], z],
-    ] {
-        mesh.vertices.push(MeshVertex { pos, color });
-    }
-    mesh.indices
-        .extend([base, base + 1, base + 2, base, base + 2, base + 3]);
 }
 
 /// The embedding's points (divided by [`Embedding::scale`], so the cloud fills the box
