@@ -248,7 +248,7 @@ pub fn ratio_line(snap: &MnistSnapshot) -> String {
             let parts: Vec<String> = snap
                 .weighted_layers
                 .iter()
-                .zip(&r.ratios)
+                .zip(r.ratios.iter())
                 .map(|(n, v)| format!("{n} {v:.1e}"))
                 .collect();
             format!("latest |dw|/|w|: {}", parts.join("  "))

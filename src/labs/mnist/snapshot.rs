@@ -36,8 +36,9 @@ pub struct BatchPoint {
 pub struct RatioPoint {
     /// The batch (as [`BatchPoint::step`]).
     pub step: u64,
-    /// One ratio per entry of [`MnistSnapshot::weighted_layers`].
-    pub ratios: Vec<f32>,
+    /// One ratio per entry of [`MnistSnapshot::weighted_layers`] (shared, so copying the
+    /// series into a snapshot allocates nothing per point).
+    pub ratios: Arc<[f32]>,
 }
 
 /// What the MNIST lab shows (see the module documentation).
