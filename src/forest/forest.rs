@@ -59,14 +59,7 @@ impl Forest {
         config.validate()?;
         table.check()?;
         let columns = table.columns();
-        let data = GrowData {
-            columns: &columns,
-            rows_major: &table.features,
-            labels: &table.labels,
-            rows: table.rows,
-            features: table.cols,
-            classes: table.classes,
-        };
+        let data = GrowData::new(table, &columns);
         let threads = config.resolved_threads().clamp(1, config.trees);
         let next = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
@@ -108,14 +101,7 @@ impl Forest {
     /// The config and table are assumed valid (as `fit` checks them).
     pub fn grow_tree(table: &Table, config: &ForestConfig, index: usize) -> Tree {
         let columns = table.columns();
-        let data = GrowData {
-            columns: &columns,
-            rows_major: &table.features,
-            labels: &table.labels,
-            rows: table.rows,
-            features: table.cols,
-            classes: table.classes,
-        };
+        let data = GrowData::new(table, &columns);
         grow::grow(&data, config, index, &mut Scratch::new(&data))
     }
 

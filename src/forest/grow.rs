@@ -29,7 +29,7 @@ use rand::Rng;
 
 use super::ForestConfig;
 use super::split::{self, Candidate, NodeRows, SplitScratch, Strided};
-use super::table::{Columns, Features};
+use super::table::{Columns, Features, Table};
 use super::tree::{LEAF, Node, Tree};
 use crate::nn::init::{NnRng, rng_from_seed};
 
@@ -50,6 +50,20 @@ pub(crate) struct GrowData<'a> {
     pub features: usize,
     /// Classes.
     pub classes: usize,
+}
+
+impl<'a> GrowData<'a> {
+    /// What growing reads of `table`, with its feature-major copy `columns`.
+    pub(crate) fn new(table: &'a Table, columns: &'a Columns) -> Self {
+        GrowData {
+            columns,
+            rows_major: &table.features,
+            labels: &table.labels,
+            rows: table.rows,
+            features: table.cols,
+            classes: table.classes,
+        }
+    }
 }
 
 /// A packed block of rows: row-major values, labels and weights by local row.
