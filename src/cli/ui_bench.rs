@@ -9,6 +9,8 @@ use netviz::render::GpuContext;
 use netviz::ui::Lab;
 use netviz::ui::bench::{self, UiBench};
 
+use crate::cli::forest::DatasetArg;
+use crate::cli::forest_lab::ForestLabArgs;
 use crate::cli::gallery::GalleryArgs;
 use crate::cli::lab_command::LabCommand;
 use crate::cli::mnist::LabArgs as MnistArgs;
@@ -23,6 +25,8 @@ pub enum BenchLab {
     Mnist,
     /// The rendering gallery, animating.
     Gallery,
+    /// The random-forest lab, growing its trees on moons.
+    Forest,
 }
 
 /// Arguments of `netviz bench ui`.
@@ -59,6 +63,11 @@ pub fn run(args: &UiBenchArgs) -> Result<()> {
             Box::new(lab_args.build()?)
         }
         BenchLab::Gallery => Box::new(GalleryArgs::defaults().build()?),
+        BenchLab::Forest => {
+            let mut lab_args = ForestLabArgs::defaults();
+            lab_args.dataset = DatasetArg::Moons;
+            Box::new(lab_args.build()?)
+        }
     };
     let name = lab.name().to_string();
     let gpu = GpuContext::headless()?;
