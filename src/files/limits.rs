@@ -34,6 +34,16 @@ pub const FOREST_TREES: usize = 100_000;
 pub const FOREST_FEATURES: usize = 1_000_000;
 /// The JSON header of a forest file, in bytes.
 pub const FOREST_HEADER_BYTES: usize = 4 << 20;
+/// Tokens of a transformer's vocabulary (`--vocab`; a model file's config).
+pub const TRANSFORMER_VOCAB: usize = 65_536;
+/// Positions of a transformer's context.
+pub const TRANSFORMER_CONTEXT: usize = 4096;
+/// Width of a transformer (`--width`).
+pub const TRANSFORMER_WIDTH: usize = 4096;
+/// Attention heads per block (`--heads`).
+pub const TRANSFORMER_HEADS: usize = 64;
+/// Blocks of a transformer (`--layers`).
+pub const TRANSFORMER_LAYERS: usize = 64;
 /// Points of the render benchmark (`bench render --points`).
 pub const RENDER_POINTS: usize = 5_000_000;
 /// Frames of the render benchmark (`bench render --frames`).
@@ -93,6 +103,10 @@ pub const TABLE: &[Limit] = &[
     Limit {
         what: "forest file (`forest train --out`, the forest lab's Load)",
         value: "1 GiB, 100,000 trees, 1,000,000 features",
+    },
+    Limit {
+        what: "transformer (`attention train`, a model file's config)",
+        value: "vocabulary 65,536, context 4,096, width 4,096, 64 heads, 64 layers",
     },
     Limit {
         what: "render benchmark (`--points`, `--frames`)",

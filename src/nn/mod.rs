@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod model;
 pub mod optim;
 pub mod tensor;
+pub mod transformer;
 pub mod xor;
 
 pub use error::{NnError, Result};
