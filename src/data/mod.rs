@@ -6,6 +6,7 @@ pub mod idx;
 pub mod mnist;
 pub mod plane;
 pub mod preprocess;
+pub mod tasks;
 
 use std::path::PathBuf;
 
