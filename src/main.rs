@@ -37,6 +37,7 @@ fn main() -> ExitCode {
             }
             BenchCommand::Ui(args) => cli::ui_bench::run(&args),
             BenchCommand::Forest(args) => cli::forest_bench::run(&args),
+            BenchCommand::Attention(args) => cli::attention_bench::run(&args),
         },
         Some(Command::Gallery(args)) => cli::labs::run(&args),
         Some(Command::Forest { what, lab }) => match what {

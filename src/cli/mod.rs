@@ -1,6 +1,7 @@
 //! Command-line definitions (clap derive) and the glue that runs each subcommand.
 
 pub mod app;
+pub mod attention_bench;
 pub mod bench;
 pub mod digits;
 pub mod forest;
@@ -93,4 +94,6 @@ pub enum BenchCommand {
     /// Grow a random forest on MNIST pixels; prints
     /// `workload=F fit_seconds=X trees_per_sec=Y test_accuracy=Z` last.
     Forest(forest_bench::ForestBenchArgs),
+    /// Train the transformer of workload T; prints `workload=T tokens_per_sec=N` last.
+    Attention(attention_bench::AttentionBenchArgs),
 }
