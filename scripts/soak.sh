@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak test: runs each lab (xor, mnist, gallery, forest) in a real window on a virtual X display
+# Soak test: runs each lab (xor, mnist, gallery, forest, attention) in a real window on a virtual X display
 # (Xvfb), one after another, for MINUTES minutes each (default 30), sampling the process's
 # resident memory (VmRSS) and thread count from /proc/PID/status once a minute. Prints a
 # table per lab and a summary line; exits non-zero when a lab dies early or when its RSS at
@@ -14,7 +14,7 @@
 #   SOAK_MARGIN_MB   allowed RSS growth from minute 2 to the end, in MB (default 64: a leak
 #                    of about 2 MB a minute over a 30-minute run)
 #   SOAK_INTERVAL    seconds between samples (default 60; lower only to try the script out)
-#   SOAK_LABS        labs to run (default "xor mnist gallery forest")
+#   SOAK_LABS        labs to run (default "xor mnist gallery forest attention")
 #
 # Needs Xvfb (xvfb, xauth) and a Vulkan driver (mesa-vulkan-drivers: lavapipe without a GPU).
 set -euo pipefail
@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 minutes="${1:-30}"
 interval="${SOAK_INTERVAL:-60}"
 margin_mb="${SOAK_MARGIN_MB:-64}"
-labs="${SOAK_LABS:-xor mnist gallery forest}"
+labs="${SOAK_LABS:-xor mnist gallery forest attention}"
 bin="${NETVIZ_BIN:-target/release/netviz}"
 data_dir="${NETVIZ_DATA_DIR:-}"
 if [ -z "$data_dir" ] && [ -d /work/shared/data/mnist ]; then
@@ -103,8 +103,11 @@ for lab in $labs; do
         # Grows its 40 trees and trains the comparison network in the first seconds, then
         # the window keeps drawing every view of the finished forest.
         forest) args=(forest --dataset moons) ;;
+        # Trains the transformer on sort for the whole soak (the filmstrip and curves thin
+        # themselves to stay bounded).
+        attention) args=(attention) ;;
         *)
-            echo "soak: unknown lab '$lab' (xor, mnist, gallery, forest)" >&2
+            echo "soak: unknown lab '$lab' (xor, mnist, gallery, forest, attention)" >&2
             exit 2
             ;;
     esac

@@ -44,6 +44,10 @@ fn main() -> ExitCode {
             Some(cli::forest::ForestCommand::Train(args)) => cli::forest::train(&args),
             None => cli::labs::run(lab.as_ref()),
         },
+        Some(Command::Attention { what, lab }) => match what {
+            Some(cli::attention::AttentionCommand::Train(args)) => cli::attention::train(&args),
+            None => cli::labs::run(lab.as_ref()),
+        },
     };
     match result {
         // Stopped by a signal, after saving what there was: 128 + the signal.

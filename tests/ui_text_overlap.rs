@@ -113,6 +113,21 @@ fn xor_texts_never_overlap() {
 }
 
 #[test]
+fn attention_texts_never_overlap() {
+    use netviz::labs::attention::{AttentionLab, AttentionLabOptions, AttentionSettings};
+    let mut lab = AttentionLab::new(AttentionLabOptions {
+        settings: AttentionSettings {
+            max_steps: Some(150),
+            ..AttentionSettings::default()
+        },
+        paused: true,
+        steps_before: 150,
+    })
+    .expect("start the attention lab");
+    assert_readable("attention", &mut lab);
+}
+
+#[test]
 fn forest_texts_never_overlap() {
     use netviz::labs::forest::{ForestData, ForestLab, ForestLabOptions, ForestSettings};
     let mut settings = ForestSettings {

@@ -8,6 +8,7 @@ use netviz::ui::headless::check_panel_id;
 use netviz::ui::{Lab, LabEntry};
 
 use crate::cli::app::{run_window_with, write_headless};
+use crate::cli::attention_lab::AttentionLabArgs;
 use crate::cli::forest_lab::ForestLabArgs;
 use crate::cli::gallery::GalleryArgs;
 use crate::cli::lab_command::LabCommand;
@@ -20,6 +21,7 @@ pub fn entries() -> Vec<LabEntry> {
         entry::<XorArgs>(),
         entry::<MnistArgs>(),
         entry::<ForestLabArgs>(),
+        entry::<AttentionLabArgs>(),
         entry::<GalleryArgs>(),
     ]
 }

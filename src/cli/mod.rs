@@ -1,7 +1,9 @@
 //! Command-line definitions (clap derive) and the glue that runs each subcommand.
 
 pub mod app;
+pub mod attention;
 pub mod attention_bench;
+pub mod attention_lab;
 pub mod bench;
 pub mod digits;
 pub mod forest;
@@ -65,6 +67,18 @@ pub enum Command {
         /// The lab's settings.
         #[command(flatten)]
         lab: Box<forest_lab::ForestLabArgs>,
+    },
+    /// The attention lab: a small transformer trained live on sorting, reversing, induction,
+    /// modular addition or text, its heads watched as they form (window, or --headless PNG);
+    /// `train` trains one in the terminal.
+    #[command(args_conflicts_with_subcommands = true)]
+    Attention {
+        /// What to do in the terminal (none: open the lab).
+        #[command(subcommand)]
+        what: Option<attention::AttentionCommand>,
+        /// The lab's settings.
+        #[command(flatten)]
+        lab: Box<attention_lab::AttentionLabArgs>,
     },
 }
 

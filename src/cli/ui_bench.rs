@@ -9,6 +9,7 @@ use netviz::render::GpuContext;
 use netviz::ui::Lab;
 use netviz::ui::bench::{self, UiBench};
 
+use crate::cli::attention_lab::AttentionLabArgs;
 use crate::cli::forest::DatasetArg;
 use crate::cli::forest_lab::ForestLabArgs;
 use crate::cli::gallery::GalleryArgs;
@@ -27,6 +28,8 @@ pub enum BenchLab {
     Gallery,
     /// The random-forest lab, growing its trees on moons.
     Forest,
+    /// The attention lab, training on sort.
+    Attention,
 }
 
 /// Arguments of `netviz bench ui`.
@@ -68,6 +71,7 @@ pub fn run(args: &UiBenchArgs) -> Result<()> {
             lab_args.dataset = DatasetArg::Moons;
             Box::new(lab_args.build()?)
         }
+        BenchLab::Attention => Box::new(AttentionLabArgs::defaults().build()?),
     };
     let name = lab.name().to_string();
     let gpu = GpuContext::headless()?;

@@ -38,7 +38,7 @@ pub const TEXT_CONTEXT: usize = 32;
 /// Share of the modular-addition pairs trained on.
 pub const MODADD_TRAIN_SHARE: f64 = 0.5;
 /// Stream added to a seed for held-out sequences, so they never come from the training stream.
-const HELD_OUT_STREAM: u64 = 0x5eed_0f_4e1d_0u64;
+const HELD_OUT_STREAM: u64 = 0x05ee_d0f4_e1d0;
 
 /// Which task.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -117,6 +117,9 @@ impl std::fmt::Display for TaskKind {
     }
 }
 
+/// Two operands of modular addition.
+pub type Pair = (u32, u32);
+
 /// A sequence as the user typed it, turned into tokens, with the right answer (when the task
 /// defines one) at every position.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -136,7 +139,7 @@ pub struct Task {
     /// Text task: the text as tokens.
     text: Vec<u32>,
     /// Modular addition: the training pairs and the held-out pairs.
-    pairs: (Vec<(u32, u32)>, Vec<(u32, u32)>),
+    pairs: (Vec<Pair>, Vec<Pair>),
 }
 
 impl Task {
@@ -160,7 +163,7 @@ impl Task {
                 task.chars = chars;
             }
             TaskKind::ModAdd => {
-                let mut all: Vec<(u32, u32)> = (0..MODULUS)
+                let mut all: Vec<Pair> = (0..MODULUS)
                     .flat_map(|a| (0..MODULUS).map(move |b| (a, b)))
                     .collect();
                 all.shuffle(&mut rng_from_seed(seed ^ HELD_OUT_STREAM));
@@ -326,7 +329,7 @@ impl Task {
     }
 
     /// The modular-addition pairs trained on and held out (empty for other tasks).
-    pub fn modadd_pairs(&self) -> (&[(u32, u32)], &[(u32, u32)]) {
+    pub fn modadd_pairs(&self) -> (&[Pair], &[Pair]) {
         (&self.pairs.0, &self.pairs.1)
     }
 

@@ -13,6 +13,14 @@ pub enum LabError {
     /// Training could not be set up (data, config).
     #[error(transparent)]
     Train(#[from] TrainError),
+    /// The lab's settings cannot be used (they say why).
+    #[error("cannot start the {lab} lab: {detail}")]
+    Start {
+        /// The lab.
+        lab: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
     /// The operating system refused a new thread.
     #[error("cannot start the {lab} lab's thread: {source}")]
     Thread {

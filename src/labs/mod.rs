@@ -12,6 +12,7 @@
 //! - [`gallery`]: every rendering primitive, live, with no neural network.
 //! - [`plot`]: legends placed where they cover no data, for every lab's plots.
 
+pub mod attention;
 pub mod error;
 pub mod forest;
 pub mod gallery;
@@ -74,4 +75,19 @@ pub fn unit_pt(view: &crate::ui::SceneView) -> f32 {
     } else {
         0.0
     }
+}
+
+/// The world point of a 2D scene under pixel `pos_px`.
+pub fn unproject_2d(view: &crate::ui::SceneView, pos_px: glam::Vec2) -> Option<[f32; 2]> {
+    let size = glam::Vec2::new(view.size_px[0] as f32, view.size_px[1] as f32);
+    let clip_from_world = view.camera.clip_from_world(size.x / size.y.max(1.0));
+    let world_from_clip = clip_from_world.inverse();
+    let ndc = glam::Vec4::new(
+        2.0 * pos_px.x / size.x - 1.0,
+        1.0 - 2.0 * pos_px.y / size.y,
+        0.5,
+        1.0,
+    );
+    let w = world_from_clip * ndc;
+    (w.w.abs() > f32::EPSILON).then(|| [w.x / w.w, w.y / w.w])
 }

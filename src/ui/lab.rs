@@ -341,6 +341,12 @@ pub trait Lab {
         None
     }
 
+    /// The user clicked scene panel `panel` at `pos_px` (physical pixels from the panel's
+    /// top-left corner), e.g. to choose what is under the pointer.
+    fn click(&mut self, panel: usize, pos_px: glam::Vec2, view: &SceneView) {
+        let _ = (panel, pos_px, view);
+    }
+
     /// Draws plain egui panel `panel` (see [`PanelKind::Egui`]) into `ui`.
     fn panel_ui(&mut self, panel: usize, ui: &mut Ui) {
         let _ = (panel, ui);

@@ -149,6 +149,12 @@ fn scene_panel_ui(
     let mut scene = lab.scene(panel, &view);
     scene.scale_sizes(ppp);
     crate::render::labels::declutter_scene(&mut scene, viewport_px);
+    if response.clicked()
+        && let Some(pointer) = response.interact_pointer_pos()
+    {
+        let local = (pointer - rect.min) * ppp;
+        lab.click(panel, glam::Vec2::new(local.x, local.y), &view);
+    }
     if let Some(pointer) = response.hover_pos().filter(|_| !response.dragged()) {
         let local = (pointer - rect.min) * ppp;
         if let Some(text) = lab.hover_text(panel, glam::Vec2::new(local.x, local.y), &view) {

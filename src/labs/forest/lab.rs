@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use egui::{ComboBox, DragValue, RichText, Slider, Ui};
 use egui_plot::Plot;
-use glam::{Vec2, Vec4};
+use glam::Vec2;
 
 use crate::data::mnist::Mnist;
 use crate::forest::{Criterion, MaxFeatures};
@@ -987,20 +987,7 @@ fn pixel_feature_name(f: usize) -> String {
     format!("px({},{})", f / 28, f % 28)
 }
 
-/// The world point of a 2D scene under pixel `pos_px`.
-pub fn unproject_2d(view: &SceneView, pos_px: Vec2) -> Option<[f32; 2]> {
-    let size = Vec2::new(view.size_px[0] as f32, view.size_px[1] as f32);
-    let clip_from_world = view.camera.clip_from_world(size.x / size.y.max(1.0));
-    let world_from_clip = clip_from_world.inverse();
-    let ndc = Vec4::new(
-        2.0 * pos_px.x / size.x - 1.0,
-        1.0 - 2.0 * pos_px.y / size.y,
-        0.5,
-        1.0,
-    );
-    let w = world_from_clip * ndc;
-    (w.w.abs() > f32::EPSILON).then(|| [w.x / w.w, w.y / w.w])
-}
+pub use crate::labs::unproject_2d;
 
 impl Lab for ForestLab {
     fn name(&self) -> &str {

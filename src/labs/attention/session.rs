@@ -1,0 +1,641 @@
+//! `AttentionSession`: the attention lab's state on its thread. It trains the transformer on
+//! the chosen task one batch at a time, scores it on held-out sequences (with the heads the
+//! user switched off), records the curves and, at moments of training, every head's attention
+//! map on a fixed probe (the filmstrip), and publishes the model itself so the UI can trace any
+//! sequence the user types. Pure and synchronous: the lab thread owns it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::data::tasks::{Probe, Task, TaskKind};
+use crate::labs::thread::{Session, Step};
+use crate::nn::init::{NnRng, rng_from_seed};
+use crate::nn::optim::{Adam, AdamConfig, Optimizer};
+use crate::nn::transformer::{
+    BatchStats, HeadMask, SeqBatch, Transformer, TransformerConfig, warmup_lr,
+};
+
+/// Held-out sequences scored at every evaluation (modular addition: its held-out pairs).
+pub const HELD_OUT: usize = 1000;
+/// Held-out sequences used to measure what each head is worth.
+pub const KNOCKOUT_SEQUENCES: usize = 200;
+/// Training steps between evaluations.
+pub const EVAL_EVERY: u64 = 25;
+/// Filmstrip frames kept; beyond it every other frame is dropped and frames are taken half
+/// as often, so the strip always spans the whole run.
+pub const MAX_FRAMES: usize = 48;
+/// Curve points kept; beyond it every other point is dropped.
+pub const MAX_CURVE: usize = 4000;
+
+/// Everything the user sets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttentionSettings {
+    /// The task.
+    pub task: TaskKind,
+    /// Blocks.
+    pub layers: usize,
+    /// Heads per block.
+    pub heads: usize,
+    /// Model width.
+    pub width: usize,
+    /// Adam's learning rate after warm-up.
+    pub learning_rate: f32,
+    /// Steps of linear warm-up.
+    pub warmup: u64,
+    /// Sequences per step.
+    pub batch: usize,
+    /// Seed of the weights, the batches and the held-out sequences.
+    pub seed: u64,
+    /// Stop after this many steps (`None`: train until paused).
+    pub max_steps: Option<u64>,
+}
+
+impl Default for AttentionSettings {
+    /// Workload T's model on the sort task.
+    fn default() -> Self {
+        let t = TransformerConfig::workload_t();
+        AttentionSettings {
+            task: TaskKind::Sort,
+            layers: t.layers,
+            heads: t.heads,
+            width: t.width,
+            learning_rate: 3e-3,
+            warmup: 50,
+            batch: 32,
+            seed: 0,
+            max_steps: None,
+        }
+    }
+}
+
+impl AttentionSettings {
+    /// The model config for these settings and `task` (its vocabulary and length).
+    pub fn model_config(&self, task: &Task) -> TransformerConfig {
+        TransformerConfig {
+            vocab: task.vocab(),
+            context: task.len(),
+            width: self.width,
+            heads: self.heads,
+            layers: self.layers,
+        }
+    }
+}
+
+/// What the UI asks of the lab.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AttentionCommand {
+    /// Stop or continue training.
+    SetPaused(bool),
+    /// Train `n` steps now (even while paused).
+    Step(u64),
+    /// The learning rate from the next step on.
+    SetLearningRate(f32),
+    /// Start over with these settings.
+    Restart(Box<AttentionSettings>),
+    /// Which heads are on (evaluation and the views; training always uses every head).
+    SetHeads(HeadMask),
+    /// The probe the filmstrip records (it starts over).
+    SetProbe(Probe),
+    /// Write the model to a file.
+    Save(PathBuf),
+    /// Replace the model with one read from a file (it must fit the task).
+    Load(PathBuf),
+}
+
+/// One point of the curves.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CurvePoint {
+    /// Steps trained.
+    pub step: u64,
+    /// The training batch's loss.
+    pub loss: f32,
+    /// The training batch's token accuracy.
+    pub train_token: f32,
+    /// The training batch's exact-sequence accuracy.
+    pub train_exact: f32,
+}
+
+/// One evaluation on the held-out sequences.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct EvalPoint {
+    /// Steps trained.
+    pub step: u64,
+    /// Every head on.
+    pub all_on: BatchStats,
+}
+
+/// Every head's attention map on the probe at one moment of training.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frame {
+    /// Steps trained.
+    pub step: u64,
+    /// `layers x heads x T x T` weights (see [`crate::nn::transformer::LayerTrace`]).
+    pub weights: Vec<f32>,
+}
+
+/// What the views draw.
+#[derive(Clone, Debug)]
+pub struct AttentionSnapshot {
+    /// Which run (a restart or a load starts a new one).
+    pub run: u64,
+    /// The settings of this run.
+    pub settings: AttentionSettings,
+    /// The task.
+    pub task: Arc<Task>,
+    /// The model now (the UI traces sequences with it).
+    pub model: Arc<Transformer>,
+    /// Steps trained.
+    pub step: u64,
+    /// The learning rate of the latest step (after warm-up).
+    pub learning_rate: f32,
+    /// Training batches' curves.
+    pub curve: Arc<Vec<CurvePoint>>,
+    /// Held-out evaluations.
+    pub evals: Arc<Vec<EvalPoint>>,
+    /// The latest held-out score with the heads as the user set them.
+    pub held: BatchStats,
+    /// The latest held-out score with every head on.
+    pub held_all_on: BatchStats,
+    /// For every head (layer-major), the held-out exact accuracy on
+    /// [`KNOCKOUT_SEQUENCES`] sequences with only that head off, and with every head on.
+    pub knockout: Arc<(Vec<BatchStats>, BatchStats)>,
+    /// The heads switched on.
+    pub heads: HeadMask,
+    /// The probe the filmstrip records.
+    pub probe: Probe,
+    /// The filmstrip.
+    pub frames: Arc<Vec<Frame>>,
+    /// Training is paused.
+    pub paused: bool,
+    /// Training ran to `max_steps`.
+    pub finished: bool,
+    /// Something to tell the user (a failed command, training stopped).
+    pub message: Option<String>,
+}
+
+/// The session.
+pub struct AttentionSession {
+    run: u64,
+    settings: AttentionSettings,
+    task: Arc<Task>,
+    model: Transformer,
+    optimizer: Adam,
+    rng: NnRng,
+    batch: SeqBatch,
+    held: SeqBatch,
+    knockout_batch: SeqBatch,
+    step: u64,
+    curve: Vec<CurvePoint>,
+    evals: Vec<EvalPoint>,
+    held_stats: BatchStats,
+    held_all_on: BatchStats,
+    knockout: Arc<(Vec<BatchStats>, BatchStats)>,
+    heads: HeadMask,
+    probe: Probe,
+    frames: Vec<Frame>,
+    frame_every: u64,
+    paused: bool,
+    stopped: bool,
+    message: Option<String>,
+    published_model_step: Option<(u64, u64)>,
+    published_model: Option<Arc<Transformer>>,
+}
+
+impl AttentionSession {
+    /// A fresh model for `settings`, scored once, nothing trained yet.
+    pub fn new(settings: AttentionSettings) -> Result<Self, String> {
+        let task = Task::new(settings.task, settings.seed);
+        let config = settings.model_config(&task);
+        let model = Transformer::new(config, settings.seed).map_err(|e| e.to_string())?;
+        Ok(Self::with_model(settings, task, model, 0))
+    }
+
+    fn with_model(settings: AttentionSettings, task: Task, model: Transformer, run: u64) -> Self {
+        let held = task.held_out(HELD_OUT, settings.seed);
+        let knockout_batch = task.held_out(KNOCKOUT_SEQUENCES, settings.seed ^ 0x6b0);
+        let heads = HeadMask::all_on(model.config());
+        let probe = task.default_probe();
+        let optimizer = Adam::new(AdamConfig {
+            learning_rate: settings.learning_rate,
+            ..AdamConfig::default()
+        });
+        let mut session = AttentionSession {
+            run,
+            rng: rng_from_seed(settings.seed.wrapping_add(1)),
+            batch: task.empty_batch(),
+            task: Arc::new(task),
+            settings,
+            model,
+            optimizer,
+            held,
+            knockout_batch,
+            step: 0,
+            curve: Vec::new(),
+            evals: Vec::new(),
+            held_stats: BatchStats::default(),
+            held_all_on: BatchStats::default(),
+            knockout: Arc::new((Vec::new(), BatchStats::default())),
+            heads,
+            probe,
+            frames: Vec::new(),
+            frame_every: 5,
+            paused: false,
+            stopped: false,
+            message: None,
+            published_model_step: None,
+            published_model: None,
+        };
+        session.evaluate();
+        session.record_frame();
+        session
+    }
+
+    /// Pauses or resumes.
+    pub fn set_paused(&mut self, paused: bool) {
+        self.paused = paused;
+    }
+
+    /// Steps trained.
+    pub fn steps(&self) -> u64 {
+        self.step
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Transformer {
+        &self.model
+    }
+
+    /// The task.
+    pub fn task(&self) -> &Task {
+        &self.task
+    }
+
+    /// The latest held-out score with every head on.
+    pub fn held_out(&self) -> BatchStats {
+        self.held_all_on
+    }
+
+    /// Trains until `max_steps` (or `steps` more when it is `None`), evaluating as the window
+    /// would: what a headless run does before its picture.
+    pub fn run_to_end(&mut self, steps: u64) -> Result<(), String> {
+        let target = self.settings.max_steps.unwrap_or(self.step + steps);
+        while self.step < target && !self.stopped {
+            self.train_one()?;
+        }
+        self.evaluate();
+        self.record_frame();
+        Ok(())
+    }
+
+    /// One training step, and an evaluation or a filmstrip frame when one is due.
+    fn train_one(&mut self) -> Result<(), String> {
+        let lr = warmup_lr(self.settings.learning_rate, self.step, self.settings.warmup);
+        self.optimizer.set_learning_rate(lr);
+        self.task
+            .fill_batch(self.settings.batch, &mut self.rng, &mut self.batch);
+        let stats = match self.model.train_step(&self.batch, &mut self.optimizer) {
+            Ok(stats) => stats,
+            Err(e) => {
+                self.stopped = true;
+                let message = format!("training stopped at step {}: {e}", self.step);
+                self.message = Some(message.clone());
+                return Err(message);
+            }
+        };
+        self.step += 1;
+        self.curve.push(CurvePoint {
+            step: self.step,
+            loss: stats.loss,
+            train_token: stats.token_accuracy(),
+            train_exact: stats.exact_accuracy(),
+        });
+        if self.curve.len() > MAX_CURVE {
+            thin(&mut self.curve);
+        }
+        if self.step.is_multiple_of(EVAL_EVERY) {
+            self.evaluate();
+        }
+        if self.step.is_multiple_of(self.frame_every) {
+            self.record_frame();
+        }
+        Ok(())
+    }
+
+    /// Scores the held-out sequences (with the user's heads and with every head) and what
+    /// each head is worth.
+    fn evaluate(&mut self) {
+        let all_on = HeadMask::all_on(self.model.config());
+        let score = |batch: &SeqBatch, mask: &HeadMask| {
+            self.model.evaluate(batch, mask).unwrap_or_default()
+        };
+        self.held_all_on = score(&self.held, &all_on);
+        self.held_stats = if self.heads == all_on {
+            self.held_all_on
+        } else {
+            score(&self.held, &self.heads)
+        };
+        let config = *self.model.config();
+        let mut single = Vec::with_capacity(config.layers * config.heads);
+        for layer in 0..config.layers {
+            for head in 0..config.heads {
+                let mut mask = all_on.clone();
+                mask.set(layer, head, false);
+                single.push(score(&self.knockout_batch, &mask));
+            }
+        }
+        self.knockout = Arc::new((single, score(&self.knockout_batch, &all_on)));
+        if self.evals.last().is_none_or(|e| e.step != self.step) {
+            self.evals.push(EvalPoint {
+                step: self.step,
+                all_on: self.held_all_on,
+            });
+            if self.evals.len() > MAX_CURVE {
+                thin(&mut self.evals);
+            }
+        }
+    }
+
+    /// Every head's map on the probe now, into the filmstrip.
+    fn record_frame(&mut self) {
+        if self.frames.last().is_some_and(|f| f.step == self.step) {
+            return;
+        }
+        let Ok(trace) = self
+            .model
+            .trace(&self.probe.tokens, &HeadMask::all_on(self.model.config()))
+        else {
+            return;
+        };
+        let weights = trace
+            .layers
+            .iter()
+            .flat_map(|l| l.weights.iter().copied())
+            .collect();
+        self.frames.push(Frame {
+            step: self.step,
+            weights,
+        });
+        if self.frames.len() > MAX_FRAMES {
+            // Keep frame 0 and every other one after it; take frames half as often.
+            let mut i = 0;
+            self.frames.retain(|_| {
+                let keep = i % 2 == 0;
+                i += 1;
+                keep
+            });
+            self.frame_every *= 2;
+        }
+    }
+
+    fn restart(&mut self, settings: AttentionSettings) -> Result<(), String> {
+        let task = Task::new(settings.task, settings.seed);
+        let config = settings.model_config(&task);
+        let model = Transformer::new(config, settings.seed).map_err(|e| e.to_string())?;
+        let paused = self.paused;
+        *self = Self::with_model(settings, task, model, self.run + 1);
+        self.paused = paused;
+        Ok(())
+    }
+
+    fn load(&mut self, path: &std::path::Path) -> Result<(), String> {
+        let model = Transformer::load(path).map_err(|e| e.to_string())?;
+        let c = *model.config();
+        let task = Task::new(self.settings.task, self.settings.seed);
+        if c.vocab != task.vocab() || c.context < task.len() {
+            return Err(format!(
+                "{}: the model has a vocabulary of {} and a context of {}; the {} task needs {} and at least {}",
+                path.display(),
+                c.vocab,
+                c.context,
+                task.kind(),
+                task.vocab(),
+                task.len()
+            ));
+        }
+        let settings = AttentionSettings {
+            layers: c.layers,
+            heads: c.heads,
+            width: c.width,
+            ..self.settings.clone()
+        };
+        let paused = self.paused;
+        *self = Self::with_model(settings, task, model, self.run + 1);
+        self.paused = paused;
+        self.message = Some(format!("loaded {}", path.display()));
+        Ok(())
+    }
+
+    fn model_arc(&mut self) -> Arc<Transformer> {
+        let key = (self.run, self.step);
+        match &self.published_model {
+            Some(model) if self.published_model_step == Some(key) => Arc::clone(model),
+            _ => {
+                let model = Arc::new(self.model.clone());
+                self.published_model = Some(Arc::clone(&model));
+                self.published_model_step = Some(key);
+                model
+            }
+        }
+    }
+}
+
+/// Keeps the first item and every other one after it.
+fn thin<T>(items: &mut Vec<T>) {
+    let mut i = 0;
+    items.retain(|_| {
+        let keep = i % 2 == 0;
+        i += 1;
+        keep
+    });
+}
+
+impl Session for AttentionSession {
+    type Command = AttentionCommand;
+    type Snapshot = Arc<AttentionSnapshot>;
+
+    fn apply(&mut self, command: AttentionCommand) -> Result<(), String> {
+        match command {
+            AttentionCommand::SetPaused(paused) => self.paused = paused,
+            AttentionCommand::Step(n) => {
+                for _ in 0..n {
+                    self.train_one()?;
+                }
+                self.evaluate();
+                self.record_frame();
+            }
+            AttentionCommand::SetLearningRate(lr) => {
+                if !(lr.is_finite() && lr > 0.0) {
+                    return Err(format!("learning rate must be positive, got {lr}"));
+                }
+                self.settings.learning_rate = lr;
+            }
+            AttentionCommand::Restart(settings) => self.restart(*settings)?,
+            AttentionCommand::SetHeads(mask) => {
+                if self.heads == mask {
+                    return Ok(());
+                }
+                self.heads = mask;
+                self.evaluate();
+            }
+            AttentionCommand::SetProbe(probe) => {
+                if probe.tokens.len() > self.model.config().context || probe.tokens.is_empty() {
+                    return Err("the probe does not fit the model's context".to_string());
+                }
+                self.probe = probe;
+                self.frames.clear();
+                self.frame_every = 5;
+                self.record_frame();
+            }
+            AttentionCommand::Save(path) => {
+                self.model.save(&path).map_err(|e| e.to_string())?;
+                self.message = Some(format!("saved {}", path.display()));
+            }
+            AttentionCommand::Load(path) => self.load(&path)?,
+        }
+        Ok(())
+    }
+
+    fn is_running(&self) -> bool {
+        !self.paused && !self.stopped && self.settings.max_steps.is_none_or(|max| self.step < max)
+    }
+
+    fn step(&mut self) -> Step {
+        let before = self.step;
+        // About 10 ms of training per step of the thread, so commands stay responsive.
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_millis(10) && self.is_running() {
+            if self.train_one().is_err() {
+                return Step {
+                    changed: true,
+                    urgent: true,
+                };
+            }
+        }
+        let finished = self.settings.max_steps.is_some_and(|m| self.step >= m);
+        if finished {
+            self.evaluate();
+            self.record_frame();
+        }
+        Step {
+            changed: self.step != before,
+            urgent: finished,
+        }
+    }
+
+    fn snapshot(&mut self) -> Arc<AttentionSnapshot> {
+        let model = self.model_arc();
+        Arc::new(AttentionSnapshot {
+            run: self.run,
+            settings: self.settings.clone(),
+            task: Arc::clone(&self.task),
+            model,
+            step: self.step,
+            learning_rate: self.optimizer.learning_rate(),
+            curve: Arc::new(self.curve.clone()),
+            evals: Arc::new(self.evals.clone()),
+            held: self.held_stats,
+            held_all_on: self.held_all_on,
+            knockout: Arc::clone(&self.knockout),
+            heads: self.heads.clone(),
+            probe: self.probe.clone(),
+            frames: Arc::new(self.frames.clone()),
+            paused: self.paused,
+            finished: self.settings.max_steps.is_some_and(|m| self.step >= m),
+            message: self.message.take(),
+        })
+    }
+
+    fn report(&mut self, message: String) {
+        self.message = Some(message);
+    }
+
+    fn publish_hz(&self) -> Option<f32> {
+        Some(20.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> AttentionSettings {
+        AttentionSettings {
+            width: 16,
+            heads: 2,
+            layers: 1,
+            batch: 8,
+            ..AttentionSettings::default()
+        }
+    }
+
+    #[test]
+    fn a_session_trains_evaluates_and_records_frames() {
+        let mut s = AttentionSession::new(small()).unwrap();
+        s.run_to_end(60).unwrap();
+        assert_eq!(s.steps(), 60);
+        let snap = s.snapshot();
+        assert_eq!(snap.curve.len(), 60);
+        assert_eq!(snap.evals.last().unwrap().step, 60);
+        assert_eq!(snap.held_all_on.sequences, HELD_OUT);
+        assert_eq!(snap.knockout.0.len(), 2);
+        assert_eq!(snap.frames.first().unwrap().step, 0);
+        assert_eq!(snap.frames.last().unwrap().step, 60);
+        let t = snap.task.len();
+        assert_eq!(snap.frames[0].weights.len(), 2 * t * t);
+    }
+
+    #[test]
+    fn the_filmstrip_stays_bounded_and_spans_the_run() {
+        let mut s = AttentionSession::new(small()).unwrap();
+        s.run_to_end(2000).unwrap();
+        let snap = s.snapshot();
+        assert!(snap.frames.len() <= MAX_FRAMES);
+        assert_eq!(snap.frames[0].step, 0);
+        assert_eq!(snap.frames.last().unwrap().step, 2000);
+        assert!(snap.frames.windows(2).all(|w| w[0].step < w[1].step));
+    }
+
+    #[test]
+    fn switching_heads_off_changes_the_held_out_score_only_through_the_mask() {
+        let mut s = AttentionSession::new(small()).unwrap();
+        s.run_to_end(100).unwrap();
+        let before = s.snapshot();
+        let mut mask = before.heads.clone();
+        mask.set(0, 1, false);
+        s.apply(AttentionCommand::SetHeads(mask.clone())).unwrap();
+        let after = s.snapshot();
+        assert_eq!(after.heads, mask);
+        assert_eq!(after.held_all_on, before.held_all_on);
+        let expected = s.model().evaluate(&s.held, &mask).unwrap();
+        assert_eq!(after.held, expected);
+    }
+
+    #[test]
+    fn a_bad_learning_rate_is_refused() {
+        let mut s = AttentionSession::new(small()).unwrap();
+        assert!(
+            s.apply(AttentionCommand::SetLearningRate(f32::NAN))
+                .is_err()
+        );
+        assert!(s.apply(AttentionCommand::SetLearningRate(-1.0)).is_err());
+    }
+
+    #[test]
+    fn a_model_of_another_task_is_refused_on_load() {
+        let dir = std::env::temp_dir().join(format!("netviz-attn-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("text.safetensors");
+        let text = AttentionSession::new(AttentionSettings {
+            task: TaskKind::Text,
+            ..small()
+        })
+        .unwrap();
+        text.model().save(&path).unwrap();
+        let mut sort = AttentionSession::new(small()).unwrap();
+        let err = sort
+            .apply(AttentionCommand::Load(path.clone()))
+            .unwrap_err();
+        assert!(err.contains("vocabulary"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
