@@ -68,6 +68,7 @@ impl AttentionLabArgs {
             batch: self.batch as usize,
             seed: self.seed,
             max_steps: self.shell.headless.then_some(self.steps),
+            decay: false,
         })
     }
 }

@@ -13,10 +13,10 @@ use clap::Args;
 
 use netviz::data::tasks::Task;
 use netviz::files::limits::{TRANSFORMER_HEADS, TRANSFORMER_LAYERS, TRANSFORMER_WIDTH};
-use netviz::labs::attention::session::HELD_OUT;
+use netviz::labs::attention::session::{AttentionSettings, HELD_OUT};
 use netviz::nn::init::rng_from_seed;
 use netviz::nn::optim::{Adam, AdamConfig, Optimizer};
-use netviz::nn::transformer::{HeadMask, Transformer, TransformerConfig, warmup_lr};
+use netviz::nn::transformer::{HeadMask, Transformer, TransformerConfig};
 
 use super::{TaskArg, check_lr};
 
@@ -53,6 +53,9 @@ pub struct TrainArgs {
     /// Steps between two held-out evaluations (each printed).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
     pub eval_every: u64,
+    /// Lower the learning rate along a half cosine to zero at the last step.
+    #[arg(long)]
+    pub decay: bool,
     /// Stop as soon as an evaluation reaches this held-out exact-sequence accuracy.
     #[arg(long)]
     pub until_exact: Option<f32>,
@@ -88,18 +91,26 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         task.len()
     );
     println!(
-        "model: {} layers, {} heads, width {}, {} parameters; Adam lr {} (warm-up {} steps), batch {}, seed {}, {} threads; held out: {} sequences",
+        "model: {} layers, {} heads, width {}, {} parameters; Adam lr {} (warm-up {} steps{}), batch {}, seed {}, {} threads; held out: {} sequences",
         config.layers,
         config.heads,
         config.width,
         config.param_count(),
         args.lr,
         args.warmup,
+        if args.decay { ", cosine decay" } else { "" },
         args.batch,
         args.seed,
         rayon::current_num_threads(),
         held.sequences()
     );
+    let schedule = AttentionSettings {
+        learning_rate: args.lr,
+        warmup: args.warmup,
+        max_steps: Some(args.steps),
+        decay: args.decay,
+        ..AttentionSettings::default()
+    };
     let stop = Arc::new(AtomicBool::new(false));
     crate::cli::signals::install(stop.clone(), "stopping after the step being trained");
     let mut optimizer = Adam::new(AdamConfig {
@@ -112,7 +123,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let mut step = 0;
     while step < args.steps && !stop.load(Ordering::Relaxed) {
         let started = Instant::now();
-        optimizer.set_learning_rate(warmup_lr(args.lr, step, args.warmup));
+        optimizer.set_learning_rate(schedule.learning_rate_at(step));
         task.fill_batch(args.batch as usize, &mut rng, &mut batch);
         let stats = model
             .train_step(&batch, &mut optimizer)

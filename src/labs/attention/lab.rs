@@ -19,9 +19,9 @@ use crate::labs::attention::session::{
     AttentionCommand, AttentionSession, AttentionSettings, AttentionSnapshot,
 };
 use crate::labs::attention::views::{self, head_computation};
-use crate::labs::unproject_2d;
 use crate::labs::plot::{Series, SeriesKind, palette, plot_ui};
 use crate::labs::thread::{LabThread, run_session};
+use crate::labs::unproject_2d;
 use crate::nn::transformer::{HeadMask, Trace};
 use crate::render::colormap::colormap_rgba;
 use crate::render::{Colormap, Scene};

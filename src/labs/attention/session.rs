@@ -19,8 +19,14 @@ use crate::nn::transformer::{
 pub const HELD_OUT: usize = 1000;
 /// Held-out sequences used to measure what each head is worth.
 pub const KNOCKOUT_SEQUENCES: usize = 200;
-/// Training steps between evaluations.
-pub const EVAL_EVERY: u64 = 25;
+/// Training steps between evaluations during the first [`EARLY_STEPS`] (where the jumps
+/// happen), and after them.
+pub const EVAL_EVERY: (u64, u64) = (25, 100);
+/// See [`EVAL_EVERY`].
+pub const EARLY_STEPS: u64 = 1000;
+/// Training steps between two measures of every head's worth (each costs one evaluation per
+/// head on [`KNOCKOUT_SEQUENCES`] sequences).
+pub const KNOCKOUT_EVERY: u64 = 100;
 /// Filmstrip frames kept; beyond it every other frame is dropped and frames are taken half
 /// as often, so the strip always spans the whole run.
 pub const MAX_FRAMES: usize = 48;
@@ -48,6 +54,9 @@ pub struct AttentionSettings {
     pub seed: u64,
     /// Stop after this many steps (`None`: train until paused).
     pub max_steps: Option<u64>,
+    /// Lower the learning rate along a half cosine to zero at `max_steps` (after the
+    /// warm-up), so a run of known length ends settled instead of at full step size.
+    pub decay: bool,
 }
 
 impl Default for AttentionSettings {
@@ -64,11 +73,25 @@ impl Default for AttentionSettings {
             batch: 32,
             seed: 0,
             max_steps: None,
+            decay: false,
         }
     }
 }
 
 impl AttentionSettings {
+    /// The learning rate of step `step` (counted from 0): the warm-up, then the base rate,
+    /// or with [`decay`](Self::decay) a half cosine down to zero at `max_steps`.
+    pub fn learning_rate_at(&self, step: u64) -> f32 {
+        let lr = warmup_lr(self.learning_rate, step, self.warmup);
+        match self.max_steps {
+            Some(total) if self.decay && total > self.warmup && step >= self.warmup => {
+                let done = (step - self.warmup) as f64 / (total - self.warmup) as f64;
+                (f64::from(lr) * 0.5 * (1.0 + (std::f64::consts::PI * done.min(1.0)).cos())) as f32
+            }
+            _ => lr,
+        }
+    }
+
     /// The model config for these settings and `task` (its vocabulary and length).
     pub fn model_config(&self, task: &Task) -> TransformerConfig {
         TransformerConfig {
@@ -289,7 +312,7 @@ impl AttentionSession {
 
     /// One training step, and an evaluation or a filmstrip frame when one is due.
     fn train_one(&mut self) -> Result<(), String> {
-        let lr = warmup_lr(self.settings.learning_rate, self.step, self.settings.warmup);
+        let lr = self.settings.learning_rate_at(self.step);
         self.optimizer.set_learning_rate(lr);
         self.task
             .fill_batch(self.settings.batch, &mut self.rng, &mut self.batch);
@@ -312,8 +335,16 @@ impl AttentionSession {
         if self.curve.len() > MAX_CURVE {
             thin(&mut self.curve);
         }
-        if self.step.is_multiple_of(EVAL_EVERY) {
-            self.evaluate();
+        let every = if self.step <= EARLY_STEPS {
+            EVAL_EVERY.0
+        } else {
+            EVAL_EVERY.1
+        };
+        if self.step.is_multiple_of(every) {
+            self.score_held_out();
+            if self.step.is_multiple_of(KNOCKOUT_EVERY) {
+                self.measure_heads();
+            }
         }
         if self.step.is_multiple_of(self.frame_every) {
             self.record_frame();
@@ -324,16 +355,38 @@ impl AttentionSession {
     /// Scores the held-out sequences (with the user's heads and with every head) and what
     /// each head is worth.
     fn evaluate(&mut self) {
+        self.score_held_out();
+        self.measure_heads();
+    }
+
+    fn score(&self, batch: &SeqBatch, mask: &HeadMask) -> BatchStats {
+        self.model.evaluate(batch, mask).unwrap_or_default()
+    }
+
+    /// The held-out score with the user's heads and with every head, onto the curve.
+    fn score_held_out(&mut self) {
         let all_on = HeadMask::all_on(self.model.config());
-        let score = |batch: &SeqBatch, mask: &HeadMask| {
-            self.model.evaluate(batch, mask).unwrap_or_default()
-        };
-        self.held_all_on = score(&self.held, &all_on);
+        self.held_all_on = self.score(&self.held, &all_on);
         self.held_stats = if self.heads == all_on {
             self.held_all_on
         } else {
-            score(&self.held, &self.heads)
+            self.score(&self.held, &self.heads)
         };
+        if self.evals.last().is_none_or(|e| e.step != self.step) {
+            self.evals.push(EvalPoint {
+                step: self.step,
+                all_on: self.held_all_on,
+            });
+            if self.evals.len() > MAX_CURVE {
+                thin(&mut self.evals);
+            }
+        }
+    }
+
+    /// The held-out score with each head alone switched off.
+    fn measure_heads(&mut self) {
+        let all_on = HeadMask::all_on(self.model.config());
+        let score = |batch: &SeqBatch, mask: &HeadMask| self.score(batch, mask);
         let config = *self.model.config();
         let mut single = Vec::with_capacity(config.layers * config.heads);
         for layer in 0..config.layers {
@@ -344,15 +397,6 @@ impl AttentionSession {
             }
         }
         self.knockout = Arc::new((single, score(&self.knockout_batch, &all_on)));
-        if self.evals.last().is_none_or(|e| e.step != self.step) {
-            self.evals.push(EvalPoint {
-                step: self.step,
-                all_on: self.held_all_on,
-            });
-            if self.evals.len() > MAX_CURVE {
-                thin(&mut self.evals);
-            }
-        }
     }
 
     /// Every head's map on the probe now, into the filmstrip.
@@ -475,7 +519,7 @@ impl Session for AttentionSession {
                     return Ok(());
                 }
                 self.heads = mask;
-                self.evaluate();
+                self.score_held_out();
             }
             AttentionCommand::SetProbe(probe) => {
                 if probe.tokens.len() > self.model.config().context || probe.tokens.is_empty() {
@@ -608,6 +652,23 @@ mod tests {
         assert_eq!(after.held_all_on, before.held_all_on);
         let expected = s.model().evaluate(&s.held, &mask).unwrap();
         assert_eq!(after.held, expected);
+    }
+
+    #[test]
+    fn the_learning_rate_warms_up_then_decays_to_zero_at_the_end() {
+        let s = AttentionSettings {
+            learning_rate: 1e-3,
+            warmup: 10,
+            max_steps: Some(110),
+            decay: true,
+            ..AttentionSettings::default()
+        };
+        assert!((s.learning_rate_at(4) - 0.5e-3).abs() < 1e-9);
+        assert!((s.learning_rate_at(10) - 1e-3).abs() < 1e-9);
+        assert!((s.learning_rate_at(60) - 0.5e-3).abs() < 1e-6);
+        assert!(s.learning_rate_at(110) < 1e-9);
+        let flat = AttentionSettings { decay: false, ..s };
+        assert_eq!(flat.learning_rate_at(100), 1e-3);
     }
 
     #[test]
