@@ -92,7 +92,7 @@ impl TaskKind {
             TaskKind::Sort => "Sort 8 digits",
             TaskKind::Reverse => "Reverse 8 digits",
             TaskKind::Copy => "Copy 8 digits",
-            TaskKind::Induction => "Induction (A B ... A → B)",
+            TaskKind::Induction => "Induction (A B ... A, then B)",
             TaskKind::ModAdd => "Modular addition (mod 13)",
             TaskKind::Text => "Next character (sonnets)",
         }
@@ -186,6 +186,17 @@ impl Task {
         match self.kind {
             TaskKind::Text => self.chars.len(),
             _ => SMALL_VOCAB,
+        }
+    }
+
+    /// How many tokens (`0..n`) the task's sequences use (the digit tasks leave the top of
+    /// the shared 16-token vocabulary unused).
+    pub fn tokens_used(&self) -> usize {
+        match self.kind {
+            TaskKind::Sort | TaskKind::Reverse | TaskKind::Copy => SEPARATOR as usize + 1,
+            TaskKind::ModAdd => MODULUS as usize + 2,
+            TaskKind::Induction => SMALL_VOCAB,
+            TaskKind::Text => self.chars.len(),
         }
     }
 

@@ -356,7 +356,7 @@ impl AttentionLab {
                     chart_bottom - 14.0 - (k % 3) as f32 * 13.0,
                 ),
                 egui::Align2::LEFT_BOTTOM,
-                format!("jump {:.2}→{:.2}", jump.before, jump.after),
+                format!("jump {:.2} to {:.2}", jump.before, jump.after),
                 font.clone(),
                 Color32::from_rgb(255, 215, 0),
             );
@@ -399,20 +399,17 @@ impl AttentionLab {
                 *color,
             );
         }
-        // The filmstrip: frames of the chosen head, as many as fit, evenly spread.
+        // The filmstrip: frames of the chosen head, as many as fit, in evenly spaced slots,
+        // each joined to its step on the axis; the first and the latest frame, and the frames
+        // around every jump, are always among them.
         let frames = &snap.frames;
         let t = snap.probe.tokens.len();
         let (layers, heads) = self.heads_count();
         let map = (self.view.layer * heads + self.view.head) * t * t;
         let side = (strip_h - 14.0).max(20.0);
         let fit = (((right - left) / (side + 6.0)).floor() as usize).max(1);
-        let shown: Vec<usize> = if frames.len() <= fit {
-            (0..frames.len()).collect()
-        } else {
-            (0..fit)
-                .map(|k| k * (frames.len() - 1) / (fit - 1).max(1))
-                .collect()
-        };
+        let steps: Vec<u64> = frames.iter().map(|f| f.step).collect();
+        let shown = views::filmstrip_frames(&steps, &jumps, fit);
         let strip_top = chart_bottom + 22.0;
         painter.text(
             egui::pos2(rect.min.x, strip_top + side / 2.0),
@@ -421,23 +418,16 @@ impl AttentionLab {
             font.clone(),
             text,
         );
-        let mut placed_right = f32::MIN;
-        for &f in &shown {
+        let slot = (right - left) / shown.len().max(1) as f32;
+        for (k, &f) in shown.iter().enumerate() {
             let frame = &frames[f];
             if frame.weights.len() < map + t * t || layers == 0 {
                 continue;
             }
-            let cx = x_of(frame.step).clamp(left + side / 2.0, right - side / 2.0);
+            let cx = left + slot * (k as f32 + 0.5);
             let x0 = cx - side / 2.0;
-            if x0 < placed_right + 2.0 {
-                continue;
-            }
-            placed_right = x0 + side;
             painter.line_segment(
-                [
-                    egui::pos2(x_of(frame.step), chart_bottom),
-                    egui::pos2(cx, strip_top),
-                ],
+                [egui::pos2(x_of(frame.step), chart_bottom), egui::pos2(cx, strip_top)],
                 (0.5, Color32::GRAY),
             );
             let cell = side / t as f32;
@@ -458,7 +448,7 @@ impl AttentionLab {
             painter.text(
                 egui::pos2(cx, strip_top + side + 1.0),
                 egui::Align2::CENTER_TOP,
-                frame.step.to_string(),
+                format!("step {}", frame.step),
                 egui::FontId::proportional(10.0),
                 text,
             );
@@ -560,8 +550,20 @@ impl AttentionLab {
         let c = *self.latest.model.config();
         let t = trace.tokens.len();
         ui.horizontal(|ui| {
-            ui.add(Slider::new(&mut self.view.layer, 0..=c.layers - 1).text("layer (0-based)"));
-            ui.add(Slider::new(&mut self.view.head, 0..=c.heads - 1).text("head"));
+            let one_based = |v: f64, _: std::ops::RangeInclusive<usize>| format!("{}", v as usize + 1);
+            let parse = |s: &str| s.trim().parse::<f64>().ok().map(|v| v - 1.0);
+            ui.add(
+                Slider::new(&mut self.view.layer, 0..=c.layers - 1)
+                    .text("layer")
+                    .custom_formatter(one_based)
+                    .custom_parser(parse),
+            );
+            ui.add(
+                Slider::new(&mut self.view.head, 0..=c.heads - 1)
+                    .text("head")
+                    .custom_formatter(one_based)
+                    .custom_parser(parse),
+            );
             ui.add(Slider::new(&mut self.view.query, 0..=t - 1).text("query position"));
         });
         let Some(hc) = head_computation(
@@ -577,7 +579,7 @@ impl AttentionLab {
         let task = Arc::clone(&self.latest.task);
         let i = self.view.query;
         ui.label(format!(
-            "layer {} head {}, query {} '{}': scores q·k/√{} → mask (keys after the query get −∞) → softmax → Σ w·v",
+            "layer {} head {}, query {} '{}': scores q·k/√{}, then the mask (keys after the query get −∞), then softmax, then Σ w·v",
             self.view.layer + 1,
             self.view.head + 1,
             i,
@@ -1050,7 +1052,7 @@ impl Lab for AttentionLab {
                     format!("weight {w:.4}")
                 };
                 Some(format!(
-                    "layer {} head {}: query {i} '{}' → key {j} '{}': {what}\n{}",
+                    "layer {} head {}: query {i} '{}' to key {j} '{}': {what}\n{}",
                     l + 1,
                     h + 1,
                     task.label(trace.tokens[i]),
@@ -1159,7 +1161,7 @@ fn top_weights(
                 .enumerate()
                 .max_by(|a, b| a.1.total_cmp(b.1))
                 .map_or((0, 0.0), |(j, &w)| (j, w));
-            format!("H{} → {j} '{}' {w:.3}", h + 1, task.label(trace.tokens[j]))
+            format!("H{}: {j} '{}' {w:.3}", h + 1, task.label(trace.tokens[j]))
         })
         .collect::<Vec<_>>()
         .join(", ")

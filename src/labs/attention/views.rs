@@ -25,13 +25,14 @@ pub struct Jump {
 }
 
 /// How much exact accuracy must rise to count as a jump.
-pub const JUMP_RISE: f32 = 0.25;
+pub const JUMP_RISE: f32 = 0.3;
 /// Within how many steps.
 pub const JUMP_STEPS: u64 = 75;
 
 /// The sudden rises of held-out exact accuracy: for each evaluation, the largest rise to a
 /// later one at most [`JUMP_STEPS`] steps on; rises of [`JUMP_RISE`] or more are jumps, each
-/// starting where the previous one ended or later.
+/// starting where the previous one ended or later, and a jump that starts where the previous
+/// one ended continues it (one climb, one jump).
 pub fn jumps(evals: &[EvalPoint]) -> Vec<Jump> {
     let acc = |e: &EvalPoint| e.all_on.exact_accuracy();
     let mut out = Vec::new();
@@ -45,12 +46,18 @@ pub fn jumps(evals: &[EvalPoint]) -> Vec<Jump> {
             .max_by(|a, b| acc(a.1).total_cmp(&acc(b.1)));
         match best {
             Some((k, end)) if acc(end) - acc(start) >= JUMP_RISE => {
-                out.push(Jump {
-                    from: start.step,
-                    to: end.step,
-                    before: acc(start),
-                    after: acc(end),
-                });
+                match out.last_mut() {
+                    Some(last) if last.to == start.step => {
+                        last.to = end.step;
+                        last.after = acc(end);
+                    }
+                    _ => out.push(Jump {
+                        from: start.step,
+                        to: end.step,
+                        before: acc(start),
+                        after: acc(end),
+                    }),
+                }
                 i += k + 1;
             }
             _ => i += 1,
@@ -59,10 +66,77 @@ pub fn jumps(evals: &[EvalPoint]) -> Vec<Jump> {
     out
 }
 
-/// The 3D view's points: token embeddings (every token of the vocabulary, colored along the
+/// Which of the frames at `steps` (ascending) the filmstrip shows in `slots` slots: the first
+/// and the last, the frames nearest the start, middle and end of every jump, then as many
+/// more as fit, evenly spread; ascending, no repeats.
+pub fn filmstrip_frames(steps: &[u64], jumps: &[Jump], slots: usize) -> Vec<usize> {
+    let n = steps.len();
+    if n <= slots {
+        return (0..n).collect();
+    }
+    let nearest = |s: u64| {
+        (0..n)
+            .min_by_key(|&i| steps[i].abs_diff(s))
+            .unwrap_or(0)
+    };
+    let mut chosen = vec![0, n - 1];
+    for j in jumps {
+        for s in [j.from, (j.from + j.to) / 2, j.to] {
+            chosen.push(nearest(s));
+        }
+    }
+    chosen.sort_unstable();
+    chosen.dedup();
+    if chosen.len() > slots {
+        // Too many jumps for the room: keep the ends and an even share of the rest.
+        let inner: Vec<usize> = chosen[1..chosen.len() - 1].to_vec();
+        let keep = slots.saturating_sub(2);
+        let mut thinned = vec![0];
+        thinned.extend((0..keep).map(|k| inner[k * inner.len() / keep.max(1)]));
+        thinned.push(n - 1);
+        thinned.dedup();
+        return thinned;
+    }
+    // Fill the largest gaps first.
+    while chosen.len() < slots {
+        let (gap, _) = chosen
+            .windows(2)
+            .enumerate()
+            .max_by_key(|(_, w)| w[1] - w[0])
+            .unwrap_or((0, &[0, 0][..]));
+        let (a, b) = (chosen[gap], chosen[gap + 1]);
+        if b - a < 2 {
+            break;
+        }
+        chosen.insert(gap + 1, (a + b) / 2);
+    }
+    chosen
+}
+
+/// The 3D view's points: token embeddings (every token the task uses, colored along the
 /// vocabulary) or one block's queries and keys on the probe (queries warm, keys cool), on
-/// their top three principal axes.
+/// their top three principal axes, scaled together so the farthest coordinate is 1 (the
+/// shape is kept; embeddings start a few hundredths wide).
 pub fn embedded_points(
+    model: &Transformer,
+    trace: &Trace,
+    task: &Task,
+    source: EmbeddingSource,
+) -> Vec<EmbeddedPoint> {
+    let mut points = projected(model, trace, task, source);
+    let far = points
+        .iter()
+        .flat_map(|p| p.pos)
+        .fold(0.0f32, |m, c| m.max(c.abs()));
+    if far > 0.0 && far.is_finite() {
+        for p in &mut points {
+            p.pos = p.pos.map(|c| c / far);
+        }
+    }
+    points
+}
+
+fn projected(
     model: &Transformer,
     trace: &Trace,
     task: &Task,
@@ -72,7 +146,7 @@ pub fn embedded_points(
     match source {
         EmbeddingSource::Tokens => {
             let table = model.params()[0].value.data();
-            let v = model.config().vocab;
+            let v = task.tokens_used().min(model.config().vocab);
             let rows = &table[..v * d];
             let pca = pca3(rows, d);
             (0..v)
@@ -191,10 +265,30 @@ mod tests {
             .collect();
         let found = jumps(&sudden);
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].from <= 75 && found[0].to >= 100 && found[0].to <= 150);
+        assert!(found[0].from <= 75 && found[0].to >= 100 && found[0].to <= 175);
         assert!(found[0].after - found[0].before >= JUMP_RISE);
         let slow: Vec<EvalPoint> = (0..40).map(|i| eval(i * 25, i as usize * 2)).collect();
         assert!(jumps(&slow).is_empty());
+    }
+
+    #[test]
+    fn the_filmstrip_keeps_the_ends_and_the_frames_around_each_jump() {
+        let steps: Vec<u64> = (0..40).map(|i| i * 20).collect();
+        let jump = Jump {
+            from: 100,
+            to: 160,
+            before: 0.0,
+            after: 0.9,
+        };
+        let shown = filmstrip_frames(&steps, &[jump], 8);
+        assert_eq!(shown.len(), 8);
+        assert_eq!((shown[0], shown[7]), (0, 39));
+        for s in [100, 120, 160] {
+            assert!(shown.iter().any(|&i| steps[i] == s), "{s} in {shown:?}");
+        }
+        assert!(shown.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(filmstrip_frames(&steps[..5], &[], 8), vec![0, 1, 2, 3, 4]);
+        assert_eq!(filmstrip_frames(&steps, &[], 1).len(), 2.min(steps.len()));
     }
 
     #[test]
@@ -233,7 +327,10 @@ mod tests {
             assert!(((c.masked[j] - max).exp() / z - c.weights[j]).abs() < 1e-5);
         }
         let points = embedded_points(&model, &trace, &task, EmbeddingSource::Tokens);
-        assert_eq!(points.len(), 16);
+        // The ten digits and the separator; the farthest coordinate is 1.
+        assert_eq!(points.len(), 11);
+        let far = points.iter().flat_map(|p| p.pos).fold(0.0f32, |m, c| m.max(c.abs()));
+        assert!((far - 1.0).abs() < 1e-6);
         let qk = embedded_points(&model, &trace, &task, EmbeddingSource::QueriesKeys(0));
         assert_eq!(qk.len(), 32);
     }
