@@ -30,9 +30,12 @@ pub(crate) fn exp(x: f32) -> f32 {
     p = p * r + 8.333_452e-3;
     p = p * r + 4.166_579_6e-2;
     p = p * r + 1.666_666_5e-1;
-    p = p * r + 5.000_000_1e-1;
+    p = p * r + 0.5;
     let e = p * r * r + r + 1.0;
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    // `n + ROUND` holds the integer `n` in its low mantissa bits: integer arithmetic on the
+    // bits gives the exponent of 2^n without a (saturating, slow) float-to-int cast.
+    let n_bits = (x * LOG2E + ROUND).to_bits().wrapping_sub(ROUND.to_bits());
+    let scale = f32::from_bits(n_bits.wrapping_add(127) << 23);
     e * scale
 }
 
