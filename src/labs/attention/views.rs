@@ -35,7 +35,7 @@ pub const JUMP_STEPS: u64 = 75;
 /// one ended continues it (one climb, one jump).
 pub fn jumps(evals: &[EvalPoint]) -> Vec<Jump> {
     let acc = |e: &EvalPoint| e.all_on.exact_accuracy();
-    let mut out = Vec::new();
+    let mut out: Vec<Jump> = Vec::new();
     let mut i = 0;
     while i < evals.len() {
         let start = &evals[i];
