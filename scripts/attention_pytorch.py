@@ -50,7 +50,7 @@ class Block(nn.Module):
 
 
 class Transformer(nn.Module):
-    def __init__(self, vocab, context, width, heads, layers, gelu_approx="none"):
+    def __init__(self, vocab, context, width, heads, layers, gelu_approx="tanh"):
         super().__init__()
         self.tok_emb = nn.Embedding(vocab, width)
         self.pos_emb = nn.Embedding(context, width)
@@ -132,7 +132,7 @@ def check(path):
     with safe_open(path, "pt") as f:
         meta = f.metadata()
     config = json.loads(meta["config"])
-    gelu = config.get("gelu", "none")
+    gelu = "tanh"
     model = Transformer(config["vocab"], config["context"], config["width"], config["heads"],
                         config["layers"], gelu)
     model.load_state_dict(load_file(path))
@@ -144,7 +144,7 @@ def check(path):
 
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "bench"
-    gelu = "none"
+    gelu = "tanh"
     if mode == "bench":
         bench(gelu)
     elif mode == "sort":

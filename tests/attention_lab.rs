@@ -305,7 +305,7 @@ fn switching_a_head_off_zeroes_exactly_its_output_and_changes_the_predictions() 
 
 #[test]
 fn a_fixed_seed_solves_sorting_on_every_held_out_sequence() {
-    // The lab's defaults (workload T's model, Adam 3e-3 after 50 warm-up steps, batch 32),
+    // The lab's defaults (workload T's model, Adam 1e-3 after 50 warm-up steps, batch 32),
     // the rate decaying to zero over the run.
     let mut session = AttentionSession::new(AttentionSettings {
         max_steps: Some(3000),

@@ -31,7 +31,7 @@ pub struct AttentionLabArgs {
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=TRANSFORMER_WIDTH as i64))]
     pub width: u32,
     /// Adam's learning rate after warm-up (changeable live in the window).
-    #[arg(long, default_value_t = 3e-3)]
+    #[arg(long, default_value_t = 1e-3)]
     pub lr: f32,
     /// Steps of linear learning-rate warm-up.
     #[arg(long, default_value_t = 50)]

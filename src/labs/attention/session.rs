@@ -68,7 +68,7 @@ impl Default for AttentionSettings {
             layers: t.layers,
             heads: t.heads,
             width: t.width,
-            learning_rate: 3e-3,
+            learning_rate: 1e-3,
             warmup: 50,
             batch: 32,
             seed: 0,
