@@ -481,8 +481,8 @@ pub fn predictions_camera(t: usize) -> Camera2d {
 }
 
 /// At every position: the input token, the top [`TOP_K`] candidates as bars of their
-/// probability (the correct one green, a wrong top choice red and its row banded), and the
-/// correct token with its probability when it is not among them. `scored` dims positions the
+/// probability (the correct one's bar and name green, a wrong top choice red and its row
+/// banded), and the correct token with its probability when it is not among them. `scored` dims positions the
 /// task does not score.
 pub fn predictions(
     trace: &Trace,
@@ -535,14 +535,18 @@ pub fn predictions(
             if max[0] > min[0] {
                 mesh.push_rect(min, max, 0.0, color);
             }
-            let mark = if Some(k) == target { "✔" } else { "" };
-            scene.labels.push(label(
+            // The correct token's name is green wherever it ranks.
+            let mut name = label(
                 [c as f32 * CELL_W + BAR_X0 - 0.05, y, 0.0],
-                format!("{}{}", mark, task.label(k)),
+                task.label(k),
                 11.0,
                 Anchor::Right,
                 LabelRole::Data,
-            ));
+            );
+            if Some(k) == target {
+                name.color = RIGHT;
+            }
+            scene.labels.push(name);
             scene.labels.push(label(
                 [max[0] + 0.04, y, 0.0],
                 format!("{p:.2}"),

@@ -46,6 +46,12 @@ pub fn jumps(evals: &[EvalPoint]) -> Vec<Jump> {
             .max_by(|a, b| acc(a.1).total_cmp(&acc(b.1)));
         match best {
             Some((k, end)) if acc(end) - acc(start) >= JUMP_RISE => {
+                // The climb starts where the accuracy leaves its level, not before.
+                let mut first = i;
+                while first + 1 < i + 1 + k && acc(&evals[first + 1]) <= acc(start) + 0.05 {
+                    first += 1;
+                }
+                let start = &evals[first];
                 match out.last_mut() {
                     Some(last) if last.to == start.step => {
                         last.to = end.step;
@@ -265,7 +271,9 @@ mod tests {
             .collect();
         let found = jumps(&sudden);
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].from <= 75 && found[0].to >= 100 && found[0].to <= 175);
+        // From the last flat evaluation (step 75) to the top of the climb.
+        assert_eq!(found[0].from, 75);
+        assert!(found[0].to >= 125 && found[0].to <= 175);
         assert!(found[0].after - found[0].before >= JUMP_RISE);
         let slow: Vec<EvalPoint> = (0..40).map(|i| eval(i * 25, i as usize * 2)).collect();
         assert!(jumps(&slow).is_empty());
