@@ -51,3 +51,8 @@ fn layout_file() {
 fn forest_file() {
     replay("forest_file", fuzz_cases::forest_file);
 }
+
+#[test]
+fn transformer_file() {
+    replay("transformer_file", fuzz_cases::transformer_file);
+}

@@ -74,6 +74,28 @@ pub fn forest_file(data: &[u8]) {
     }
 }
 
+/// A transformer model file; a model it accepts traces a short sequence and must encode to
+/// bytes it accepts again.
+pub fn transformer_file(data: &[u8]) {
+    use netviz::nn::transformer::{HeadMask, Transformer};
+    let path = Path::new("fuzz.safetensors");
+    let Ok(model) = Transformer::from_bytes(data, path) else {
+        return;
+    };
+    let config = *model.config();
+    let tokens: Vec<u32> = (0..config.context.min(4) as u32)
+        .map(|t| t % config.vocab as u32)
+        .collect();
+    let _ = model.trace(&tokens, &HeadMask::all_on(&config));
+    let bytes = match model.to_bytes() {
+        Ok(bytes) => bytes,
+        Err(e) => panic!("a model that was read cannot be encoded: {e}"),
+    };
+    if let Err(e) = Transformer::from_bytes(&bytes, path) {
+        panic!("a model that was read cannot be read back: {e}");
+    }
+}
+
 /// A saved layout, read as a window opening the gallery lab reads it, then the restored
 /// workspace's arrangement and tab stacks.
 pub fn layout_file(data: &[u8]) {
