@@ -448,3 +448,110 @@ fn a_session_survives_a_learning_rate_that_diverges() {
     // Either it trained through, or it stopped with a message; never a panic.
     assert!(snap.step > 0);
 }
+
+fn scene_view(
+    lab: &netviz::labs::attention::AttentionLab,
+    panel: netviz::labs::attention::Panel,
+    size: [u32; 2],
+) -> netviz::ui::SceneView {
+    use netviz::ui::{Lab, PanelKind};
+    let camera = match lab.panels()[panel.index()].kind.clone() {
+        PanelKind::Scene2d(c) => c.scene_camera(),
+        PanelKind::Scene3d(c) => c.scene_camera(),
+        PanelKind::Egui => panic!("{panel:?} is a scene"),
+    };
+    netviz::ui::SceneView {
+        size_px: size,
+        pixels_per_point: 1.0,
+        camera,
+    }
+}
+
+#[test]
+fn clicking_a_map_enlarges_it_and_hovering_a_token_isolates_its_lines() {
+    use netviz::labs::attention::{AttentionLab, AttentionLabOptions, Panel};
+    use netviz::ui::Lab;
+    let mut lab = AttentionLab::new(AttentionLabOptions {
+        settings: AttentionSettings {
+            max_steps: Some(30),
+            ..AttentionSettings::default()
+        },
+        paused: true,
+        steps_before: 30,
+    })
+    .unwrap();
+    lab.update();
+    let size = [1000, 700];
+    let view = scene_view(&lab, Panel::Maps, size);
+    // The middle of layer 2 head 3's map.
+    let o = scenes::map_origin(1, 2);
+    let center = [o[0] + scenes::MAP_SIZE / 2.0, o[1] - scenes::MAP_SIZE / 2.0];
+    let (x, y) = project(&view.camera, center, size);
+    let hover = lab
+        .hover_text(Panel::Maps.index(), Vec2::new(x as f32, y as f32), &view)
+        .unwrap();
+    assert!(hover.starts_with("layer 2 head 3: query "), "{hover}");
+    lab.click(Panel::Maps.index(), Vec2::new(x as f32, y as f32), &view);
+    let state = lab.view_state();
+    assert!(state.enlarged);
+    assert_eq!((state.layer, state.head), (1, 2));
+    // A click on the enlarged map shows every map again.
+    lab.click(Panel::Maps.index(), Vec2::new(x as f32, y as f32), &view);
+    assert!(!lab.view_state().enlarged);
+
+    // Hovering query 12 in the lines view isolates its lines in the next scene.
+    let view = scene_view(&lab, Panel::Lines, size);
+    let (x, y) = project(
+        &view.camera,
+        [scenes::LINES_X.0 - 0.1, scenes::lines_y(12)],
+        size,
+    );
+    let text = lab
+        .hover_text(Panel::Lines.index(), Vec2::new(x as f32, y as f32), &view)
+        .unwrap();
+    assert!(text.starts_with("query 12 "), "{text}");
+    let scene = lab.scene(Panel::Lines.index(), &view);
+    let y12 = scenes::lines_y(12);
+    assert!(!scene.lines.is_empty());
+    assert!(scene.lines.iter().all(|l| l.a[1] == y12));
+    // The pointer gone, the next frame shows every query's lines again.
+    lab.update();
+    lab.update();
+    let scene = lab.scene(Panel::Lines.index(), &view);
+    assert!(scene.lines.iter().any(|l| l.a[1] != y12));
+}
+
+#[test]
+fn an_edited_probe_changes_every_view_at_once_and_a_bad_one_is_refused() {
+    use netviz::labs::attention::{AttentionLab, AttentionLabOptions, Panel};
+    use netviz::ui::Lab;
+    let mut lab = AttentionLab::new(AttentionLabOptions {
+        settings: AttentionSettings {
+            max_steps: Some(30),
+            ..AttentionSettings::default()
+        },
+        paused: true,
+        steps_before: 30,
+    })
+    .unwrap();
+    lab.update();
+    let before = lab.trace().unwrap();
+    lab.set_probe_text("98765432").unwrap();
+    assert_eq!(&lab.probe().tokens[..9], &[9, 8, 7, 6, 5, 4, 3, 2, 10]);
+    assert_eq!(lab.probe().targets[8], Some(2));
+    let after = lab.trace().unwrap();
+    assert_ne!(before.probs, after.probs);
+    let snap = lab.snapshot().clone();
+    let expect = snap
+        .model
+        .trace(&lab.probe().tokens, &HeadMask::all_on(snap.model.config()))
+        .unwrap();
+    assert_eq!(after.probs, expect.probs);
+    let view = scene_view(&lab, Panel::Predictions, [900, 700]);
+    let scene = lab.scene(Panel::Predictions.index(), &view);
+    assert!(scene.labels.iter().any(|l| l.text == "0 9"));
+    // Not digits: refused with a reason, the probe kept.
+    let err = lab.set_probe_text("12a45678").unwrap_err();
+    assert!(err.contains("'a' is not a digit"), "{err}");
+    assert_eq!(lab.probe().tokens[0], 9);
+}

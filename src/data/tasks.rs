@@ -231,12 +231,12 @@ impl Task {
         SeqBatch::new(self.scored())
     }
 
-    /// How token `t` is written ("7", "|", "+", "a", "␣" for a space, "↵" for a newline).
+    /// How token `t` is written ("7", "|", "+", "a", "·" for a space, "¶" for a newline).
     pub fn label(&self, t: u32) -> String {
         match self.kind {
             TaskKind::Text => match self.chars.get(t as usize) {
-                Some(' ') => "␣".to_string(),
-                Some('\n') => "↵".to_string(),
+                Some(' ') => "·".to_string(),
+                Some('\n') => "¶".to_string(),
                 Some(c) => c.to_string(),
                 None => "?".to_string(),
             },
