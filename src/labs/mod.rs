@@ -22,6 +22,7 @@ pub mod pca;
 pub mod plot;
 pub mod style;
 pub mod thread;
+pub mod timeline;
 pub mod xor;
 
 pub use error::LabError;
