@@ -17,6 +17,7 @@ use crate::ui::lab::{Lab, PanelSpec, StatusInfo};
 use crate::ui::layout_file::{LayoutStore, ShellSettings};
 use crate::ui::menu::{MenuContext, menu_bar_ui};
 use crate::ui::panels::{PanelRect, PanelsOutput, SceneJob};
+use crate::ui::timeline_bar::{TimelineBar, timeline_bar_ui};
 use crate::ui::workspace::Workspace;
 
 /// How long a status message stays, in seconds.
@@ -39,6 +40,7 @@ pub struct Dashboard {
     last: PanelsOutput,
     actions: Vec<ShellAction>,
     side_rect: Option<Rect>,
+    timeline_bar: TimelineBar,
 }
 
 impl Default for Dashboard {
@@ -64,6 +66,7 @@ impl Dashboard {
             last: PanelsOutput::default(),
             actions: Vec::new(),
             side_rect: None,
+            timeline_bar: TimelineBar::default(),
         }
     }
 
@@ -227,6 +230,13 @@ pub fn dashboard_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
     Panel::bottom("netviz-status")
         .frame(Frame::side_top_panel(ui.style()).inner_margin(Margin::symmetric(8, 4)))
         .show(ui, |ui| status_bar_ui(ui, &status, dashboard));
+    if let Some(info) = lab.timeline().filter(|t| !t.steps.is_empty()) {
+        Panel::bottom("netviz-timeline")
+            .frame(Frame::side_top_panel(ui.style()).inner_margin(Margin::symmetric(8, 3)))
+            .show(ui, |ui| {
+                timeline_bar_ui(ui, lab, &info, &mut dashboard.timeline_bar);
+            });
+    }
     let side_pt = (ui.available_width() * 0.22)
         .clamp(180.0, SIDE_PANEL_PT)
         .round();

@@ -298,6 +298,21 @@ pub struct StatusInfo {
     pub message: Option<String>,
 }
 
+/// A lab's recorded history, as the timeline bar under the dashboard shows it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TimelineInfo {
+    /// The steps of the recorded moments, oldest first.
+    pub steps: Vec<u64>,
+    /// The loss at each moment (`None` where the lab has none), for the bar's curve.
+    pub losses: Vec<Option<f32>>,
+    /// The moment the views show (`None`: the present, training going on).
+    pub cursor: Option<usize>,
+    /// Bytes the recorded moments hold.
+    pub bytes: usize,
+    /// The most they may hold before older moments are thinned.
+    pub budget: usize,
+}
+
 /// A lab the shell can host: in a window, headless, or in a test harness.
 pub trait Lab {
     /// Short name shown in the title bar, e.g. `gallery`.
@@ -350,6 +365,18 @@ pub trait Lab {
     /// Draws plain egui panel `panel` (see [`PanelKind::Egui`]) into `ui`.
     fn panel_ui(&mut self, panel: usize, ui: &mut Ui) {
         let _ = (panel, ui);
+    }
+
+    /// The lab's recorded history, if it keeps one: the shell then shows a timeline bar to
+    /// go back to any recorded moment ([`seek`](Self::seek)).
+    fn timeline(&self) -> Option<TimelineInfo> {
+        None
+    }
+
+    /// Shows recorded moment `index` of [`timeline`](Self::timeline) in every panel
+    /// (`None`: the present). Training goes on meanwhile.
+    fn seek(&mut self, index: Option<usize>) {
+        let _ = index;
     }
 
     /// Step, loss and pause state for the status bar.

@@ -29,13 +29,16 @@ mod scene_blit;
 pub mod shell;
 mod surface;
 pub mod text_overlap;
+pub mod timeline_bar;
 pub mod window;
 pub mod workspace;
 
 pub use app::App;
 pub use dashboard::{Dashboard, LabMenuEntry, ShellAction, dashboard_ui};
 pub use headless::{HeadlessFrame, HeadlessOptions, render_headless, run_headless};
-pub use lab::{Lab, Layout, PanelKind, PanelName, PanelSpec, SceneView, StatusInfo};
+pub use lab::{
+    Lab, Layout, PanelKind, PanelName, PanelSpec, SceneView, StatusInfo, TimelineInfo,
+};
 pub use layout_file::LayoutStore;
 pub use panels::{PanelRect, SceneJob};
 pub use shell::{LabEntry, Shell};

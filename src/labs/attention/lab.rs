@@ -21,11 +21,12 @@ use crate::labs::attention::session::{
 use crate::labs::attention::views::{self, head_computation};
 use crate::labs::plot::{Series, SeriesKind, palette, plot_ui};
 use crate::labs::thread::{LabThread, run_session};
+use crate::labs::timeline::{DEFAULT_BUDGET, Timeline};
 use crate::labs::unproject_2d;
 use crate::nn::transformer::{HeadMask, Trace};
 use crate::render::colormap::colormap_rgba;
 use crate::render::{Colormap, Scene};
-use crate::ui::{Lab, Layout, PanelKind, PanelSpec, SceneView, StatusInfo};
+use crate::ui::{Lab, Layout, PanelKind, PanelSpec, SceneView, StatusInfo, TimelineInfo};
 
 crate::lab_panels! {
     /// The attention lab's panels, in the order [`AttentionLab`] lists them.
@@ -97,7 +98,11 @@ impl Default for ViewState {
 /// The attention lab.
 pub struct AttentionLab {
     thread: LabThread<Arc<AttentionSnapshot>, AttentionCommand>,
+    /// The snapshot the views show: the newest, or a recorded one while scrubbing.
     latest: Arc<AttentionSnapshot>,
+    /// The newest snapshot.
+    live: Arc<AttentionSnapshot>,
+    timeline: Timeline<AttentionSnapshot>,
     controls: AttentionSettings,
     view: ViewState,
     probe: Probe,
@@ -139,8 +144,12 @@ impl AttentionLab {
             })?;
         let probe = latest.probe.clone();
         let probe_text = latest.task.probe_text(&probe);
+        let mut timeline = Timeline::new(DEFAULT_BUDGET);
+        timeline.push(Arc::clone(&latest));
         Ok(Self {
             thread,
+            live: Arc::clone(&latest),
+            timeline,
             heads: latest.heads.clone(),
             controls: latest.settings.clone(),
             latest,
@@ -664,7 +673,7 @@ impl AttentionLab {
     }
 
     fn training_controls_ui(&mut self, ui: &mut Ui) {
-        let snap = Arc::clone(&self.latest);
+        let snap = Arc::clone(&self.live);
         ui.horizontal(|ui| {
             let label = if snap.paused { "Play" } else { "Pause" };
             if ui.button(label).clicked() {
@@ -890,14 +899,16 @@ impl Lab for AttentionLab {
             self.view.lines_focus = LinesFocus::All;
         }
         if let Some(snapshot) = self.thread.take_latest() {
-            if snapshot.run != self.latest.run {
+            if snapshot.run != self.live.run {
                 self.controls = snapshot.settings.clone();
                 self.probe = snapshot.probe.clone();
                 self.probe_text = snapshot.task.probe_text(&self.probe);
                 self.probe_error = None;
             }
             self.heads = snapshot.heads.clone();
-            self.latest = snapshot;
+            self.timeline.push(Arc::clone(&snapshot));
+            self.live = snapshot;
+            self.latest = Arc::clone(self.timeline.shown(&self.live));
             self.clamp_view();
         }
     }
@@ -1122,8 +1133,24 @@ impl Lab for AttentionLab {
         }
     }
 
+    fn timeline(&self) -> Option<TimelineInfo> {
+        Some(TimelineInfo {
+            steps: self.timeline.steps(),
+            losses: self.timeline.losses(),
+            cursor: self.timeline.cursor(),
+            bytes: self.timeline.bytes(),
+            budget: self.timeline.budget(),
+        })
+    }
+
+    fn seek(&mut self, index: Option<usize>) {
+        self.timeline.seek(index);
+        self.latest = Arc::clone(self.timeline.shown(&self.live));
+        self.clamp_view();
+    }
+
     fn status(&self) -> StatusInfo {
-        let snap = &self.latest;
+        let snap = &self.live;
         StatusInfo {
             step: snap.step,
             loss: snap.curve.last().map(|c| c.loss),
@@ -1133,12 +1160,12 @@ impl Lab for AttentionLab {
     }
 
     fn toggle_pause(&mut self) {
-        let paused = !self.latest.paused;
+        let paused = !self.live.paused;
         self.send(AttentionCommand::SetPaused(paused));
     }
 
     fn reset(&mut self) {
-        self.controls = self.latest.settings.clone();
+        self.controls = self.live.settings.clone();
         self.restart();
     }
 }

@@ -196,6 +196,38 @@ pub struct AttentionSnapshot {
     pub message: Option<String>,
 }
 
+impl crate::labs::timeline::Moment for AttentionSnapshot {
+    fn step(&self) -> u64 {
+        self.step
+    }
+
+    fn loss(&self) -> Option<f32> {
+        self.curve.last().map(|c| c.loss)
+    }
+
+    /// The model (values and gradients), the curves and the filmstrip, which every snapshot
+    /// holds a copy of.
+    fn heap_bytes(&self) -> usize {
+        let params: usize = self
+            .model
+            .params()
+            .iter()
+            .map(|p| 2 * 4 * p.value.len())
+            .sum();
+        let frames: usize = self.frames.iter().map(|f| 4 * f.weights.len() + 16).sum();
+        params
+            + self.curve.len() * std::mem::size_of::<CurvePoint>()
+            + self.evals.len() * std::mem::size_of::<EvalPoint>()
+            + self.knockout.0.len() * std::mem::size_of::<BatchStats>()
+            + frames
+            + 4 * self.probe.tokens.len() * 2
+    }
+
+    fn run(&self) -> u64 {
+        self.run
+    }
+}
+
 /// The session.
 pub struct AttentionSession {
     run: u64,

@@ -1,0 +1,215 @@
+//! The timeline bar under the dashboard, for a lab that records its history
+//! ([`Lab::timeline`]): the loss of every recorded moment as a small curve, a handle to drag
+//! to any of them, step buttons, playback at a chosen speed, and "Live" back to the present.
+//! While the bar has the keyboard focus, the arrow keys step one moment.
+
+use egui::{Color32, Key, Modifiers, Rect, RichText, Sense, Ui, pos2, vec2};
+
+use crate::ui::lab::{Lab, TimelineInfo};
+
+/// Playback speeds, in recorded moments per second.
+pub const SPEEDS: [f32; 5] = [2.0, 5.0, 10.0, 30.0, 60.0];
+
+/// The bar's own state across frames.
+#[derive(Clone, Debug)]
+pub struct TimelineBar {
+    /// Playing back the recorded moments.
+    pub playing: bool,
+    /// Moments per second while playing.
+    pub speed: f32,
+    /// Time (egui's clock) of the last step of the playback.
+    last_step: f64,
+}
+
+impl Default for TimelineBar {
+    fn default() -> Self {
+        TimelineBar {
+            playing: false,
+            speed: 10.0,
+            last_step: 0.0,
+        }
+    }
+}
+
+/// The moment nearest `x` along a bar over `rect` for moments at `steps` (the bar maps steps
+/// linearly from the first to the last).
+pub fn moment_at(steps: &[u64], rect: Rect, x: f32) -> Option<usize> {
+    let (&first, &last) = (steps.first()?, steps.last()?);
+    let span = (last - first).max(1) as f32;
+    let step = first as f32 + ((x - rect.left()) / rect.width().max(1.0)).clamp(0.0, 1.0) * span;
+    (0..steps.len()).min_by(|&a, &b| {
+        (steps[a] as f32 - step)
+            .abs()
+            .total_cmp(&(steps[b] as f32 - step).abs())
+    })
+}
+
+/// X of a moment at `step` on a bar over `rect`.
+pub fn x_of(steps: &[u64], rect: Rect, step: u64) -> f32 {
+    let (first, last) = (
+        steps.first().copied().unwrap_or(0),
+        steps.last().copied().unwrap_or(0),
+    );
+    let span = (last - first).max(1) as f32;
+    rect.left() + rect.width() * (step.saturating_sub(first)) as f32 / span
+}
+
+/// Draws the bar for `lab` (whose history is `info`) and applies what the user does.
+pub fn timeline_bar_ui(ui: &mut Ui, lab: &mut dyn Lab, info: &TimelineInfo, bar: &mut TimelineBar) {
+    let n = info.steps.len();
+    if n == 0 {
+        return;
+    }
+    let now = ui.input(|i| i.time);
+    let mut seek: Option<Option<usize>> = None;
+    let current = info.cursor;
+    ui.horizontal(|ui| {
+        let live = current.is_none();
+        if ui
+            .selectable_label(live, RichText::new("Live").strong())
+            .on_hover_text("show the present; training goes on either way")
+            .clicked()
+        {
+            seek = Some(None);
+            bar.playing = false;
+        }
+        let at = current.unwrap_or(n - 1);
+        if ui.button("<").on_hover_text("one moment back (←)").clicked() {
+            seek = Some(Some(at.saturating_sub(1)));
+        }
+        if ui.button(">").on_hover_text("one moment on (→)").clicked() {
+            seek = Some(if at + 1 >= n { None } else { Some(at + 1) });
+        }
+        let play = if bar.playing { "Stop" } else { "Play back" };
+        if ui.button(play).clicked() {
+            bar.playing = !bar.playing;
+            bar.last_step = now;
+            if bar.playing && current.is_none() {
+                seek = Some(Some(0));
+            }
+        }
+        egui::ComboBox::from_id_salt("netviz-timeline-speed")
+            .width(70.0)
+            .selected_text(format!("{}/s", bar.speed))
+            .show_ui(ui, |ui| {
+                for s in SPEEDS {
+                    ui.selectable_value(&mut bar.speed, s, format!("{s} moments/s"));
+                }
+            });
+        let shown = current.map_or(*info.steps.last().unwrap_or(&0), |c| info.steps[c]);
+        let label = match current {
+            None => format!("live: step {shown}"),
+            Some(c) => format!("step {shown} (moment {} of {n})", c + 1),
+        };
+        let memory = format!(
+            "{n} moments, {:.1} of {:.0} MiB",
+            info.bytes as f64 / f64::from(1u32 << 20),
+            info.budget as f64 / f64::from(1u32 << 20)
+        );
+        let right = ui.available_width();
+        let (rect, response) = ui.allocate_exact_size(
+            vec2((right - 260.0).max(120.0), 22.0),
+            Sense::click_and_drag(),
+        );
+        paint_bar(ui, rect, info);
+        if let Some(pos) = response.interact_pointer_pos()
+            && (response.dragged() || response.clicked())
+        {
+            seek = Some(moment_at(&info.steps, rect, pos.x));
+            bar.playing = false;
+            response.request_focus();
+        }
+        if response.has_focus() {
+            let (left, right) = ui.input_mut(|i| {
+                (
+                    i.consume_key(Modifiers::NONE, Key::ArrowLeft),
+                    i.consume_key(Modifiers::NONE, Key::ArrowRight),
+                )
+            });
+            if left {
+                seek = Some(Some(at.saturating_sub(1)));
+            }
+            if right {
+                seek = Some(if at + 1 >= n { None } else { Some(at + 1) });
+            }
+        }
+        response.on_hover_text("drag to any recorded moment; ← → step one when the bar has focus");
+        ui.label(label);
+        ui.label(RichText::new(memory).small());
+    });
+    if bar.playing {
+        let at = current.unwrap_or(0);
+        let due = ((now - bar.last_step) * f64::from(bar.speed)).floor() as usize;
+        if due > 0 {
+            bar.last_step = now;
+            let next = at + due;
+            if next >= n {
+                bar.playing = false;
+                seek = Some(None);
+            } else {
+                seek = Some(Some(next));
+            }
+        }
+        ui.ctx().request_repaint();
+    }
+    if let Some(target) = seek {
+        lab.seek(target);
+    }
+}
+
+/// The curve of the moments' losses (log scale) and the handle.
+fn paint_bar(ui: &Ui, rect: Rect, info: &TimelineInfo) {
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 3.0, ui.visuals().extreme_bg_color);
+    let losses: Vec<(u64, f32)> = info
+        .steps
+        .iter()
+        .zip(&info.losses)
+        .filter_map(|(&s, l)| l.filter(|v| v.is_finite() && *v > 0.0).map(|v| (s, v.ln())))
+        .collect();
+    if losses.len() >= 2 {
+        let (lo, hi) = losses
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(a, b), &(_, v)| (a.min(v), b.max(v)));
+        let span = (hi - lo).max(1e-6);
+        let points: Vec<egui::Pos2> = losses
+            .iter()
+            .map(|&(s, v)| {
+                pos2(
+                    x_of(&info.steps, rect, s),
+                    rect.bottom() - 3.0 - (rect.height() - 6.0) * (v - lo) / span,
+                )
+            })
+            .collect();
+        painter.add(egui::Shape::line(points, (1.0, Color32::from_rgb(110, 160, 230))));
+    }
+    let step = info
+        .cursor
+        .map_or(*info.steps.last().unwrap_or(&0), |c| info.steps[c]);
+    let x = x_of(&info.steps, rect, step);
+    let color = if info.cursor.is_some() {
+        Color32::from_rgb(255, 200, 60)
+    } else {
+        Color32::from_rgb(90, 200, 120)
+    };
+    painter.line_segment([pos2(x, rect.top()), pos2(x, rect.bottom())], (2.0, color));
+    painter.circle_filled(pos2(x, rect.center().y), 5.0, color);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pointer_lands_on_the_nearest_recorded_moment() {
+        let rect = Rect::from_min_size(pos2(100.0, 0.0), vec2(200.0, 20.0));
+        let steps = [0, 10, 20, 100];
+        assert_eq!(moment_at(&steps, rect, 100.0), Some(0));
+        assert_eq!(moment_at(&steps, rect, 300.0), Some(3));
+        assert_eq!(moment_at(&steps, rect, 118.0), Some(1));
+        assert_eq!(moment_at(&steps, rect, 250.0), Some(3));
+        assert_eq!(moment_at(&steps, rect, -50.0), Some(0));
+        assert_eq!(moment_at(&[], rect, 150.0), None);
+        assert_eq!(x_of(&steps, rect, 50), 200.0);
+    }
+}
