@@ -2,11 +2,13 @@
 //! recorded moment, within a memory budget.
 //!
 //! Every snapshot a lab takes from its thread is pushed here (a snapshot of the same step as
-//! the last one replaces it) and numbered. The newest [`RECENT`] are always kept; older ones
+//! the last one replaces it) and numbered. The newest [`RECENT`] are all kept; older ones
 //! are kept when their number is a multiple of the stride, which starts at 1 and doubles
-//! whenever the moments kept cost more than the budget (the first moment always stays). A
-//! long run so keeps its whole history, from its first moment to now, evenly spaced at a
-//! resolution that halves each time the budget fills.
+//! whenever the moments kept cost more than the budget (the first and the newest moment
+//! always stay). A long run so keeps its whole history, from its first moment to now, evenly
+//! spaced at a resolution that halves each time the budget fills. Snapshots so large that
+//! even the newest [`RECENT`] exceed the budget make the recent window shrink (halving, down
+//! to the newest alone), so the budget holds whatever a snapshot costs.
 //!
 //! The cursor says what the views show: `None` is the present (the newest snapshot, training
 //! going on), `Some(i)` the moment `i`; thinning keeps a cursor on the nearest surviving
@@ -42,6 +44,8 @@ pub struct Timeline<S> {
     cursor: Option<usize>,
     pushed: u64,
     stride: u64,
+    /// Newest moments never thinned ([`RECENT`] unless snapshots are too large for it).
+    recent: usize,
 }
 
 impl<S: Moment> Timeline<S> {
@@ -55,6 +59,7 @@ impl<S: Moment> Timeline<S> {
             cursor: None,
             pushed: 0,
             stride: 1,
+            recent: RECENT,
         }
     }
 
@@ -76,16 +81,13 @@ impl<S: Moment> Timeline<S> {
         self.moments.push((snapshot, self.pushed, bytes));
         self.pushed += 1;
         // The moment that just left the recent window stays only on the stride.
-        if self.moments.len() > RECENT + 1 {
-            let aged = self.moments.len() - RECENT - 1;
+        if self.moments.len() > self.recent + 1 {
+            let aged = self.moments.len() - self.recent - 1;
             if aged > 0 && !self.moments[aged].1.is_multiple_of(self.stride) {
                 self.remove(aged);
             }
         }
-        while self.bytes > self.budget && self.moments.len() > RECENT + 2 {
-            self.stride *= 2;
-            self.thin();
-        }
+        self.fit_budget();
         if self.cursor.is_some_and(|c| c >= self.moments.len()) {
             self.cursor = Some(self.moments.len() - 1);
         }
@@ -101,9 +103,21 @@ impl<S: Moment> Timeline<S> {
         }
     }
 
+    /// Thins until the moments kept fit the budget (or only the first and the newest are left).
+    fn fit_budget(&mut self) {
+        while self.bytes > self.budget && self.moments.len() > 2 {
+            if self.moments.len() <= self.recent + 2 {
+                // Only the recent window is left over the budget: shrink it.
+                self.recent = (self.recent / 2).max(1);
+            }
+            self.stride *= 2;
+            self.thin();
+        }
+    }
+
     /// Keeps, among the older moments, the first and those on the stride.
     fn thin(&mut self) {
-        let older_end = self.moments.len() - RECENT;
+        let older_end = self.moments.len().saturating_sub(self.recent);
         let old_cursor_step = self.cursor.map(|c| self.moments[c].0.step());
         let stride = self.stride;
         let mut i = 0;
@@ -125,6 +139,7 @@ impl<S: Moment> Timeline<S> {
         self.cursor = None;
         self.pushed = 0;
         self.stride = 1;
+        self.recent = RECENT;
     }
 
     /// Moments kept.
@@ -165,10 +180,7 @@ impl<S: Moment> Timeline<S> {
     /// Sets the memory budget (thinning at once if the moments kept cost more).
     pub fn set_budget(&mut self, budget: usize) {
         self.budget = budget;
-        while self.bytes > self.budget && self.moments.len() > RECENT + 2 {
-            self.stride *= 2;
-            self.thin();
-        }
+        self.fit_budget();
     }
 
     /// The moment shown: `None` for the present.
@@ -276,6 +288,26 @@ mod tests {
         assert_eq!(t.shown(&live).step, shown);
         t.seek(None);
         assert_eq!(t.shown(&live).step, 5000);
+    }
+
+    #[test]
+    fn snapshots_too_large_for_the_recent_window_still_fit_the_budget() {
+        let mut t = Timeline::new(10_000_000);
+        for step in 0..5_000 {
+            t.push(Arc::new(Snap {
+                run: 0,
+                step,
+                bytes: 1_000_000,
+            }));
+            assert!(
+                t.bytes() <= 10_000_000,
+                "{} bytes at step {step}",
+                t.bytes()
+            );
+        }
+        let steps = t.steps();
+        assert_eq!((steps[0], *steps.last().unwrap()), (0, 4_999));
+        assert!(t.len() >= 5, "{steps:?}");
     }
 
     #[test]

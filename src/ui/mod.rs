@@ -36,9 +36,7 @@ pub mod workspace;
 pub use app::App;
 pub use dashboard::{Dashboard, LabMenuEntry, ShellAction, dashboard_ui};
 pub use headless::{HeadlessFrame, HeadlessOptions, render_headless, run_headless};
-pub use lab::{
-    Lab, Layout, PanelKind, PanelName, PanelSpec, SceneView, StatusInfo, TimelineInfo,
-};
+pub use lab::{Lab, Layout, PanelKind, PanelName, PanelSpec, SceneView, StatusInfo, TimelineInfo};
 pub use layout_file::LayoutStore;
 pub use panels::{PanelRect, SceneJob};
 pub use shell::{LabEntry, Shell};

@@ -74,7 +74,11 @@ pub fn timeline_bar_ui(ui: &mut Ui, lab: &mut dyn Lab, info: &TimelineInfo, bar:
             bar.playing = false;
         }
         let at = current.unwrap_or(n - 1);
-        if ui.button("<").on_hover_text("one moment back (←)").clicked() {
+        if ui
+            .button("<")
+            .on_hover_text("one moment back (←)")
+            .clicked()
+        {
             seek = Some(Some(at.saturating_sub(1)));
         }
         if ui.button(">").on_hover_text("one moment on (→)").clicked() {
@@ -181,7 +185,10 @@ fn paint_bar(ui: &Ui, rect: Rect, info: &TimelineInfo) {
                 )
             })
             .collect();
-        painter.add(egui::Shape::line(points, (1.0, Color32::from_rgb(110, 160, 230))));
+        painter.add(egui::Shape::line(
+            points,
+            (1.0, Color32::from_rgb(110, 160, 230)),
+        ));
     }
     let step = info
         .cursor
