@@ -18,6 +18,7 @@ use crate::data::plane::DatasetKind;
 use crate::labs::LabError;
 use crate::labs::plot::{Series, SeriesKind, palette, plot_ui};
 use crate::labs::thread::{LabThread, run_session};
+use crate::labs::timeline::{DEFAULT_BUDGET, Timeline};
 use crate::labs::xor::file::{load_xor, save_xor};
 use crate::labs::xor::scenes::{self, FeatureMotion, NETWORK_EXTENT};
 use crate::labs::xor::session::{XorCommand, XorSession};
@@ -26,7 +27,7 @@ use crate::labs::xor::snapshot::{FeatureSpace, XorSnapshot};
 use crate::labs::xor::worker::{self, Published, WorkerCommand};
 use crate::nn::xor::Activation;
 use crate::render::{Camera2d, OrbitCamera, Scene};
-use crate::ui::{Lab, Layout, PanelKind, PanelSpec, SceneView, StatusInfo};
+use crate::ui::{Lab, Layout, PanelKind, PanelSpec, SceneView, StatusInfo, TimelineInfo};
 
 crate::lab_panels! {
     /// The lab's panels, in the order [`XorLab`] lists them.
@@ -68,7 +69,11 @@ impl Default for XorLabOptions {
 /// The XOR lab.
 pub struct XorLab {
     thread: LabThread<Published, WorkerCommand>,
+    /// The snapshot the views show: the newest, or a recorded one while scrubbing.
     latest: Published,
+    /// The newest snapshot.
+    live: Published,
+    timeline: Timeline<XorSnapshot>,
     motion: FeatureMotion,
     last_frame: Instant,
     /// The settings as the controls show them (sent to the thread when changed).
@@ -92,9 +97,13 @@ impl XorLab {
             run_session(&w, worker::XorRun::new(session, hz));
         })
         .map_err(|source| LabError::Thread { lab: "XOR", source })?;
+        let mut timeline = Timeline::new(DEFAULT_BUDGET);
+        timeline.push(Arc::clone(&latest));
         Ok(XorLab {
             thread,
             motion: FeatureMotion::at(&latest),
+            live: Arc::clone(&latest),
+            timeline,
             latest,
             last_frame: Instant::now(),
             controls: options.settings,
@@ -119,7 +128,7 @@ impl XorLab {
         let deadline = Instant::now() + timeout;
         loop {
             self.update();
-            let s = &self.latest;
+            let s = &self.live;
             if s.epoch >= s.settings.max_epochs || s.diverged.is_some() {
                 self.motion = FeatureMotion::at(&self.latest);
                 return true;
@@ -201,7 +210,7 @@ impl XorLab {
 
     fn training_controls_ui(&mut self, ui: &mut Ui) {
         ui.label(RichText::new("Training").strong());
-        let paused = self.latest.paused;
+        let paused = self.live.paused;
         ui.horizontal(|ui| {
             if ui
                 .button(if paused { "Resume" } else { "Pause" })
@@ -486,7 +495,9 @@ impl Lab for XorLab {
 
     fn update(&mut self) {
         if let Some(s) = self.thread.take_latest() {
-            self.latest = s;
+            self.timeline.push(Arc::clone(&s));
+            self.live = s;
+            self.latest = Arc::clone(self.timeline.shown(&self.live));
         }
         let now = Instant::now();
         let dt = (now - self.last_frame).as_secs_f32().min(0.25);
@@ -494,9 +505,9 @@ impl Lab for XorLab {
         // Ease about 95% of the way in a quarter second.
         let t = 1.0 - (-12.0 * dt).exp();
         self.motion.ease_toward(&self.latest, t);
-        if self.controls.hidden != self.latest.settings.hidden && !self.thread.is_finished() {
+        if self.controls.hidden != self.live.settings.hidden && !self.thread.is_finished() {
             // A loaded network may change the size; keep the controls honest.
-            self.controls.hidden = self.latest.settings.hidden;
+            self.controls.hidden = self.live.settings.hidden;
         }
     }
 
@@ -659,12 +670,29 @@ impl Lab for XorLab {
         }
     }
 
+    fn timeline(&self) -> Option<TimelineInfo> {
+        Some(TimelineInfo {
+            steps: self.timeline.steps(),
+            losses: self.timeline.losses(),
+            cursor: self.timeline.cursor(),
+            bytes: self.timeline.bytes(),
+            budget: self.timeline.budget(),
+        })
+    }
+
+    fn seek(&mut self, index: Option<usize>) {
+        self.timeline.seek(index);
+        self.latest = Arc::clone(self.timeline.shown(&self.live));
+        // A jump in time is shown at once, not eased into.
+        self.motion = FeatureMotion::at(&self.latest);
+    }
+
     fn status(&self) -> StatusInfo {
         StatusInfo {
-            step: self.latest.epoch,
-            loss: Some(self.latest.loss),
-            paused: self.latest.paused,
-            message: self.latest.message.clone(),
+            step: self.live.epoch,
+            loss: Some(self.live.loss),
+            paused: self.live.paused,
+            message: self.live.message.clone(),
         }
     }
 

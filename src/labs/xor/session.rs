@@ -66,6 +66,8 @@ pub struct XorSession {
     diverged: Option<String>,
     /// Why the last command failed, shown until the next one succeeds.
     message: Option<String>,
+    /// Restarts so far (each starts a new run on the timeline).
+    run: u64,
 }
 
 impl XorSession {
@@ -89,6 +91,7 @@ impl XorSession {
             trails: Vec::new(),
             diverged: None,
             message: None,
+            run: 0,
         };
         session.check_settings()?;
         session.record(session.net.loss(&session.data.points, &session.data.labels));
@@ -168,6 +171,7 @@ impl XorSession {
             self.settings.surface_weights = (0, 1);
         }
         self.epoch = 0;
+        self.run += 1;
         self.history.clear();
         self.trajectory.clear();
         self.trails.clear();
@@ -328,6 +332,7 @@ impl XorSession {
             net: &self.net,
             data: &self.data,
             epoch: self.epoch,
+            run: self.run,
             paused: self.paused,
             diverged: self.diverged.as_deref(),
             message: self.message.as_deref(),

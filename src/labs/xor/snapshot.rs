@@ -91,6 +91,8 @@ pub struct LossSurface {
 pub struct XorSnapshot {
     /// Epochs trained.
     pub epoch: u64,
+    /// Which run (restarts so far).
+    pub run: u64,
     /// Settings in force.
     pub settings: XorSettings,
     /// True while training is paused or finished.
@@ -167,6 +169,8 @@ pub struct TrainingState<'a> {
     pub data: &'a Arc<Dataset2d>,
     /// Epochs trained.
     pub epoch: u64,
+    /// Which run (restarts so far).
+    pub run: u64,
     /// Whether training is paused.
     pub paused: bool,
     /// Why training stopped on its own, if it did.
@@ -179,6 +183,39 @@ pub struct TrainingState<'a> {
     pub trajectory: &'a [[f32; 3]],
     /// Per data point, its hidden activations at every refresh.
     pub trails: &'a [Vec<Vec<f32>>],
+}
+
+impl crate::labs::timeline::Moment for XorSnapshot {
+    fn step(&self) -> u64 {
+        self.epoch
+    }
+
+    fn loss(&self) -> Option<f32> {
+        Some(self.loss)
+    }
+
+    /// Every grid, surface, point and history the snapshot holds (the dataset is shared).
+    fn heap_bytes(&self) -> usize {
+        let f = std::mem::size_of::<f32>();
+        let v3 = std::mem::size_of::<[f32; 3]>();
+        let h = self.net.hidden();
+        let trails: usize = self.trails.iter().map(|t| t.len() * v3).sum();
+        std::mem::size_of::<XorSnapshot>()
+            + self.points.len() * (std::mem::size_of::<PointValues>() + 2 * h * f)
+            + self.output_grid.len() * f
+            + self.hidden_grids.iter().map(|g| g.len() * f).sum::<usize>()
+            + self.surface.len() * v3
+            + self.surface_output.len() * f
+            + self.point_features.len() * v3
+            + trails
+            + self.history.len() * std::mem::size_of::<(u64, f32, GradNorms)>()
+            + self.loss_surface.values.len() * f
+            + (self.loss_surface.trajectory.len() + self.loss_surface.path_on_surface.len()) * v3
+    }
+
+    fn run(&self) -> u64 {
+        self.run
+    }
 }
 
 impl XorSnapshot {
@@ -273,6 +310,7 @@ impl XorSnapshot {
 
         XorSnapshot {
             epoch: session.epoch,
+            run: session.run,
             settings: session.settings.clone(),
             paused: session.paused,
             diverged: session.diverged.map(str::to_string),
