@@ -23,9 +23,10 @@ use crate::labs::forest::views;
 use crate::labs::mnist::confusion::matrix_with_caption_ui;
 use crate::labs::plot::{Series, SeriesKind, palette, plot_ui};
 use crate::labs::thread::{LabThread, run_session};
+use crate::labs::timeline::{DEFAULT_BUDGET, Timeline};
 use crate::nn::metrics::ConfusionMatrix;
 use crate::render::Scene;
-use crate::ui::{Lab, Layout, PanelKind, PanelSpec, SceneView, StatusInfo};
+use crate::ui::{Lab, Layout, PanelKind, PanelSpec, SceneView, StatusInfo, TimelineInfo};
 
 crate::lab_panels! {
     /// The forest lab's panels, in the order [`ForestLab`] lists them.
@@ -119,7 +120,11 @@ struct Cache {
 /// The random-forest lab.
 pub struct ForestLab {
     thread: LabThread<Arc<ForestSnapshot>, ForestCommand>,
+    /// The snapshot the views show: the newest, or a recorded one while scrubbing.
     latest: Arc<ForestSnapshot>,
+    /// The newest snapshot.
+    live: Arc<ForestSnapshot>,
+    timeline: Timeline<ForestSnapshot>,
     controls: ForestSettings,
     view: ViewState,
     cache: Cache,
@@ -162,8 +167,12 @@ impl ForestLab {
                 lab: "forest",
                 source,
             })?;
+        let mut timeline = Timeline::new(DEFAULT_BUDGET);
+        timeline.push(Arc::clone(&latest));
         Ok(Self {
             thread,
+            live: Arc::clone(&latest),
+            timeline,
             latest,
             controls: settings,
             view: ViewState::default(),
@@ -761,7 +770,7 @@ impl ForestLab {
     }
 
     fn growth_controls_ui(&mut self, ui: &mut Ui) {
-        let snap = Arc::clone(&self.latest);
+        let snap = Arc::clone(&self.live);
         ui.label(RichText::new("Growing").strong());
         ui.label(format!(
             "{} of {} trees{}",
@@ -996,11 +1005,13 @@ impl Lab for ForestLab {
 
     fn update(&mut self) {
         if let Some(snapshot) = self.thread.take_latest() {
-            if snapshot.run != self.latest.run {
+            if snapshot.run != self.live.run {
                 self.controls = snapshot.settings.clone();
                 self.growth_grid = None;
             }
-            self.latest = snapshot;
+            self.timeline.push(Arc::clone(&snapshot));
+            self.live = snapshot;
+            self.latest = Arc::clone(self.timeline.shown(&self.live));
         }
         if self.view.growing
             && let Some(t) = self.chosen_tree()
@@ -1191,8 +1202,24 @@ impl Lab for ForestLab {
         }
     }
 
+    fn timeline(&self) -> Option<TimelineInfo> {
+        Some(TimelineInfo {
+            steps: self.timeline.steps(),
+            losses: self.timeline.losses(),
+            cursor: self.timeline.cursor(),
+            bytes: self.timeline.bytes(),
+            budget: self.timeline.budget(),
+        })
+    }
+
+    fn seek(&mut self, index: Option<usize>) {
+        self.timeline.seek(index);
+        self.latest = Arc::clone(self.timeline.shown(&self.live));
+        self.growth_grid = None;
+    }
+
     fn status(&self) -> StatusInfo {
-        let snap = &self.latest;
+        let snap = &self.live;
         StatusInfo {
             step: snap.trees.len() as u64,
             loss: None,
@@ -1202,12 +1229,12 @@ impl Lab for ForestLab {
     }
 
     fn toggle_pause(&mut self) {
-        let paused = !self.latest.paused;
+        let paused = !self.live.paused;
         self.send(ForestCommand::SetPaused(paused));
     }
 
     fn reset(&mut self) {
-        self.controls = self.latest.settings.clone();
+        self.controls = self.live.settings.clone();
         self.restart();
     }
 }

@@ -132,6 +132,35 @@ pub struct ForestSnapshot {
     pub message: Option<String>,
 }
 
+impl crate::labs::timeline::Moment for ForestSnapshot {
+    /// Trees grown.
+    fn step(&self) -> u64 {
+        self.trees.len() as u64
+    }
+
+    /// One minus the held-out accuracy (a forest has no loss; this falls as it should).
+    fn loss(&self) -> Option<f32> {
+        self.curves.last().map(|c| (1.0 - c.test) as f32)
+    }
+
+    /// The tree list and curves, and the newest tree (earlier ones are shared).
+    fn heap_bytes(&self) -> usize {
+        let newest = self.trees.last().map_or(0, |t| {
+            t.tree.nodes.len() * std::mem::size_of::<crate::forest::Node>()
+                + 4 * (t.in_bag.len() + t.grid.len() + t.test_leaves.len())
+        });
+        std::mem::size_of::<ForestSnapshot>()
+            + self.trees.len() * std::mem::size_of::<Arc<GrownTree>>()
+            + self.curves.len() * std::mem::size_of::<CurvePoint>()
+            + newest
+            + self.net.as_ref().map_or(0, |n| 4 * n.grid.len())
+    }
+
+    fn run(&self) -> u64 {
+        self.run
+    }
+}
+
 impl ForestSnapshot {
     /// The trees as a [`Forest`] (copies them), e.g. to save or to query `predict_proba`.
     pub fn forest(&self) -> Option<Forest> {

@@ -16,7 +16,7 @@ use crate::ui::Lab;
 
 impl MnistLab {
     pub(super) fn training_controls_ui(&mut self, ui: &mut Ui) {
-        let snap = Arc::clone(&self.latest);
+        let snap = Arc::clone(&self.live);
         ui.label(RichText::new("Training").strong());
         ui.horizontal(|ui| {
             let label = if snap.paused { "Resume" } else { "Pause" };

@@ -31,9 +31,10 @@ use crate::labs::mnist::session::{MnistCommand, MnistSession, MnistSetup, ROLLIN
 use crate::labs::mnist::snapshot::MnistSnapshot;
 use crate::labs::mnist::worker::Published;
 use crate::labs::thread::{LabThread, run_session};
+use crate::labs::timeline::{DEFAULT_BUDGET, Timeline};
 use crate::nn::config::ModelConfig;
 use crate::render::Scene;
-use crate::ui::{Lab, Layout, PanelKind, PanelSpec, SceneView, StatusInfo};
+use crate::ui::{Lab, Layout, PanelKind, PanelSpec, SceneView, StatusInfo, TimelineInfo};
 
 crate::lab_panels! {
     /// The lab's panels, in the order [`MnistLab`] lists them.
@@ -102,7 +103,11 @@ impl PassPlayer {
 /// The MNIST lab.
 pub struct MnistLab {
     pub(super) thread: LabThread<Published, MnistCommand>,
+    /// The snapshot the views show: the newest, or a recorded one while scrubbing.
     pub(super) latest: Published,
+    /// The newest snapshot.
+    pub(super) live: Published,
+    pub(super) timeline: Timeline<MnistSnapshot>,
     pub(super) learning_rate: f32,
     pub(super) image: usize,
     pub(super) selected_cell: Option<(usize, usize)>,
@@ -132,9 +137,13 @@ impl MnistLab {
                 }
             })?;
         let settings = latest.config.clone();
+        let mut timeline = Timeline::new(DEFAULT_BUDGET);
+        timeline.push(Arc::clone(&latest));
         Ok(MnistLab {
             thread,
             learning_rate: latest.learning_rate,
+            live: Arc::clone(&latest),
+            timeline,
             latest,
             image: 0,
             selected_cell: None,
@@ -191,7 +200,7 @@ impl MnistLab {
         let deadline = Instant::now() + timeout;
         loop {
             self.update();
-            if done(&self.latest) {
+            if done(&self.live) {
                 return true;
             }
             if Instant::now() > deadline {
@@ -214,7 +223,9 @@ impl Lab for MnistLab {
 
     fn update(&mut self) {
         if let Some(s) = self.thread.take_latest() {
-            self.latest = s;
+            self.timeline.push(Arc::clone(&s));
+            self.live = s;
+            self.latest = Arc::clone(self.timeline.shown(&self.live));
         }
         let steps = self.filter_pass().map_or(0, |p| p.steps());
         self.pass.advance(steps);
@@ -402,17 +413,32 @@ impl Lab for MnistLab {
         }
     }
 
+    fn timeline(&self) -> Option<TimelineInfo> {
+        Some(TimelineInfo {
+            steps: self.timeline.steps(),
+            losses: self.timeline.losses(),
+            cursor: self.timeline.cursor(),
+            bytes: self.timeline.bytes(),
+            budget: self.timeline.budget(),
+        })
+    }
+
+    fn seek(&mut self, index: Option<usize>) {
+        self.timeline.seek(index);
+        self.latest = Arc::clone(self.timeline.shown(&self.live));
+    }
+
     fn status(&self) -> StatusInfo {
         StatusInfo {
-            step: self.latest.steps,
-            loss: self.latest.loss(),
+            step: self.live.steps,
+            loss: self.live.loss(),
             // A finished training shows as paused: nothing more happens.
-            paused: self.latest.paused || self.latest.finished(),
+            paused: self.live.paused || self.live.finished(),
             message: self
-                .latest
+                .live
                 .error
                 .clone()
-                .or_else(|| self.latest.message.clone()),
+                .or_else(|| self.live.message.clone()),
         }
     }
 

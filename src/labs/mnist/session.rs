@@ -112,6 +112,8 @@ pub struct MnistSession {
     drawing: Option<Vec<f32>>,
     message: Option<String>,
     error: Option<String>,
+    /// Restarts and loads so far (each starts a new run on the timeline).
+    run: u64,
 }
 
 impl MnistSession {
@@ -140,6 +142,7 @@ impl MnistSession {
             drawing: None,
             message: None,
             error: None,
+            run: 0,
         };
         session.revalidate();
         Ok(session)
@@ -185,9 +188,10 @@ impl MnistSession {
             }
             MnistCommand::LoadModel(path) => match self.loaded(&path) {
                 Ok(fresh) => {
-                    let selected = self.selected;
+                    let (selected, run) = (self.selected, self.run + 1);
                     *self = fresh;
                     self.selected = selected;
+                    self.run = run;
                     self.message = Some(format!("loaded {}", path.display()));
                 }
                 Err(e) => self.message = Some(format!("not loaded: {e}")),
@@ -195,9 +199,11 @@ impl MnistSession {
             MnistCommand::Reset => {
                 let fresh = MnistSession::new(self.setup.clone(), self.paused)?;
                 let (selected, drawing) = (self.selected, self.drawing.take());
+                let run = self.run + 1;
                 *self = fresh;
                 self.selected = selected;
                 self.drawing = drawing;
+                self.run = run;
             }
         }
         Ok(())
@@ -365,6 +371,7 @@ impl MnistSession {
             .ok();
         MnistSnapshot {
             config: self.setup.config.clone(),
+            run: self.run,
             steps: self.steps,
             epoch: self.trainer.epoch(),
             batches_per_epoch: self.trainer.batches_per_epoch(),

@@ -44,6 +44,8 @@ pub struct RatioPoint {
 /// What the MNIST lab shows (see the module documentation).
 #[derive(Clone, Debug)]
 pub struct MnistSnapshot {
+    /// Which run (restarts and loads so far).
+    pub run: u64,
     /// The config being trained.
     pub config: ModelConfig,
     /// Batches trained since the start.
@@ -95,6 +97,44 @@ pub struct MnistSnapshot {
     pub message: Option<String>,
     /// Set when training stopped on an error.
     pub error: Option<String>,
+}
+
+impl crate::labs::timeline::Moment for MnistSnapshot {
+    /// Batches trained.
+    fn step(&self) -> u64 {
+        self.steps
+    }
+
+    fn loss(&self) -> Option<f32> {
+        MnistSnapshot::loss(self)
+    }
+
+    /// The series, filters and probe the snapshot holds a copy of (the validation pass, the
+    /// epochs and the data are shared between snapshots).
+    fn heap_bytes(&self) -> usize {
+        let f = std::mem::size_of::<f32>();
+        let filters: usize = self
+            .filters
+            .iter()
+            .map(|c| (c.weights.len() + c.bias.len()) * f)
+            .sum();
+        let probe = self.probe.as_ref().map_or(0, |p| {
+            p.layers.iter().map(|l| l.values.len() * f).sum::<usize>()
+                + p.probabilities.len() * f
+                + p.last_dense.as_ref().map_or(0, |d| d.inputs * 10 * f)
+        });
+        std::mem::size_of::<MnistSnapshot>()
+            + self.batches.len() * std::mem::size_of::<BatchPoint>()
+            + self.update_ratios.len() * std::mem::size_of::<RatioPoint>()
+            + self.step_sizes.len() * std::mem::size_of::<crate::nn::optim::StepSizes>()
+            + self.epoch_steps.len() * 8
+            + filters
+            + probe
+    }
+
+    fn run(&self) -> u64 {
+        self.run
+    }
 }
 
 impl MnistSnapshot {
