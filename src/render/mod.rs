@@ -32,6 +32,7 @@
 //! Shader bind groups follow one scheme: group 0 holds the frame globals ([`frame`]), group 1
 //! the draw data of one primitive (an image's texture, say).
 
+pub mod animation;
 pub mod axes;
 pub mod bench;
 pub mod buffer;
