@@ -131,3 +131,125 @@ fn a_recorded_attention_moment_shows_what_a_run_stopped_there_shows() {
     assert_eq!(stopped.snapshot().step, s);
     same_pictures(&mut run, &mut stopped, &format!("attention at step {s}"));
 }
+
+/// Runs netviz with `args`; returns its stdout, failing with its output if it failed.
+fn netviz(args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_netviz"))
+        .args(args)
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{args:?}: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn read_png(path: &std::path::Path) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+#[test]
+fn each_frame_of_a_recording_is_the_headless_picture_at_its_step() {
+    let dir = std::env::temp_dir().join(format!("netviz-record-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let gif_path = dir.join("maps.gif");
+    let apng_path = dir.join("maps.png");
+    let common = [
+        "attention",
+        "--headless",
+        "--steps",
+        "90",
+        "--scene",
+        "maps",
+        "--size",
+        "420x300",
+    ];
+    let mut args = common.to_vec();
+    args.extend([
+        "--frames",
+        "4",
+        "--fps",
+        "5",
+        "--record",
+        gif_path.to_str().unwrap(),
+    ]);
+    let out = netviz(&args);
+    let steps: Vec<u64> = out
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("frame ")
+                .and_then(|l| l.split("step ").nth(1))
+        })
+        .map(|s| s.trim().parse().unwrap())
+        .collect();
+    assert_eq!(steps.len(), 4, "{out}");
+    assert_eq!((steps[0], steps[3]), (0, 90), "{out}");
+    let mut args = common.to_vec();
+    args.extend(["--frames", "4", "--record", apng_path.to_str().unwrap()]);
+    netviz(&args);
+    let seq = dir.join("frames/");
+    let mut args = common.to_vec();
+    args.extend(["--frames", "4", "--record", seq.to_str().unwrap()]);
+    netviz(&args);
+
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut gif = options
+        .read_info(std::io::BufReader::new(
+            std::fs::File::open(&gif_path).unwrap(),
+        ))
+        .unwrap();
+    let apng = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&apng_path).unwrap(),
+    ));
+    let mut apng = apng.read_info().unwrap();
+    assert_eq!(apng.info().animation_control().unwrap().num_frames, 4);
+    let mut apng_buf = vec![0; apng.output_buffer_size().unwrap()];
+    for (k, &step) in steps.iter().enumerate() {
+        // The same panel from a run that trained exactly `step` steps.
+        let shot = dir.join(format!("at-{step}.png"));
+        let step_text = step.to_string();
+        let mut args = common.to_vec();
+        args[3] = &step_text;
+        args.extend(["--screenshot", shot.to_str().unwrap()]);
+        netviz(&args);
+        let (w, h, pixels) = read_png(&shot);
+        // Lossless: the animated PNG's frame and the numbered PNG are the picture exactly.
+        apng.next_frame(&mut apng_buf).unwrap();
+        assert!(
+            apng_buf[..pixels.len()] == pixels[..],
+            "APNG frame {k} (step {step})"
+        );
+        let (sw, sh, seq_pixels) =
+            read_png(&netviz::render::animation::sequence_frame_path(&seq, k));
+        assert_eq!((sw, sh), (w, h));
+        assert!(seq_pixels == pixels, "PNG {k} (step {step})");
+        // The GIF: every pixel is the color of its frame's palette nearest to the picture's.
+        let frame = gif.read_next_frame().unwrap().unwrap();
+        assert_eq!((u32::from(frame.width), u32::from(frame.height)), (w, h));
+        assert_eq!(frame.delay, 20);
+        let palette = frame.palette.clone().unwrap();
+        for (got, want) in frame.buffer.chunks_exact(4).zip(pixels.chunks_exact(4)) {
+            let i = usize::from(netviz::render::animation::nearest(
+                &palette,
+                [want[0], want[1], want[2]],
+            ));
+            assert_eq!(
+                &got[..3],
+                &palette[3 * i..3 * i + 3],
+                "GIF frame {k} (step {step})"
+            );
+        }
+    }
+    assert!(gif.read_next_frame().unwrap().is_none());
+    std::fs::remove_dir_all(&dir).ok();
+}

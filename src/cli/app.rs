@@ -44,6 +44,86 @@ pub struct ShellArgs {
     /// large (default 900x700).
     #[arg(long, value_name = "PANEL", requires = "headless")]
     pub scene: Option<String>,
+    /// With --headless: record the run, moment by moment, as an animated .gif, an animated
+    /// .png, or numbered PNGs in a folder (a path ending in /); --screenshot, if given, gets
+    /// the last frame.
+    #[arg(long, value_name = "FILE", requires = "headless")]
+    pub record: Option<PathBuf>,
+    /// Frames per second of --record.
+    #[arg(long, default_value_t = 30.0, value_parser = parse_fps, requires = "record")]
+    pub fps: f32,
+    /// Frames of --record at most, spread evenly over the recorded moments (the first and
+    /// the last included).
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..=10_000), requires = "record")]
+    pub frames: u32,
+}
+
+/// Parses `--fps`: 0.1 to 100 frames per second.
+pub fn parse_fps(text: &str) -> Result<f32, String> {
+    match text.trim().parse::<f32>() {
+        Ok(fps) if fps.is_finite() && (0.1..=100.0).contains(&fps) => Ok(fps),
+        _ => Err(format!(
+            "expected 0.1 to 100 frames per second, got {text:?}"
+        )),
+    }
+}
+
+/// Writes `lab`'s recorded moments as `shell.record` asks (the dashboard, or one `--scene`),
+/// and the last frame to `--screenshot` if given; prints a line per frame's step and one
+/// for the file.
+pub fn write_recording(
+    lab: Box<dyn Lab>,
+    shell: &ShellArgs,
+    record: &std::path::Path,
+) -> Result<()> {
+    use anyhow::Context as _;
+    netviz::render::animation::AnimationFormat::for_path(record).map_err(anyhow::Error::msg)?;
+    if let Some(id) = &shell.scene {
+        check_panel_id(lab.as_ref(), id)?;
+    }
+    let recorded = lab.timeline().map_or(0, |t| t.steps.len());
+    anyhow::ensure!(
+        recorded > 0,
+        "the {} lab records no moments to --record",
+        lab.name()
+    );
+    let moments = netviz::ui::headless::spread_moments(recorded, shell.frames as usize);
+    let gpu = GpuContext::headless()?;
+    let options = HeadlessOptions {
+        size_px: shell.size.unwrap_or(HeadlessOptions::default().size_px),
+        pixels_per_point: shell.scale,
+        maximize: shell.maximize.clone(),
+    };
+    let panel = shell
+        .scene
+        .as_deref()
+        .map(|id| (id, shell.size.unwrap_or([900, 700])));
+    let frames = netviz::ui::headless::render_moments(&gpu, lab, options, panel, &moments)?;
+    for (k, (step, _)) in frames.iter().enumerate() {
+        println!("frame {k}: step {step}");
+    }
+    let images: Vec<netviz::render::RgbaImage> = frames.into_iter().map(|(_, i)| i).collect();
+    netviz::render::animation::write_animation(record, &images, shell.fps)
+        .with_context(|| format!("writing {}", record.display()))?;
+    let last = images.last().map_or((0, 0), |i| (i.width, i.height));
+    println!(
+        "recorded {} frames ({}x{}, {} fps) to {}",
+        images.len(),
+        last.0,
+        last.1,
+        shell.fps,
+        record.display()
+    );
+    if let (Some(path), Some(image)) = (&shell.screenshot, images.last()) {
+        image.save_png(path)?;
+        println!(
+            "wrote {} ({}x{})",
+            path.display(),
+            image.width,
+            image.height
+        );
+    }
+    Ok(())
 }
 
 /// Hosts `lab` in a window, offering `menu` in its Lab menu; the layout is saved in the

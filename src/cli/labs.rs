@@ -7,7 +7,7 @@ use anyhow::Result;
 use netviz::ui::headless::check_panel_id;
 use netviz::ui::{Lab, LabEntry};
 
-use crate::cli::app::{run_window_with, write_headless};
+use crate::cli::app::{run_window_with, write_headless, write_recording};
 use crate::cli::attention_lab::AttentionLabArgs;
 use crate::cli::forest_lab::ForestLabArgs;
 use crate::cli::gallery::GalleryArgs;
@@ -51,7 +51,10 @@ pub fn run<A: LabCommand>(args: &A) -> Result<()> {
         check_panel_id(&lab, id)?;
     }
     let last_line = args.run_to_end(&mut lab)?;
-    write_headless(Box::new(lab), shell)?;
+    match &shell.record {
+        Some(record) => write_recording(Box::new(lab), shell, record)?,
+        None => write_headless(Box::new(lab), shell)?,
+    }
     println!("{last_line}");
     Ok(())
 }

@@ -51,7 +51,9 @@ fn err(path: &Path, reason: impl Into<String>) -> RenderError {
 
 /// Checks that there are frames and that all have the first one's size.
 fn check_frames(path: &Path, frames: &[RgbaImage]) -> Result<(u32, u32), RenderError> {
-    let first = frames.first().ok_or_else(|| err(path, "no frames to write"))?;
+    let first = frames
+        .first()
+        .ok_or_else(|| err(path, "no frames to write"))?;
     if let Some(odd) = frames
         .iter()
         .position(|f| (f.width, f.height) != (first.width, first.height))
@@ -83,9 +85,7 @@ pub fn quantize(pixels: &[u8]) -> (Vec<u8>, Vec<u8>) {
         .chunks_exact(4)
         .map(|p| {
             let rgb = [p[0], p[1], p[2]];
-            *cache
-                .entry(rgb)
-                .or_insert_with(|| nearest(&palette, rgb))
+            *cache.entry(rgb).or_insert_with(|| nearest(&palette, rgb))
         })
         .collect();
     (palette, indices)
@@ -116,8 +116,8 @@ pub fn encode_gif(path: &Path, frames: &[RgbaImage], fps: f32) -> Result<Vec<u8>
     };
     let mut bytes = Vec::new();
     {
-        let mut encoder = gif::Encoder::new(&mut bytes, w16, h16, &[])
-            .map_err(|e| err(path, e.to_string()))?;
+        let mut encoder =
+            gif::Encoder::new(&mut bytes, w16, h16, &[]).map_err(|e| err(path, e.to_string()))?;
         encoder
             .set_repeat(gif::Repeat::Infinite)
             .map_err(|e| err(path, e.to_string()))?;
@@ -215,9 +215,18 @@ mod tests {
 
     #[test]
     fn the_format_follows_the_name() {
-        assert_eq!(AnimationFormat::for_path(Path::new("a.gif")), Ok(AnimationFormat::Gif));
-        assert_eq!(AnimationFormat::for_path(Path::new("a.PNG")), Ok(AnimationFormat::Apng));
-        assert_eq!(AnimationFormat::for_path(Path::new("a.apng")), Ok(AnimationFormat::Apng));
+        assert_eq!(
+            AnimationFormat::for_path(Path::new("a.gif")),
+            Ok(AnimationFormat::Gif)
+        );
+        assert_eq!(
+            AnimationFormat::for_path(Path::new("a.PNG")),
+            Ok(AnimationFormat::Apng)
+        );
+        assert_eq!(
+            AnimationFormat::for_path(Path::new("a.apng")),
+            Ok(AnimationFormat::Apng)
+        );
         assert_eq!(
             AnimationFormat::for_path(Path::new("frames/")),
             Ok(AnimationFormat::PngSequence)

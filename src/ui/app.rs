@@ -70,6 +70,11 @@ impl App {
         self.shell.lab()
     }
 
+    /// The hosted lab, to change it (seek its timeline, say).
+    pub fn lab_mut(&mut self) -> &mut dyn Lab {
+        self.shell.lab_mut()
+    }
+
     /// The shell (lab, dashboard, the labs on offer).
     pub fn shell(&self) -> &Shell {
         &self.shell

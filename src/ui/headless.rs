@@ -81,21 +81,17 @@ pub fn check_panel_id(lab: &dyn Lab, id: &str) -> Result<(), HeadlessError> {
     })
 }
 
-/// Renders `lab`'s panel `id` alone, about `view_px` large (the dashboard around it is sized
-/// so the maximized panel gets that much), and returns that panel's pixels.
-pub fn render_panel(
-    gpu: &GpuContext,
+/// The dashboard options under which panel `id` of `lab`, maximized, gets about `view_px`
+/// (the dashboard is laid out once, without a GPU, to learn what the controls and bars take).
+fn panel_options(
     lab: Box<dyn Lab>,
     id: &str,
     view_px: [u32; 2],
     pixels_per_point: f32,
-) -> Result<RgbaImage, HeadlessError> {
-    check_panel_id(lab.as_ref(), id)?;
-    // Lay the dashboard out once to learn how much the controls and the bars take, then
-    // render it large enough that the maximized panel gets `view_px`.
+) -> (Box<dyn Lab>, HeadlessOptions) {
     let guess = [
         view_px[0] + (260.0 * pixels_per_point) as u32,
-        view_px[1] + (80.0 * pixels_per_point) as u32,
+        view_px[1] + (110.0 * pixels_per_point) as u32,
     ];
     let (lab, rect) = measure_maximized(lab, id, guess, pixels_per_point);
     let options = HeadlessOptions {
@@ -113,6 +109,20 @@ pub fn render_panel(
         pixels_per_point,
         maximize: Some(id.to_string()),
     };
+    (lab, options)
+}
+
+/// Renders `lab`'s panel `id` alone, about `view_px` large (the dashboard around it is sized
+/// so the maximized panel gets that much), and returns that panel's pixels.
+pub fn render_panel(
+    gpu: &GpuContext,
+    lab: Box<dyn Lab>,
+    id: &str,
+    view_px: [u32; 2],
+    pixels_per_point: f32,
+) -> Result<RgbaImage, HeadlessError> {
+    check_panel_id(lab.as_ref(), id)?;
+    let (lab, options) = panel_options(lab, id, view_px, pixels_per_point);
     let frame = render_headless(gpu, lab, options)?;
     let rect = frame
         .panels
@@ -194,13 +204,12 @@ pub fn render_headless(
     lab: Box<dyn Lab>,
     options: HeadlessOptions,
 ) -> Result<HeadlessFrame, RenderError> {
-    let [width, height] = options.size_px;
-    let (width, height) = (width.max(1), height.max(1));
-    let ppp = if options.pixels_per_point > 0.0 {
-        options.pixels_per_point
-    } else {
-        1.0
-    };
+    let mut app = headless_app(gpu, lab, &options);
+    render_frame(gpu, &mut app, &options)
+}
+
+/// An app hosting `lab` as a headless picture with `options` shows it.
+fn headless_app(gpu: &GpuContext, lab: Box<dyn Lab>, options: &HeadlessOptions) -> App {
     let mut app = App::new(gpu, lab, COLOR_FORMAT);
     app.context()
         .all_styles_mut(|style| style.animation_time = 0.0);
@@ -208,6 +217,22 @@ pub fn render_headless(
         // An unknown id maximizes nothing; the command line checks ids before it gets here.
         app.maximize(id);
     }
+    app
+}
+
+/// One picture of `app` as it is now.
+fn render_frame(
+    gpu: &GpuContext,
+    app: &mut App,
+    options: &HeadlessOptions,
+) -> Result<HeadlessFrame, RenderError> {
+    let [width, height] = options.size_px;
+    let (width, height) = (width.max(1), height.max(1));
+    let ppp = if options.pixels_per_point > 0.0 {
+        options.pixels_per_point
+    } else {
+        1.0
+    };
     let max_side = gpu.device.limits().max_texture_dimension_2d as usize;
     let input = || raw_input([width, height], ppp, Some(max_side));
     let first = app.run_ui(gpu, input());
@@ -236,6 +261,73 @@ pub fn render_headless(
             .collect(),
         side_panel: app.dashboard().side_panel_rect().map(to_px),
     })
+}
+
+/// One picture per recorded moment of `lab`'s timeline in `moments` (indices), each as
+/// [`render_headless`] (or, with `panel`, [`render_panel`]) shows that moment, with the step
+/// it shows. The lab is hosted once for every frame.
+pub fn render_moments(
+    gpu: &GpuContext,
+    lab: Box<dyn Lab>,
+    options: HeadlessOptions,
+    panel: Option<(&str, [u32; 2])>,
+    moments: &[usize],
+) -> Result<Vec<(u64, RgbaImage)>, HeadlessError> {
+    let (lab, options) = match panel {
+        Some((id, view_px)) => {
+            check_panel_id(lab.as_ref(), id)?;
+            panel_options(lab, id, view_px, options.pixels_per_point)
+        }
+        None => (lab, options),
+    };
+    let mut app = headless_app(gpu, lab, &options);
+    let mut frames = Vec::with_capacity(moments.len());
+    for &moment in moments {
+        app.lab_mut().seek(Some(moment));
+        let step = app
+            .lab()
+            .timeline()
+            .and_then(|t| t.cursor.and_then(|c| t.steps.get(c).copied()))
+            .unwrap_or_else(|| app.lab().status().step);
+        let frame = render_frame(gpu, &mut app, &options)?;
+        let image = match panel {
+            Some((id, _)) => {
+                let rect = frame
+                    .panels
+                    .iter()
+                    .find(|p| p.id == id)
+                    .map(|p| p.rect)
+                    .ok_or_else(|| {
+                        RenderError::InvalidScene(format!("panel {id:?} was not laid out"))
+                    })?;
+                frame
+                    .image
+                    .crop([rect.min.x, rect.min.y], [rect.max.x, rect.max.y])
+            }
+            None => frame.image,
+        };
+        frames.push((step, image));
+    }
+    Ok(frames)
+}
+
+/// Up to `count` moments spread evenly over `len` recorded ones, the first and the last
+/// included.
+pub fn spread_moments(len: usize, count: usize) -> Vec<usize> {
+    if len == 0 || count == 0 {
+        return Vec::new();
+    }
+    if count >= len {
+        return (0..len).collect();
+    }
+    if count == 1 {
+        return vec![len - 1];
+    }
+    let mut out: Vec<usize> = (0..count)
+        .map(|k| ((k as f64) * (len - 1) as f64 / (count - 1) as f64).round() as usize)
+        .collect();
+    out.dedup();
+    out
 }
 
 /// Renders `lab`'s dashboard at `options` on the default adapter and writes it to `path` as

@@ -48,6 +48,9 @@ crate::lab_panels! {
     }
 }
 
+/// Moments a run trained before the thread starts is recorded at (plus its first and last).
+pub const HEADLESS_MOMENTS: u64 = 120;
+
 /// How the attention lab starts.
 #[derive(Clone, Debug, Default)]
 pub struct AttentionLabOptions {
@@ -127,16 +130,27 @@ impl AttentionLab {
                 lab: "attention",
                 detail,
             })?;
+        // A run trained before the thread starts (a headless picture) is recorded on the
+        // timeline at evenly spaced steps, as the window would have recorded it.
+        let mut timeline = Timeline::new(DEFAULT_BUDGET);
+        timeline.push(session.snapshot());
         if options.steps_before > 0 {
-            session
-                .run_to_end(options.steps_before)
-                .map_err(|detail| LabError::Start {
-                    lab: "attention",
-                    detail,
-                })?;
+            let start = |detail| LabError::Start {
+                lab: "attention",
+                detail,
+            };
+            let every = options.steps_before.div_ceil(HEADLESS_MOMENTS).max(1);
+            let mut next = every;
+            while next < options.steps_before {
+                session.train_until(next).map_err(start)?;
+                timeline.push(session.snapshot());
+                next += every;
+            }
+            session.run_to_end(options.steps_before).map_err(start)?;
         }
         session.set_paused(options.paused);
         let latest = session.snapshot();
+        timeline.push(Arc::clone(&latest));
         let thread = LabThread::spawn("attention", move |worker| run_session(&worker, session))
             .map_err(|source| LabError::Thread {
                 lab: "attention",
@@ -144,8 +158,6 @@ impl AttentionLab {
             })?;
         let probe = latest.probe.clone();
         let probe_text = latest.task.probe_text(&probe);
-        let mut timeline = Timeline::new(DEFAULT_BUDGET);
-        timeline.push(Arc::clone(&latest));
         Ok(Self {
             thread,
             live: Arc::clone(&latest),

@@ -342,6 +342,14 @@ impl AttentionSession {
         Ok(())
     }
 
+    /// Trains until `step` steps are done (evaluating on the usual schedule, nothing more).
+    pub fn train_until(&mut self, step: u64) -> Result<(), String> {
+        while self.step < step && !self.stopped {
+            self.train_one()?;
+        }
+        Ok(())
+    }
+
     /// One training step, and an evaluation or a filmstrip frame when one is due.
     fn train_one(&mut self) -> Result<(), String> {
         let lr = self.settings.learning_rate_at(self.step);

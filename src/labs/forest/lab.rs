@@ -154,9 +154,17 @@ impl ForestLab {
             options.mnist,
             options.mnist_source,
         );
-        session.run_to_end();
+        // Every tree's moment goes on the timeline, as the window would have recorded it.
+        let mut recorded = vec![crate::labs::thread::Session::snapshot(&mut session)];
+        session.run_to_end_recording(&mut |snap| recorded.push(snap));
         session.set_paused(true);
-        Self::start(session, options.settings)
+        let mut lab = Self::start(session, options.settings)?;
+        lab.timeline.clear();
+        for snap in recorded {
+            lab.timeline.push(snap);
+        }
+        lab.timeline.push(Arc::clone(&lab.live));
+        Ok(lab)
     }
 
     fn start(mut session: ForestSession, settings: ForestSettings) -> Result<Self, LabError> {

@@ -251,6 +251,17 @@ impl ForestSession {
         while self.grow_next() || self.train_net() {}
     }
 
+    /// [`run_to_end`](Self::run_to_end), handing `record` a snapshot after every tree.
+    pub fn run_to_end_recording(&mut self, record: &mut dyn FnMut(Arc<ForestSnapshot>)) {
+        loop {
+            if self.grow_next() {
+                record(crate::labs::thread::Session::snapshot(self));
+            } else if !self.train_net() {
+                break;
+            }
+        }
+    }
+
     fn restart(&mut self) {
         self.run += 1;
         self.trees.clear();
