@@ -44,6 +44,10 @@ pub struct ShellArgs {
     /// large (default 900x700).
     #[arg(long, value_name = "PANEL", requires = "headless")]
     pub scene: Option<String>,
+    /// Memory the timeline of recorded moments may take, in MiB (older moments are thinned
+    /// evenly beyond it).
+    #[arg(long, value_name = "MIB", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub timeline_mb: u32,
     /// With --headless: record the run, moment by moment, as an animated .gif, an animated
     /// .png, or numbered PNGs in a folder (a path ending in /); --screenshot, if given, gets
     /// the last frame.

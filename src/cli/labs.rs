@@ -43,6 +43,7 @@ pub fn run<A: LabCommand>(args: &A) -> Result<()> {
     }
     let mut lab = args.build()?;
     let shell = args.shell();
+    lab.set_timeline_budget(shell.timeline_mb as usize * (1 << 20));
     if !shell.headless {
         return run_window_with(Box::new(lab), shell, entries());
     }

@@ -379,6 +379,11 @@ pub trait Lab {
         let _ = index;
     }
 
+    /// Sets how many bytes the recorded moments may hold before older ones are thinned.
+    fn set_timeline_budget(&mut self, bytes: usize) {
+        let _ = bytes;
+    }
+
     /// Step, loss and pause state for the status bar.
     fn status(&self) -> StatusInfo;
 

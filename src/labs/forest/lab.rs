@@ -1220,6 +1220,11 @@ impl Lab for ForestLab {
         })
     }
 
+    fn set_timeline_budget(&mut self, bytes: usize) {
+        self.timeline.set_budget(bytes);
+        self.latest = Arc::clone(self.timeline.shown(&self.live));
+    }
+
     fn seek(&mut self, index: Option<usize>) {
         self.timeline.seek(index);
         self.latest = Arc::clone(self.timeline.shown(&self.live));
