@@ -427,7 +427,10 @@ impl AttentionLab {
             let cx = left + slot * (k as f32 + 0.5);
             let x0 = cx - side / 2.0;
             painter.line_segment(
-                [egui::pos2(x_of(frame.step), chart_bottom), egui::pos2(cx, strip_top)],
+                [
+                    egui::pos2(x_of(frame.step), chart_bottom),
+                    egui::pos2(cx, strip_top),
+                ],
                 (0.5, Color32::GRAY),
             );
             let cell = side / t as f32;
@@ -550,7 +553,8 @@ impl AttentionLab {
         let c = *self.latest.model.config();
         let t = trace.tokens.len();
         ui.horizontal(|ui| {
-            let one_based = |v: f64, _: std::ops::RangeInclusive<usize>| format!("{}", v as usize + 1);
+            let one_based =
+                |v: f64, _: std::ops::RangeInclusive<usize>| format!("{}", v as usize + 1);
             let parse = |s: &str| s.trim().parse::<f64>().ok().map(|v| v - 1.0);
             ui.add(
                 Slider::new(&mut self.view.layer, 0..=c.layers - 1)

@@ -74,11 +74,7 @@ pub fn filmstrip_frames(steps: &[u64], jumps: &[Jump], slots: usize) -> Vec<usiz
     if n <= slots {
         return (0..n).collect();
     }
-    let nearest = |s: u64| {
-        (0..n)
-            .min_by_key(|&i| steps[i].abs_diff(s))
-            .unwrap_or(0)
-    };
+    let nearest = |s: u64| (0..n).min_by_key(|&i| steps[i].abs_diff(s)).unwrap_or(0);
     let mut chosen = vec![0, n - 1];
     for j in jumps {
         for s in [j.from, (j.from + j.to) / 2, j.to] {
@@ -329,7 +325,10 @@ mod tests {
         let points = embedded_points(&model, &trace, &task, EmbeddingSource::Tokens);
         // The ten digits and the separator; the farthest coordinate is 1.
         assert_eq!(points.len(), 11);
-        let far = points.iter().flat_map(|p| p.pos).fold(0.0f32, |m, c| m.max(c.abs()));
+        let far = points
+            .iter()
+            .flat_map(|p| p.pos)
+            .fold(0.0f32, |m, c| m.max(c.abs()));
         assert!((far - 1.0).abs() < 1e-6);
         let qk = embedded_points(&model, &trace, &task, EmbeddingSource::QueriesKeys(0));
         assert_eq!(qk.len(), 32);
