@@ -11,7 +11,7 @@
 //! The forward pass keeps `mean` and `rstd` per row; the backward pass recomputes `xhat`
 //! from the input.
 
-use crate::nn::simd::{lane_sum, lane_sum2, lane_sum3, vectorized};
+use crate::nn::simd::{lane_sum, vectorized};
 
 /// LayerNorm's epsilon.
 pub(crate) const LN_EPS: f32 = 1e-5;
@@ -77,9 +77,13 @@ pub(crate) fn layer_norm_backward(
                     *dw += dy * ((x - m) * r);
                     *db += dy;
                 }
-                // g = dy * w; the two row sums in interleaved partial sums, so they vectorise.
-                let sum_g = lane_sum2(dy, w, |dy, w| dy * w);
-                let sum_gx = lane_sum3(x, dy, w, |x, dy, w| dy * w * ((x - m) * r));
+                // g = dy * w; the row sums in order (as the reference arithmetic).
+                let (mut sum_g, mut sum_gx) = (0.0f32, 0.0f32);
+                for ((&x, &dy), &w) in x.iter().zip(dy).zip(w) {
+                    let g = dy * w;
+                    sum_g += g;
+                    sum_gx += g * ((x - m) * r);
+                }
                 let (mean_g, mean_gx) = (sum_g * inv_d, sum_gx * inv_d);
                 for (((dx, &x), &dy), &w) in dx.iter_mut().zip(x).zip(dy).zip(w) {
                     let xhat = (x - m) * r;
