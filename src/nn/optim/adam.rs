@@ -33,6 +33,7 @@ use crate::nn::layers::Param;
 use crate::nn::optim::Optimizer;
 use crate::nn::optim::sgd::update_ratio;
 use crate::nn::optim::step_sizes::{STEP_BINS, StepSizes};
+use crate::nn::simd::vectorized;
 
 /// Settings of [`Adam`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -154,50 +155,59 @@ impl Kernel {
         v: &mut [f32],
         sizes: &mut StepSizes,
     ) -> (f64, f64) {
-        // Eight independent partial sums so the loop vectorises.
-        const LANES: usize = 8;
-        let (mut delta_sq, mut p_sq) = ([0.0f32; LANES], [0.0f32; LANES]);
-        let mut bins = [0u8; BLOCK];
-        // Four histograms taken in turn, so runs of equal bins do not wait on each other.
-        let mut counts = [[0u32; STEP_BINS]; 4];
-        let blocks = values
-            .chunks_mut(BLOCK)
-            .zip(grads.chunks(BLOCK))
-            .zip(m.chunks_mut(BLOCK))
-            .zip(v.chunks_mut(BLOCK));
-        for (((values, grads), m), v) in blocks {
-            let n = values.len();
-            let items = values.iter_mut().zip(grads).zip(m).zip(v).zip(&mut bins);
-            // BLOCK is a multiple of LANES, so value i still goes to lane i % LANES.
-            for (i, ((((p, &g), m), v), bin)) in items.enumerate() {
-                let m_next = self.beta1 * *m + (1.0 - self.beta1) * g;
-                let v_next = self.beta2 * *v + (1.0 - self.beta2) * g * g;
-                // Moments below MOMENT_FLOOR are flushed to zero: left alone, the moments of a
-                // parameter whose gradient stays zero decay into subnormal floats, which the
-                // CPU handles dozens of times slower (this loop once took 70% of a step).
-                *m = if m_next.abs() < MOMENT_FLOOR {
-                    0.0
-                } else {
-                    m_next
-                };
-                *v = if v_next < MOMENT_FLOOR { 0.0 } else { v_next };
-                let delta = -self.step_size * *m / (v.sqrt() * self.inv_sqrt_c2 + self.eps);
-                let lane = i % LANES;
-                p_sq[lane] += *p * *p;
-                delta_sq[lane] += delta * delta;
-                let next = *p + delta;
-                *bin = StepSizes::bin(next - *p) as u8;
-                *p = next;
-            }
-            for (i, &b) in bins[..n].iter().enumerate() {
-                counts[i % 4][usize::from(b)] += 1;
-            }
-        }
-        for c in &counts {
-            sizes.add_counts(c);
-        }
-        let sum = |a: [f32; LANES]| a.iter().map(|&x| f64::from(x)).sum::<f64>();
-        (sum(delta_sq), sum(p_sq))
+        // Compiled for the CPU's best instruction set; the arithmetic (and so the result)
+        // is the baseline's.
+        vectorized(
+            #[inline(always)]
+            || {
+                // Eight independent partial sums so the loop vectorises.
+                const LANES: usize = 8;
+                let (mut delta_sq, mut p_sq) = ([0.0f32; LANES], [0.0f32; LANES]);
+                let mut bins = [0u8; BLOCK];
+                // Four histograms taken in turn, so runs of equal bins do not wait on each
+                // other.
+                let mut counts = [[0u32; STEP_BINS]; 4];
+                let blocks = values
+                    .chunks_mut(BLOCK)
+                    .zip(grads.chunks(BLOCK))
+                    .zip(m.chunks_mut(BLOCK))
+                    .zip(v.chunks_mut(BLOCK));
+                for (((values, grads), m), v) in blocks {
+                    let n = values.len();
+                    let items = values.iter_mut().zip(grads).zip(m).zip(v).zip(&mut bins);
+                    // BLOCK is a multiple of LANES, so value i still goes to lane i % LANES.
+                    for (i, ((((p, &g), m), v), bin)) in items.enumerate() {
+                        let m_next = self.beta1 * *m + (1.0 - self.beta1) * g;
+                        let v_next = self.beta2 * *v + (1.0 - self.beta2) * g * g;
+                        // Moments below MOMENT_FLOOR are flushed to zero: left alone, the
+                        // moments of a parameter whose gradient stays zero decay into subnormal
+                        // floats, which the CPU handles dozens of times slower (this loop once
+                        // took 70% of a step).
+                        *m = if m_next.abs() < MOMENT_FLOOR {
+                            0.0
+                        } else {
+                            m_next
+                        };
+                        *v = if v_next < MOMENT_FLOOR { 0.0 } else { v_next };
+                        let delta = -self.step_size * *m / (v.sqrt() * self.inv_sqrt_c2 + self.eps);
+                        let lane = i % LANES;
+                        p_sq[lane] += *p * *p;
+                        delta_sq[lane] += delta * delta;
+                        let next = *p + delta;
+                        *bin = StepSizes::bin(next - *p) as u8;
+                        *p = next;
+                    }
+                    for (i, &b) in bins[..n].iter().enumerate() {
+                        counts[i % 4][usize::from(b)] += 1;
+                    }
+                }
+                for c in &counts {
+                    sizes.add_counts(c);
+                }
+                let sum = |a: [f32; LANES]| a.iter().map(|&x| f64::from(x)).sum::<f64>();
+                (sum(delta_sq), sum(p_sq))
+            },
+        )
     }
 }
 
@@ -236,73 +246,111 @@ impl Optimizer for Adam {
         if self.slots.len() <= index {
             self.slots.resize_with(index + 1, Slot::default);
         }
-        let AdamConfig {
-            learning_rate: lr,
-            beta1,
-            beta2,
-            eps,
-        } = self.config;
-        let slot = &mut self.slots[index];
-        let partials = &mut self.partials;
-        let values = param.value.data_mut();
-        let grads = param.grad.data();
-        if slot.m.len() != values.len() {
-            // First update of this index (or a parameter of a new size under an old index).
-            slot.m.clear();
-            slot.m.resize(values.len(), 0.0);
-            slot.v.clear();
-            slot.v.resize(values.len(), 0.0);
-            slot.t = 0;
-        }
-        slot.t += 1;
-        // 1 - b^t in f64 so that b2^t stays accurate for many steps.
-        let t = i32::try_from(slot.t).unwrap_or(i32::MAX);
-        let c1 = (1.0 - f64::from(beta1).powi(t)) as f32;
-        let c2 = (1.0 - f64::from(beta2).powi(t)) as f32;
-        // PyTorch's arrangement: p -= (lr / c1) * m / (sqrt(v) / sqrt(c2) + eps).
-        let k = Kernel {
-            beta1,
-            beta2,
-            eps,
-            step_size: lr / c1,
-            inv_sqrt_c2: 1.0 / c2.sqrt(),
-        };
-        // Fixed-size chunks, so the sums (and the result) do not depend on the thread count;
-        // large parameters are updated on all threads.
-        slot.sizes.clear();
-        let (delta_sq, p_sq) = if values.len() >= PARALLEL_MIN {
-            values
-                .par_chunks_mut(CHUNK)
-                .zip(grads.par_chunks(CHUNK))
-                .zip(slot.m.par_chunks_mut(CHUNK))
-                .zip(slot.v.par_chunks_mut(CHUNK))
-                .map(|(((p, g), m), v)| {
-                    let mut sizes = StepSizes::default();
-                    let (d, n) = k.run(p, g, m, v, &mut sizes);
-                    (d, n, sizes)
-                })
-                .collect_into_vec(partials);
-            let mut sums = (0.0, 0.0);
-            for (d, n, sizes) in partials.iter() {
-                sums = (sums.0 + d, sums.1 + n);
-                slot.sizes.merge(sizes);
-            }
-            sums
-        } else {
-            let mut sums = (0.0, 0.0);
-            let chunks = values
-                .chunks_mut(CHUNK)
-                .zip(grads.chunks(CHUNK))
-                .zip(slot.m.chunks_mut(CHUNK))
-                .zip(slot.v.chunks_mut(CHUNK));
-            for (((p, g), m), v) in chunks {
-                let (d, n) = k.run(p, g, m, v, &mut slot.sizes);
-                sums = (sums.0 + d, sums.1 + n);
-            }
-            sums
-        };
-        slot.ratio = Some(update_ratio(delta_sq, p_sq));
+        update_slot(
+            self.config,
+            &mut self.slots[index],
+            param,
+            &mut self.partials,
+        );
     }
+
+    /// Small parameters are updated in parallel, one per task; large ones one after another,
+    /// each on all threads. Every parameter's update is that of [`Optimizer::update`], bit
+    /// for bit, whatever the thread count.
+    fn update_all(&mut self, params: &mut [Param]) {
+        if self.slots.len() < params.len() {
+            self.slots.resize_with(params.len(), Slot::default);
+        }
+        let config = self.config;
+        let slots = &mut self.slots[..params.len()];
+        slots
+            .par_iter_mut()
+            .zip(params.par_iter_mut())
+            .filter(|(_, p)| p.value.len() < PARALLEL_MIN)
+            // The sequential path of a small parameter leaves the (empty) buffer untouched.
+            .for_each(|(slot, p)| update_slot(config, slot, p, &mut Vec::new()));
+        let large = slots
+            .iter_mut()
+            .zip(params.iter_mut())
+            .filter(|(_, p)| p.value.len() >= PARALLEL_MIN);
+        for (slot, p) in large {
+            update_slot(config, slot, p, &mut self.partials);
+        }
+    }
+}
+
+/// One parameter's update (see the module documentation); `partials` is scratch for a
+/// parallel update of a large parameter.
+fn update_slot(
+    config: AdamConfig,
+    slot: &mut Slot,
+    param: &mut Param,
+    partials: &mut Vec<(f64, f64, StepSizes)>,
+) {
+    let AdamConfig {
+        learning_rate: lr,
+        beta1,
+        beta2,
+        eps,
+    } = config;
+    let values = param.value.data_mut();
+    let grads = param.grad.data();
+    if slot.m.len() != values.len() {
+        // First update of this index (or a parameter of a new size under an old index).
+        slot.m.clear();
+        slot.m.resize(values.len(), 0.0);
+        slot.v.clear();
+        slot.v.resize(values.len(), 0.0);
+        slot.t = 0;
+    }
+    slot.t += 1;
+    // 1 - b^t in f64 so that b2^t stays accurate for many steps.
+    let t = i32::try_from(slot.t).unwrap_or(i32::MAX);
+    let c1 = (1.0 - f64::from(beta1).powi(t)) as f32;
+    let c2 = (1.0 - f64::from(beta2).powi(t)) as f32;
+    // PyTorch's arrangement: p -= (lr / c1) * m / (sqrt(v) / sqrt(c2) + eps).
+    let k = Kernel {
+        beta1,
+        beta2,
+        eps,
+        step_size: lr / c1,
+        inv_sqrt_c2: 1.0 / c2.sqrt(),
+    };
+    // Fixed-size chunks, so the sums (and the result) do not depend on the thread count;
+    // large parameters are updated on all threads.
+    slot.sizes.clear();
+    let (delta_sq, p_sq) = if values.len() >= PARALLEL_MIN {
+        values
+            .par_chunks_mut(CHUNK)
+            .zip(grads.par_chunks(CHUNK))
+            .zip(slot.m.par_chunks_mut(CHUNK))
+            .zip(slot.v.par_chunks_mut(CHUNK))
+            .map(|(((p, g), m), v)| {
+                let mut sizes = StepSizes::default();
+                let (d, n) = k.run(p, g, m, v, &mut sizes);
+                (d, n, sizes)
+            })
+            .collect_into_vec(partials);
+        let mut sums = (0.0, 0.0);
+        for (d, n, sizes) in partials.iter() {
+            sums = (sums.0 + d, sums.1 + n);
+            slot.sizes.merge(sizes);
+        }
+        sums
+    } else {
+        let mut sums = (0.0, 0.0);
+        let chunks = values
+            .chunks_mut(CHUNK)
+            .zip(grads.chunks(CHUNK))
+            .zip(slot.m.chunks_mut(CHUNK))
+            .zip(slot.v.chunks_mut(CHUNK));
+        for (((p, g), m), v) in chunks {
+            let (d, n) = k.run(p, g, m, v, &mut slot.sizes);
+            sums = (sums.0 + d, sums.1 + n);
+        }
+        sums
+    };
+    slot.ratio = Some(update_ratio(delta_sq, p_sq));
 }
 
 #[cfg(test)]

@@ -59,6 +59,14 @@ pub trait Optimizer: Send + std::fmt::Debug {
     /// Updates parameter number `index` (stable from step to step) from its gradient.
     fn update(&mut self, index: usize, param: &mut Param);
 
+    /// `update(i, &mut params[i])` for every `i`: the same result, which an optimizer may
+    /// compute in parallel.
+    fn update_all(&mut self, params: &mut [Param]) {
+        for (i, p) in params.iter_mut().enumerate() {
+            self.update(i, p);
+        }
+    }
+
     /// The update-to-weight ratio `||delta p||_2 / ||p||_2` of the latest update of parameter
     /// `index` (`p` before the update), computed inside the update loop; `None` before its
     /// first update. A zero `p` gives 0 when the update is zero too and `+inf` otherwise.

@@ -10,6 +10,8 @@
 //! The forward pass writes the derivative next to the output, so the backward pass is one
 //! multiply per value.
 
+use crate::nn::simd::vectorized;
+
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
 const GELU_C: f32 = 0.044_715;
 
@@ -61,18 +63,28 @@ pub(crate) fn gelu_and_derivative(x: f32) -> (f32, f32) {
 /// `gelu'(h + bias)` in `dy`.
 pub(crate) fn gelu_forward(h: &mut [f32], bias: &[f32], dy: &mut [f32]) {
     let cols = bias.len();
-    for (h, dy) in h.chunks_exact_mut(cols).zip(dy.chunks_exact_mut(cols)) {
-        for ((h, &b), dy) in h.iter_mut().zip(bias).zip(dy.iter_mut()) {
-            (*h, *dy) = gelu_and_derivative(*h + b);
-        }
-    }
+    vectorized(
+        #[inline(always)]
+        || {
+            for (h, dy) in h.chunks_exact_mut(cols).zip(dy.chunks_exact_mut(cols)) {
+                for ((h, &b), dy) in h.iter_mut().zip(bias).zip(dy.iter_mut()) {
+                    (*h, *dy) = gelu_and_derivative(*h + b);
+                }
+            }
+        },
+    );
 }
 
 /// Backward: `dx = dy_out * gelu'(x)`, in place on `grad` (which holds `dL/dy` on entry).
 pub(crate) fn gelu_backward(grad: &mut [f32], derivative: &[f32]) {
-    for (g, &d) in grad.iter_mut().zip(derivative) {
-        *g *= d;
-    }
+    vectorized(
+        #[inline(always)]
+        || {
+            for (g, &d) in grad.iter_mut().zip(derivative) {
+                *g *= d;
+            }
+        },
+    );
 }
 
 #[cfg(test)]

@@ -11,18 +11,10 @@
 //! The forward pass keeps `mean` and `rstd` per row; the backward pass recomputes `xhat`
 //! from the input.
 
+use crate::nn::simd::{lane_sum, vectorized};
+
 /// LayerNorm's epsilon.
 pub(crate) const LN_EPS: f32 = 1e-5;
-
-/// The sum of `values` in eight interleaved partial sums, so the loop vectorises.
-#[inline(always)]
-fn lane_sum(values: impl Iterator<Item = f32>) -> f32 {
-    let mut acc = [0.0f32; 8];
-    for (i, v) in values.enumerate() {
-        acc[i % 8] += v;
-    }
-    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
-}
 
 /// `y = LayerNorm(x)` for every row of `x` (rows of `w.len()` values); writes each row's mean
 /// and `1/std` to `mean` and `rstd`.
@@ -36,19 +28,24 @@ pub(crate) fn layer_norm_forward(
 ) {
     let d = w.len();
     let inv_d = 1.0 / d as f32;
-    let rows = x
-        .chunks_exact(d)
-        .zip(y.chunks_exact_mut(d))
-        .zip(mean.iter_mut().zip(rstd.iter_mut()));
-    for ((x, y), (mean, rstd)) in rows {
-        let m = lane_sum(x.iter().copied()) * inv_d;
-        let var = lane_sum(x.iter().map(|&v| (v - m) * (v - m))) * inv_d;
-        let r = 1.0 / (var + LN_EPS).sqrt();
-        for (((y, &x), &w), &b) in y.iter_mut().zip(x).zip(w).zip(b) {
-            *y = (x - m) * r * w + b;
-        }
-        (*mean, *rstd) = (m, r);
-    }
+    vectorized(
+        #[inline(always)]
+        || {
+            let rows = x
+                .chunks_exact(d)
+                .zip(y.chunks_exact_mut(d))
+                .zip(mean.iter_mut().zip(rstd.iter_mut()));
+            for ((x, y), (mean, rstd)) in rows {
+                let m = lane_sum(x, |x| x) * inv_d;
+                let var = lane_sum(x, |v| (v - m) * (v - m)) * inv_d;
+                let r = 1.0 / (var + LN_EPS).sqrt();
+                for (((y, &x), &w), &b) in y.iter_mut().zip(x).zip(w).zip(b) {
+                    *y = (x - m) * r * w + b;
+                }
+                (*mean, *rstd) = (m, r);
+            }
+        },
+    );
 }
 
 /// Backward of [`layer_norm_forward`]: adds `dL/dx` into `dx` and the parameter gradients
@@ -66,32 +63,35 @@ pub(crate) fn layer_norm_backward(
 ) {
     let d = w.len();
     let inv_d = 1.0 / d as f32;
-    let rows = x
-        .chunks_exact(d)
-        .zip(dy.chunks_exact(d))
-        .zip(dx.chunks_exact_mut(d))
-        .zip(mean.iter().zip(rstd));
-    for (((x, dy), dx), (&m, &r)) in rows {
-        let (mut sum_g, mut sum_gx) = (0.0f32, 0.0f32);
-        for (((&x, &dy), &w), (dw, db)) in x
-            .iter()
-            .zip(dy)
-            .zip(w)
-            .zip(dw.iter_mut().zip(db.iter_mut()))
-        {
-            let xhat = (x - m) * r;
-            let g = dy * w;
-            sum_g += g;
-            sum_gx += g * xhat;
-            *dw += dy * xhat;
-            *db += dy;
-        }
-        let (mean_g, mean_gx) = (sum_g * inv_d, sum_gx * inv_d);
-        for (((dx, &x), &dy), &w) in dx.iter_mut().zip(x).zip(dy).zip(w) {
-            let xhat = (x - m) * r;
-            *dx += r * (dy * w - mean_g - xhat * mean_gx);
-        }
-    }
+    vectorized(
+        #[inline(always)]
+        || {
+            let rows = x
+                .chunks_exact(d)
+                .zip(dy.chunks_exact(d))
+                .zip(dx.chunks_exact_mut(d))
+                .zip(mean.iter().zip(rstd));
+            for (((x, dy), dx), (&m, &r)) in rows {
+                for (((&x, &dy), dw), db) in x.iter().zip(dy).zip(dw.iter_mut()).zip(db.iter_mut())
+                {
+                    *dw += dy * ((x - m) * r);
+                    *db += dy;
+                }
+                // g = dy * w; the row sums in order (as the reference arithmetic).
+                let (mut sum_g, mut sum_gx) = (0.0f32, 0.0f32);
+                for ((&x, &dy), &w) in x.iter().zip(dy).zip(w) {
+                    let g = dy * w;
+                    sum_g += g;
+                    sum_gx += g * ((x - m) * r);
+                }
+                let (mean_g, mean_gx) = (sum_g * inv_d, sum_gx * inv_d);
+                for (((dx, &x), &dy), &w) in dx.iter_mut().zip(x).zip(dy).zip(w) {
+                    let xhat = (x - m) * r;
+                    *dx += r * (dy * w - mean_g - xhat * mean_gx);
+                }
+            }
+        },
+    );
 }
 
 #[cfg(test)]

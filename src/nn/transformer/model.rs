@@ -314,15 +314,14 @@ impl Transformer {
     }
 
     /// One optimisation step: [`Transformer::zero_grad`], [`Transformer::forward_backward`],
-    /// `opt.begin_step()`, then `opt.update(i, &mut params[i])` for every parameter.
+    /// `opt.begin_step()`, then `opt.update(i, &mut params[i])` for every parameter (through
+    /// [`Optimizer::update_all`], which may update them in parallel).
     pub fn train_step(&mut self, batch: &SeqBatch, opt: &mut dyn Optimizer) -> Result<BatchStats> {
         self.zero_grad();
         let stats = self.forward_backward(batch)?;
         self.watch.start();
         opt.begin_step();
-        for (i, p) in self.params.iter_mut().enumerate() {
-            opt.update(i, p);
-        }
+        opt.update_all(&mut self.params);
         self.watch.lap(StepPart::Optimizer);
         if self.profiling {
             self.profiled_steps += 1;
