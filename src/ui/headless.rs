@@ -89,23 +89,31 @@ fn panel_options(
     view_px: [u32; 2],
     pixels_per_point: f32,
 ) -> (Box<dyn Lab>, HeadlessOptions) {
-    let guess = [
+    let mut size = [
         view_px[0] + (260.0 * pixels_per_point) as u32,
         view_px[1] + (110.0 * pixels_per_point) as u32,
     ];
-    let (lab, rect) = measure_maximized(lab, id, guess, pixels_per_point);
+    let mut lab = lab;
+    // The controls and bars may take a little more or less room at the corrected size (the
+    // side panel follows the window's width and its content), so correct until the panel
+    // gets exactly `view_px` (a few rounds at most).
+    for _ in 0..4 {
+        let (back, rect) = measure_maximized(lab, id, size, pixels_per_point);
+        lab = back;
+        let Some(rect) = rect else {
+            break;
+        };
+        let got = [rect.width().round() as i64, rect.height().round() as i64];
+        if got == [i64::from(view_px[0]), i64::from(view_px[1])] {
+            break;
+        }
+        size = [
+            (i64::from(size[0]) + i64::from(view_px[0]) - got[0]).max(1) as u32,
+            (i64::from(size[1]) + i64::from(view_px[1]) - got[1]).max(1) as u32,
+        ];
+    }
     let options = HeadlessOptions {
-        size_px: match rect {
-            Some(rect) => [
-                (guess[0] as f32 + view_px[0] as f32 - rect.width())
-                    .round()
-                    .max(1.0) as u32,
-                (guess[1] as f32 + view_px[1] as f32 - rect.height())
-                    .round()
-                    .max(1.0) as u32,
-            ],
-            None => guess,
-        },
+        size_px: size,
         pixels_per_point,
         maximize: Some(id.to_string()),
     };
@@ -130,9 +138,18 @@ pub fn render_panel(
         .find(|p| p.id == id)
         .map(|p| p.rect)
         .ok_or_else(|| RenderError::InvalidScene(format!("panel {id:?} was not laid out")))?;
-    Ok(frame
-        .image
-        .crop([rect.min.x, rect.min.y], [rect.max.x, rect.max.y]))
+    Ok(crop_panel(&frame.image, rect, view_px))
+}
+
+/// The panel at `rect` out of `image`, exactly `view_px` large when the panel got that much
+/// (its edges may fall between pixels: the crop starts at the rounded corner).
+fn crop_panel(image: &RgbaImage, rect: Rect, view_px: [u32; 2]) -> RgbaImage {
+    let min = [rect.min.x.round(), rect.min.y.round()];
+    let size = [
+        (rect.width().round()).min(view_px[0] as f32),
+        (rect.height().round()).min(view_px[1] as f32),
+    ];
+    image.crop(min, [min[0] + size[0], min[1] + size[1]])
 }
 
 /// Lays `lab`'s dashboard out (no GPU) at `size_px` with panel `id` maximized; returns the
@@ -291,7 +308,7 @@ pub fn render_moments(
             .unwrap_or_else(|| app.lab().status().step);
         let frame = render_frame(gpu, &mut app, &options)?;
         let image = match panel {
-            Some((id, _)) => {
+            Some((id, view_px)) => {
                 let rect = frame
                     .panels
                     .iter()
@@ -300,9 +317,7 @@ pub fn render_moments(
                     .ok_or_else(|| {
                         RenderError::InvalidScene(format!("panel {id:?} was not laid out"))
                     })?;
-                frame
-                    .image
-                    .crop([rect.min.x, rect.min.y], [rect.max.x, rect.max.y])
+                crop_panel(&frame.image, rect, view_px)
             }
             None => frame.image,
         };
