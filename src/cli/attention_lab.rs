@@ -5,43 +5,21 @@
 use anyhow::{Context, Result};
 use clap::Args;
 
-use netviz::files::limits::{TRANSFORMER_HEADS, TRANSFORMER_LAYERS, TRANSFORMER_WIDTH};
 use netviz::labs::attention::{AttentionLab, AttentionLabOptions, AttentionSettings};
 
 use crate::cli::app::ShellArgs;
-use crate::cli::attention::{TaskArg, check_lr};
+use crate::cli::attention::ModelArgs;
 use crate::cli::lab_command::LabCommand;
 
 /// Arguments of `netviz attention` with no subcommand.
 #[derive(Debug, Args)]
 pub struct AttentionLabArgs {
-    /// The task.
-    #[arg(long, value_enum, default_value = "sort")]
-    pub task: TaskArg,
+    /// The task and the model.
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Headless: steps trained before the picture (the window trains until paused).
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
     pub steps: u64,
-    /// Blocks.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=TRANSFORMER_LAYERS as i64))]
-    pub layers: u32,
-    /// Attention heads per block (must divide --width).
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=TRANSFORMER_HEADS as i64))]
-    pub heads: u32,
-    /// Model width.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=TRANSFORMER_WIDTH as i64))]
-    pub width: u32,
-    /// Adam's learning rate after warm-up (changeable live in the window).
-    #[arg(long, default_value_t = 1e-3)]
-    pub lr: f32,
-    /// Steps of linear learning-rate warm-up.
-    #[arg(long, default_value_t = 50)]
-    pub warmup: u64,
-    /// Sequences per step.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
-    pub batch: u32,
-    /// Seed of the weights, the batches and the held-out sequences.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// Start paused (nothing trained until Play).
     #[arg(long, conflicts_with = "headless")]
     pub paused: bool,
@@ -51,22 +29,17 @@ pub struct AttentionLabArgs {
 
 impl AttentionLabArgs {
     fn settings(&self) -> Result<AttentionSettings> {
-        check_lr(self.lr)?;
-        anyhow::ensure!(
-            self.width.is_multiple_of(self.heads),
-            "--width {} is not a multiple of --heads {}",
-            self.width,
-            self.heads
-        );
+        let m = &self.model;
+        m.check()?;
         Ok(AttentionSettings {
-            task: self.task.into(),
-            layers: self.layers as usize,
-            heads: self.heads as usize,
-            width: self.width as usize,
-            learning_rate: self.lr,
-            warmup: self.warmup,
-            batch: self.batch as usize,
-            seed: self.seed,
+            task: m.task.into(),
+            layers: m.layers as usize,
+            heads: m.heads as usize,
+            width: m.width as usize,
+            learning_rate: m.lr,
+            warmup: m.warmup,
+            batch: m.batch as usize,
+            seed: m.seed,
             max_steps: self.shell.headless.then_some(self.steps),
             decay: false,
         })

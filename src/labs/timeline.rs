@@ -202,6 +202,17 @@ impl<S: Moment> Timeline<S> {
             .saturating_sub(1)
     }
 
+    /// What the shell's timeline bar shows of it.
+    pub fn info(&self) -> crate::ui::TimelineInfo {
+        crate::ui::TimelineInfo {
+            steps: self.steps(),
+            losses: self.losses(),
+            cursor: self.cursor(),
+            bytes: self.bytes(),
+            budget: self.budget(),
+        }
+    }
+
     /// What the views should show: the moment under the cursor, else `live`.
     pub fn shown<'a>(&'a self, live: &'a Arc<S>) -> &'a Arc<S> {
         self.cursor

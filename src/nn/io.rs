@@ -49,7 +49,8 @@ pub struct ModelFile {
     pub tensors: BTreeMap<String, Tensor>,
 }
 
-fn file_err(path: &Path, detail: impl Into<String>) -> NnError {
+/// A model-file error about `path`.
+pub(crate) fn file_err(path: &Path, detail: impl Into<String>) -> NnError {
     NnError::ModelFile {
         path: path.to_path_buf(),
         detail: detail.into(),
@@ -57,9 +58,9 @@ fn file_err(path: &Path, detail: impl Into<String>) -> NnError {
 }
 
 /// A tensor to write: shape and little-endian bytes.
-struct F32View {
-    shape: Vec<usize>,
-    bytes: Vec<u8>,
+pub(crate) struct F32View {
+    pub(crate) shape: Vec<usize>,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl View for &F32View {

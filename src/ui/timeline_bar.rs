@@ -92,7 +92,7 @@ pub fn timeline_bar_ui(ui: &mut Ui, lab: &mut dyn Lab, info: &TimelineInfo, bar:
                 seek = Some(Some(0));
             }
         }
-        egui::ComboBox::from_id_salt("netviz-timeline-speed")
+        egui::ComboBox::new("netviz-timeline-speed", "speed")
             .width(70.0)
             .selected_text(format!("{}/s", bar.speed))
             .show_ui(ui, |ui| {

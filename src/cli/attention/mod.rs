@@ -6,9 +6,54 @@ mod train;
 
 pub use train::{TrainArgs, train};
 
-use clap::{Subcommand, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 
 use netviz::data::tasks::TaskKind;
+use netviz::files::limits::{TRANSFORMER_HEADS, TRANSFORMER_LAYERS, TRANSFORMER_WIDTH};
+
+/// The task, the model's sizes and how it is trained: the flags `attention train` and the
+/// lab share.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// The task.
+    #[arg(long, value_enum, default_value = "sort")]
+    pub task: TaskArg,
+    /// Blocks.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=TRANSFORMER_LAYERS as i64))]
+    pub layers: u32,
+    /// Attention heads per block (must divide --width).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=TRANSFORMER_HEADS as i64))]
+    pub heads: u32,
+    /// Model width.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=TRANSFORMER_WIDTH as i64))]
+    pub width: u32,
+    /// Adam's learning rate after warm-up.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f32,
+    /// Steps of linear learning-rate warm-up.
+    #[arg(long, default_value_t = 50)]
+    pub warmup: u64,
+    /// Sequences per step.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub batch: u32,
+    /// Seed of the weights, the batches and the held-out sequences.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl ModelArgs {
+    /// Checks what clap cannot: the learning rate, heads dividing the width.
+    pub fn check(&self) -> anyhow::Result<()> {
+        check_lr(self.lr)?;
+        anyhow::ensure!(
+            self.width.is_multiple_of(self.heads),
+            "--width {} is not a multiple of --heads {}",
+            self.width,
+            self.heads
+        );
+        Ok(())
+    }
+}
 
 /// `netviz attention ...`
 #[derive(Debug, Subcommand)]

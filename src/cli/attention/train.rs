@@ -12,44 +12,22 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use netviz::data::tasks::Task;
-use netviz::files::limits::{TRANSFORMER_HEADS, TRANSFORMER_LAYERS, TRANSFORMER_WIDTH};
 use netviz::labs::attention::session::{AttentionSettings, HELD_OUT};
 use netviz::nn::init::rng_from_seed;
 use netviz::nn::optim::{Adam, AdamConfig, Optimizer};
 use netviz::nn::transformer::{HeadMask, Transformer, TransformerConfig};
 
-use super::{TaskArg, check_lr};
+use super::ModelArgs;
 
 /// Arguments of `netviz attention train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// The task.
-    #[arg(long, value_enum, default_value = "sort")]
-    pub task: TaskArg,
+    /// The task and the model.
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Training steps (one batch each).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub steps: u64,
-    /// Blocks.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=TRANSFORMER_LAYERS as i64))]
-    pub layers: u32,
-    /// Attention heads per block (must divide --width).
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=TRANSFORMER_HEADS as i64))]
-    pub heads: u32,
-    /// Model width.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=TRANSFORMER_WIDTH as i64))]
-    pub width: u32,
-    /// Adam's learning rate after warm-up.
-    #[arg(long, default_value_t = 1e-3)]
-    pub lr: f32,
-    /// Steps of linear learning-rate warm-up.
-    #[arg(long, default_value_t = 50)]
-    pub warmup: u64,
-    /// Sequences per step.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
-    pub batch: u32,
-    /// Seed of the weights, the batches and the held-out sequences.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// Steps between two held-out evaluations (each printed).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
     pub eval_every: u64,
@@ -66,21 +44,22 @@ pub struct TrainArgs {
 
 /// Runs `netviz attention train`.
 pub fn train(args: &TrainArgs) -> Result<()> {
-    check_lr(args.lr)?;
+    let m = &args.model;
+    m.check()?;
     if let Some(out) = &args.out {
         netviz::files::atomic::check_replaceable(out)
             .with_context(|| format!("--out {}", out.display()))?;
     }
-    let task = Task::new(args.task.into(), args.seed);
+    let task = Task::new(m.task.into(), m.seed);
     let config = TransformerConfig {
         vocab: task.vocab(),
         context: task.len(),
-        width: args.width as usize,
-        heads: args.heads as usize,
-        layers: args.layers as usize,
+        width: m.width as usize,
+        heads: m.heads as usize,
+        layers: m.layers as usize,
     };
-    let mut model = Transformer::new(config, args.seed).context("building the transformer")?;
-    let held = task.held_out(HELD_OUT, args.seed);
+    let mut model = Transformer::new(config, m.seed).context("building the transformer")?;
+    let held = task.held_out(HELD_OUT, m.seed);
     let all_on = HeadMask::all_on(&config);
     println!(
         "task {}: {} ({}); vocabulary {}, {} positions",
@@ -96,17 +75,17 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         config.heads,
         config.width,
         config.param_count(),
-        args.lr,
-        args.warmup,
+        m.lr,
+        m.warmup,
         if args.decay { ", cosine decay" } else { "" },
-        args.batch,
-        args.seed,
+        m.batch,
+        m.seed,
         rayon::current_num_threads(),
         held.sequences()
     );
     let schedule = AttentionSettings {
-        learning_rate: args.lr,
-        warmup: args.warmup,
+        learning_rate: m.lr,
+        warmup: m.warmup,
         max_steps: Some(args.steps),
         decay: args.decay,
         ..AttentionSettings::default()
@@ -114,17 +93,17 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     crate::cli::signals::install(stop.clone(), "stopping after the step being trained");
     let mut optimizer = Adam::new(AdamConfig {
-        learning_rate: args.lr,
+        learning_rate: m.lr,
         ..AdamConfig::default()
     });
-    let mut rng = rng_from_seed(args.seed.wrapping_add(1));
+    let mut rng = rng_from_seed(m.seed.wrapping_add(1));
     let mut batch = task.empty_batch();
     let mut seconds = 0.0f64;
     let mut step = 0;
     while step < args.steps && !stop.load(Ordering::Relaxed) {
         let started = Instant::now();
         optimizer.set_learning_rate(schedule.learning_rate_at(step));
-        task.fill_batch(args.batch as usize, &mut rng, &mut batch);
+        task.fill_batch(m.batch as usize, &mut rng, &mut batch);
         let stats = model
             .train_step(&batch, &mut optimizer)
             .with_context(|| format!("step {}", step + 1))?;

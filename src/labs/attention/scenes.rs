@@ -7,7 +7,7 @@ use glam::{Vec2, Vec3};
 
 use crate::data::tasks::{Probe, Task};
 use crate::labs::plot::palette;
-use crate::labs::style::{BACKGROUND, TEXT};
+use crate::labs::style::{BACKGROUND, TEXT, rect_lines, text_label as label};
 use crate::nn::transformer::Trace;
 use crate::render::camera::OrbitPose;
 use crate::render::colormap::colormap_rgba;
@@ -64,34 +64,6 @@ pub fn head_color(h: usize) -> [f32; 4] {
 /// The color a weight is drawn with in a map (exactly, as 8-bit channels).
 pub fn weight_color(colormap: Colormap, w: f32) -> [f32; 4] {
     color_from_rgba8(colormap_rgba(colormap, WEIGHT_RANGE, w))
-}
-
-fn label(
-    pos: [f32; 3],
-    text: impl Into<String>,
-    size: f32,
-    anchor: Anchor,
-    role: LabelRole,
-) -> Label {
-    Label {
-        pos,
-        text: text.into(),
-        color: TEXT,
-        size_px: size,
-        anchor,
-        role,
-    }
-}
-
-fn rect_lines(min: [f32; 2], max: [f32; 2], z: f32, color: [f32; 4], width: f32) -> Vec<Line> {
-    let c = [
-        [min[0], min[1], z],
-        [max[0], min[1], z],
-        [max[0], max[1], z],
-        [min[0], max[1], z],
-        [min[0], min[1], z],
-    ];
-    Line::polyline(&c, color, width)
 }
 
 /// An empty scene that says `text`.

@@ -8,12 +8,12 @@ use glam::Vec3;
 
 use crate::labs::forest::session::{ForestSnapshot, GRID, LabData, NetView};
 use crate::labs::plot::palette;
-use crate::labs::style::{BACKGROUND, TEXT};
+use crate::labs::style::{BACKGROUND, rect_lines, text_label};
 use crate::labs::xor::scenes::{CLASS0, CLASS1, PROB_COLORMAP, contour_segments, prob_color};
 use crate::render::camera::OrbitPose;
 use crate::render::scene::{LabelRole, grid_indices};
 use crate::render::{
-    Anchor, Axes, Camera2d, Colormap, Image, Label, Line, Mesh, MeshVertex, OrbitCamera, Point,
+    Anchor, Axes, Camera2d, Colormap, Image, Line, Mesh, MeshVertex, OrbitCamera, Point,
     PointStyle, Scene, SceneCamera,
 };
 
@@ -46,34 +46,6 @@ pub fn class_color(c: usize, classes: usize) -> [f32; 4] {
         f32::from(b) / 255.0,
         1.0,
     ]
-}
-
-fn text_label(
-    pos: [f32; 3],
-    text: impl Into<String>,
-    size: f32,
-    anchor: Anchor,
-    role: LabelRole,
-) -> Label {
-    Label {
-        pos,
-        text: text.into(),
-        color: TEXT,
-        size_px: size,
-        anchor,
-        role,
-    }
-}
-
-fn rect_lines(min: [f32; 2], max: [f32; 2], z: f32, color: [f32; 4], width: f32) -> Vec<Line> {
-    let corners = [
-        [min[0], min[1], z],
-        [max[0], min[1], z],
-        [max[0], max[1], z],
-        [min[0], max[1], z],
-        [min[0], min[1], z],
-    ];
-    Line::polyline(&corners, color, width)
 }
 
 /// A disc with a white ring, so a class color stands out on any map.

@@ -671,13 +671,7 @@ impl Lab for XorLab {
     }
 
     fn timeline(&self) -> Option<TimelineInfo> {
-        Some(TimelineInfo {
-            steps: self.timeline.steps(),
-            losses: self.timeline.losses(),
-            cursor: self.timeline.cursor(),
-            bytes: self.timeline.bytes(),
-            budget: self.timeline.budget(),
-        })
+        Some(self.timeline.info())
     }
 
     fn set_timeline_budget(&mut self, bytes: usize) {

@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use safetensors::tensor::{Dtype, SafeTensors, View};
+use safetensors::tensor::{Dtype, SafeTensors};
 use serde::{Deserialize, Serialize};
 
 use super::config::TransformerConfig;
@@ -25,7 +25,7 @@ use super::params::param_specs;
 use crate::files::limits::MODEL_FILE_BYTES;
 use crate::files::{self, read_bounded};
 use crate::nn::error::{NnError, Result};
-use crate::nn::io::{CHECKSUM_KEY, CONFIG_KEY, content_checksum};
+use crate::nn::io::{CHECKSUM_KEY, CONFIG_KEY, F32View, content_checksum, file_err};
 use crate::nn::layers::Param;
 use crate::nn::tensor::Tensor;
 
@@ -42,34 +42,6 @@ struct FileConfig {
     width: usize,
     heads: usize,
     layers: usize,
-}
-
-fn file_err(path: &Path, detail: impl Into<String>) -> NnError {
-    NnError::ModelFile {
-        path: path.to_path_buf(),
-        detail: detail.into(),
-    }
-}
-
-/// A tensor to write.
-struct F32View {
-    shape: Vec<usize>,
-    bytes: Vec<u8>,
-}
-
-impl View for &F32View {
-    fn dtype(&self) -> Dtype {
-        Dtype::F32
-    }
-    fn shape(&self) -> &[usize] {
-        &self.shape
-    }
-    fn data(&self) -> std::borrow::Cow<'_, [u8]> {
-        std::borrow::Cow::Borrowed(&self.bytes)
-    }
-    fn data_len(&self) -> usize {
-        self.bytes.len()
-    }
 }
 
 impl Transformer {
