@@ -344,3 +344,63 @@ fn a_display_that_goes_away_closes_the_window_with_a_message_not_a_panic() {
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn g_exports_the_recorded_moments_of_the_window_as_a_gif() {
+    let _one = ONE_DISPLAY_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let xvfb = Xvfb::start();
+    let dir = scratch_dir("export");
+    let child = Command::new(NETVIZ)
+        .args(["xor", "--epochs", "4000"])
+        .current_dir(&dir)
+        .env("DISPLAY", &xvfb.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("NETVIZ_CONFIG_DIR", dir.join("config"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start netviz");
+    let mut app = Reaper(Some(child));
+    let window = window_of(&xvfb, &mut app);
+    // Training to 4,000 epochs records a few moments within a second or two.
+    std::thread::sleep(Duration::from_millis(3000));
+    let focus = xvfb.xdotool(&["windowfocus", "--sync", &window]);
+    assert!(focus.status.success(), "xdotool windowfocus: {focus:?}");
+    xvfb.xdotool(&["key", "g"]);
+    let gif = wait_until(60, || {
+        std::fs::read_dir(&dir).ok()?.find_map(|e| {
+            let p = e.ok()?.path();
+            let name = p.file_name()?.to_str()?.to_string();
+            (name.starts_with("netviz-recording-") && name.ends_with(".gif")).then_some(p)
+        })
+    })
+    .expect("no GIF appeared within 60 s of pressing g");
+    // Written to a temporary name and renamed: a visible GIF is complete.
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options
+        .read_info(std::fs::File::open(&gif).expect("open the GIF"))
+        .expect("a GIF");
+    assert_eq!((decoder.width(), decoder.height()), (1280, 800));
+    let mut frames = 0;
+    while decoder.read_next_frame().expect("a frame").is_some() {
+        frames += 1;
+    }
+    assert!(frames >= 2, "{frames} frames");
+    xvfb.xdotool(&["key", "q"]);
+    let Some(mut child) = app.0.take() else {
+        unreachable!("the child is only taken here")
+    };
+    let status = wait_until(20, || child.try_wait().ok().flatten());
+    let Some(status) = status else {
+        app.0 = Some(child);
+        panic!("netviz did not exit within 20 s of pressing q");
+    };
+    let output = child.wait_with_output().expect("collect netviz's output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("wrote netviz-recording-"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -10,6 +10,9 @@ pub enum ShellAction {
     Screenshot,
     /// `f`.
     ToggleFullscreen,
+    /// File > Export GIF: the whole window at every recorded moment (up to
+    /// [`EXPORT_FRAMES`](crate::ui::headless::EXPORT_FRAMES)), as an animated GIF.
+    ExportGif,
     /// Lab > another lab: the entry's index in the shell's list of labs.
     SwitchLab(usize),
 }

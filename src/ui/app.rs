@@ -198,14 +198,24 @@ impl App {
 /// `netviz-screenshot-<UTC date and time>.png` in the current folder, e.g.
 /// `netviz-screenshot-20250101-120000.png` (with `-2`, `-3`, ... if taken within a second).
 pub fn screenshot_path() -> PathBuf {
+    timestamped_path("netviz-screenshot", "png")
+}
+
+/// `netviz-recording-<UTC date and time>.gif` in the current folder (File > Export GIF).
+pub fn recording_path() -> PathBuf {
+    timestamped_path("netviz-recording", "gif")
+}
+
+/// `<prefix>-<UTC date and time>.<ext>`, with `-2`, `-3`, ... if that file exists.
+fn timestamped_path(prefix: &str, ext: &str) -> PathBuf {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let stem = format!("netviz-screenshot-{}", utc_timestamp(secs));
-    let mut path = PathBuf::from(format!("{stem}.png"));
+    let stem = format!("{prefix}-{}", utc_timestamp(secs));
+    let mut path = PathBuf::from(format!("{stem}.{ext}"));
     let mut n = 2;
     while path.exists() {
-        path = PathBuf::from(format!("{stem}-{n}.png"));
+        path = PathBuf::from(format!("{stem}-{n}.{ext}"));
         n += 1;
     }
     path

@@ -295,6 +295,10 @@ fn shortcuts_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
     if consume(Key::F) {
         dashboard.actions.push(ShellAction::ToggleFullscreen);
     }
+    if consume(Key::G) && lab.timeline().is_some_and(|t| t.steps.len() > 1) {
+        dashboard.actions.push(ShellAction::ExportGif);
+        dashboard.show_message("exporting the recorded moments as a GIF...");
+    }
 }
 
 fn side_panel_ui(ui: &mut Ui, lab: &mut dyn Lab) {

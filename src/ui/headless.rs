@@ -298,6 +298,21 @@ pub fn render_moments(
         None => (lab, options),
     };
     let mut app = headless_app(gpu, lab, &options);
+    record_app(gpu, &mut app, &options, panel, moments)
+}
+
+/// Frames of a recording made from the window (File > Export GIF) at most.
+pub const EXPORT_FRAMES: usize = 120;
+
+/// [`render_moments`] on an app already hosting its lab (the window's): each moment in
+/// `moments` rendered as `options` says; the lab is left on the last one.
+pub fn record_app(
+    gpu: &GpuContext,
+    app: &mut App,
+    options: &HeadlessOptions,
+    panel: Option<(&str, [u32; 2])>,
+    moments: &[usize],
+) -> Result<Vec<(u64, RgbaImage)>, HeadlessError> {
     let mut frames = Vec::with_capacity(moments.len());
     for &moment in moments {
         app.lab_mut().seek(Some(moment));
@@ -306,7 +321,7 @@ pub fn render_moments(
             .timeline()
             .and_then(|t| t.cursor.and_then(|c| t.steps.get(c).copied()))
             .unwrap_or_else(|| app.lab().status().step);
-        let frame = render_frame(gpu, &mut app, &options)?;
+        let frame = render_frame(gpu, app, options)?;
         let image = match panel {
             Some((id, view_px)) => {
                 let rect = frame

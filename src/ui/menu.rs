@@ -18,10 +18,11 @@ pub(crate) struct MenuContext<'a> {
 }
 
 /// The keys and pointer gestures, as the Help menu lists them.
-pub const KEYS: [(&str, &str); 12] = [
+pub const KEYS: [(&str, &str); 13] = [
     ("space", "pause / resume"),
     ("r", "reset the lab"),
     ("s", "save a screenshot"),
+    ("g", "export the recorded moments as a GIF"),
     ("f", "fullscreen"),
     ("q, esc", "quit"),
     ("drag", "rotate a 3D view (2D: pan)"),
@@ -75,6 +76,21 @@ fn file_menu_ui(ui: &mut Ui, lab: &mut dyn Lab, menu: &mut MenuContext<'_>) {
         .clicked()
     {
         menu.actions.push(ShellAction::Screenshot);
+        ui.close();
+    }
+    let recorded = lab.timeline().map_or(0, |t| t.steps.len());
+    if ui
+        .add_enabled(
+            recorded > 1,
+            egui::Button::new("Export GIF").shortcut_text("g"),
+        )
+        .on_hover_text(format!(
+            "the whole window at every recorded moment ({recorded}, at most {}) as an animated GIF in the current folder",
+            crate::ui::headless::EXPORT_FRAMES
+        ))
+        .clicked()
+    {
+        menu.actions.push(ShellAction::ExportGif);
         ui.close();
     }
     ui.separator();

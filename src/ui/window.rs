@@ -20,6 +20,7 @@ use winit::window::{Fullscreen, Window, WindowId};
 use crate::render::{GpuContext, RenderError};
 use crate::ui::app::{App, screenshot_path};
 use crate::ui::dashboard::ShellAction;
+use crate::ui::headless::EXPORT_FRAMES;
 use crate::ui::painter::PaintFrame;
 use crate::ui::shell::Shell;
 use crate::ui::surface::surface_config;
@@ -412,6 +413,10 @@ impl Running {
             actions.retain(|a| *a != ShellAction::Screenshot);
             self.save_screenshot(&prepared.paint);
         }
+        if actions.contains(&ShellAction::ExportGif) {
+            actions.retain(|a| *a != ShellAction::ExportGif);
+            self.export_gif(size_px);
+        }
         Ok(actions)
     }
 
@@ -475,6 +480,37 @@ impl Running {
         self.app.dashboard_mut().show_message(message);
     }
 
+    /// Renders the window at every recorded moment (up to [`EXPORT_FRAMES`]) and writes an
+    /// animated GIF in the current folder; the lab then shows what it showed before. The
+    /// window does not redraw meanwhile.
+    fn export_gif(&mut self, size_px: [u32; 2]) {
+        let Some(info) = self.app.lab().timeline() else {
+            return;
+        };
+        let path = crate::ui::app::recording_path();
+        let moments = crate::ui::headless::spread_moments(info.steps.len(), EXPORT_FRAMES);
+        let options = crate::ui::HeadlessOptions {
+            size_px,
+            pixels_per_point: self.window.scale_factor() as f32,
+            maximize: None,
+        };
+        let recorded =
+            crate::ui::headless::record_app(&self.gpu, &mut self.app, &options, None, &moments);
+        self.app.lab_mut().seek(info.cursor);
+        let written = recorded.map_err(|e| e.to_string()).and_then(|frames| {
+            let images: Vec<_> = frames.into_iter().map(|(_, image)| image).collect();
+            crate::render::animation::write_animation(&path, &images, 10.0)
+                .map(|_| images.len())
+                .map_err(|e| e.to_string())
+        });
+        let message = match written {
+            Ok(n) => format!("wrote {} ({n} frames)", path.display()),
+            Err(error) => format!("export failed: {error}"),
+        };
+        eprintln!("{message}");
+        self.app.dashboard_mut().show_message(message);
+    }
+
     fn act(&mut self, event_loop: &ActiveEventLoop, action: ShellAction) {
         match action {
             ShellAction::Quit => event_loop.exit(),
@@ -485,7 +521,7 @@ impl Running {
                 };
                 self.window.set_fullscreen(fullscreen);
             }
-            ShellAction::Screenshot | ShellAction::SwitchLab(_) => {}
+            ShellAction::Screenshot | ShellAction::ExportGif | ShellAction::SwitchLab(_) => {}
         }
     }
 }
