@@ -15,6 +15,9 @@
 #                    of about 2 MB a minute over a 30-minute run)
 #   SOAK_INTERVAL    seconds between samples (default 60; lower only to try the script out)
 #   SOAK_LABS        labs to run (default "xor mnist gallery forest attention")
+#   SOAK_TIMELINE_MB each lab's timeline budget (--timeline-mb, default 16): the timeline
+#                    keeps snapshots up to its budget by design, so the budget is kept well
+#                    inside the margin and any growth beyond it is a leak
 #
 # Needs Xvfb (xvfb, xauth) and a Vulkan driver (mesa-vulkan-drivers: lavapipe without a GPU).
 set -euo pipefail
@@ -24,6 +27,7 @@ minutes="${1:-30}"
 interval="${SOAK_INTERVAL:-60}"
 margin_mb="${SOAK_MARGIN_MB:-64}"
 labs="${SOAK_LABS:-xor mnist gallery forest attention}"
+timeline_mb="${SOAK_TIMELINE_MB:-16}"
 bin="${NETVIZ_BIN:-target/release/netviz}"
 data_dir="${NETVIZ_DATA_DIR:-}"
 if [ -z "$data_dir" ] && [ -d /work/shared/data/mnist ]; then
@@ -112,6 +116,7 @@ for lab in $labs; do
             ;;
     esac
     mkdir -p "$work/$lab"
+    if [ "$lab" != gallery ]; then args+=(--timeline-mb "$timeline_mb"); fi
     (cd "$work/$lab" && exec "$bin" "${args[@]}") >"$work/$lab.log" 2>&1 &
     app_pid=$!
     echo
