@@ -409,6 +409,7 @@ fn the_command_line_trains_headless_and_writes_each_view() {
     for bad in [
         vec!["attention", "train", "--lr", "nan"],
         vec!["attention", "train", "--width", "30", "--heads", "4"],
+        vec!["attention", "train", "--weight-decay", "200"],
         vec![
             "attention",
             "--headless",

@@ -42,6 +42,7 @@ impl AttentionLabArgs {
             seed: m.seed,
             max_steps: self.shell.headless.then_some(self.steps),
             decay: false,
+            weight_decay: m.weight_decay(),
         })
     }
 }

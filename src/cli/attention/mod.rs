@@ -39,12 +39,31 @@ pub struct ModelArgs {
     /// Seed of the weights, the batches and the held-out sequences.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Decoupled weight decay (AdamW) of the matrices [default: 1 for modadd, else 0].
+    #[arg(long)]
+    pub weight_decay: Option<f32>,
 }
 
 impl ModelArgs {
+    /// The weight decay: the flag, else the task's default (modular addition needs it to
+    /// generalise).
+    pub fn weight_decay(&self) -> f32 {
+        self.weight_decay
+            .unwrap_or(if self.task == TaskArg::Modadd {
+                1.0
+            } else {
+                0.0
+            })
+    }
+
     /// Checks what clap cannot: the learning rate, heads dividing the width.
     pub fn check(&self) -> anyhow::Result<()> {
         check_lr(self.lr)?;
+        let wd = self.weight_decay();
+        anyhow::ensure!(
+            wd.is_finite() && (0.0..=100.0).contains(&wd) && self.lr * wd < 1.0,
+            "--weight-decay must be from 0 to 100 with --lr times it below 1, got {wd}"
+        );
         anyhow::ensure!(
             self.width.is_multiple_of(self.heads),
             "--width {} is not a multiple of --heads {}",

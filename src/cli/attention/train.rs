@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use netviz::data::tasks::Task;
-use netviz::labs::attention::session::{AttentionSettings, HELD_OUT};
+use netviz::labs::attention::session::{AttentionSettings, HELD_OUT, decay_weights};
 use netviz::nn::init::rng_from_seed;
 use netviz::nn::optim::{Adam, AdamConfig, Optimizer};
 use netviz::nn::transformer::{HeadMask, Transformer, TransformerConfig};
@@ -70,7 +70,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         task.len()
     );
     println!(
-        "model: {} layers, {} heads, width {}, {} parameters; Adam lr {} (warm-up {} steps{}), batch {}, seed {}, {} threads; held out: {} sequences",
+        "model: {} layers, {} heads, width {}, {} parameters; Adam lr {} (warm-up {} steps{}), weight decay {}, batch {}, seed {}, {} threads; held out: {} sequences",
         config.layers,
         config.heads,
         config.width,
@@ -78,6 +78,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         m.lr,
         m.warmup,
         if args.decay { ", cosine decay" } else { "" },
+        m.weight_decay(),
         m.batch,
         m.seed,
         rayon::current_num_threads(),
@@ -107,6 +108,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
         let stats = model
             .train_step(&batch, &mut optimizer)
             .with_context(|| format!("step {}", step + 1))?;
+        decay_weights(&mut model, optimizer.learning_rate() * m.weight_decay());
         seconds += started.elapsed().as_secs_f64();
         step += 1;
         if step.is_multiple_of(args.eval_every) || step == args.steps {

@@ -823,6 +823,7 @@ impl AttentionLab {
         ui.add_space(6.0);
         ui.label(RichText::new("Task and model").strong());
         let c = &mut self.controls;
+        let task_before = c.task;
         ComboBox::from_label("task")
             .selected_text(c.task.title())
             .show_ui(ui, |ui| {
@@ -830,6 +831,10 @@ impl AttentionLab {
                     ui.selectable_value(&mut c.task, kind, kind.title());
                 }
             });
+        if c.task != task_before {
+            // Modular addition generalises only with weight decay; the others need none.
+            c.weight_decay = if c.task == TaskKind::ModAdd { 1.0 } else { 0.0 };
+        }
         ui.label(RichText::new(c.task.scoring()).small());
         ui.add(Slider::new(&mut c.layers, 1..=4).text("layers"));
         ui.add(Slider::new(&mut c.heads, 1..=8).text("heads"));
@@ -846,6 +851,8 @@ impl AttentionLab {
                 .text("batch"),
         );
         ui.add(Slider::new(&mut c.warmup, 0..=1000).text("warm-up steps"));
+        ui.add(Slider::new(&mut c.weight_decay, 0.0..=2.0).text("weight decay"))
+            .on_hover_text("decoupled (AdamW): every matrix shrinks by lr x this after each step");
         ui.horizontal(|ui| {
             ui.label("seed");
             ui.add(DragValue::new(&mut c.seed));

@@ -57,6 +57,9 @@ pub struct AttentionSettings {
     /// Lower the learning rate along a half cosine to zero at `max_steps` (after the
     /// warm-up), so a run of known length ends settled instead of at full step size.
     pub decay: bool,
+    /// Decoupled weight decay (AdamW): after each step every matrix (the linear layers' and
+    /// the embeddings' weights; not biases or LayerNorms) shrinks by `lr * weight_decay`.
+    pub weight_decay: f32,
 }
 
 impl Default for AttentionSettings {
@@ -74,6 +77,7 @@ impl Default for AttentionSettings {
             seed: 0,
             max_steps: None,
             decay: false,
+            weight_decay: 0.0,
         }
     }
 }
@@ -357,7 +361,10 @@ impl AttentionSession {
         self.task
             .fill_batch(self.settings.batch, &mut self.rng, &mut self.batch);
         let stats = match self.model.train_step(&self.batch, &mut self.optimizer) {
-            Ok(stats) => stats,
+            Ok(stats) => {
+                decay_weights(&mut self.model, lr * self.settings.weight_decay);
+                stats
+            }
             Err(e) => {
                 self.stopped = true;
                 let message = format!("training stopped at step {}: {e}", self.step);
@@ -518,6 +525,22 @@ impl AttentionSession {
                 self.published_model = Some(Arc::clone(&model));
                 self.published_model_step = Some(key);
                 model
+            }
+        }
+    }
+}
+
+/// Decoupled weight decay: every matrix of `model` (its linear layers' and embeddings'
+/// weights) times `1 - amount`; biases and LayerNorms stay. Nothing when `amount` is 0.
+pub fn decay_weights(model: &mut Transformer, amount: f32) {
+    if amount <= 0.0 {
+        return;
+    }
+    let keep = 1.0 - amount;
+    for p in model.params_mut() {
+        if p.value.shape().len() == 2 {
+            for v in p.value.data_mut() {
+                *v *= keep;
             }
         }
     }
@@ -709,6 +732,25 @@ mod tests {
         assert!(s.learning_rate_at(110) < 1e-9);
         let flat = AttentionSettings { decay: false, ..s };
         assert_eq!(flat.learning_rate_at(100), 1e-3);
+    }
+
+    #[test]
+    fn weight_decay_shrinks_the_matrices_only() {
+        let mut s = AttentionSession::new(small()).unwrap();
+        let before: Vec<(Vec<usize>, Vec<f32>)> = s
+            .model()
+            .params()
+            .iter()
+            .map(|p| (p.value.shape().to_vec(), p.value.data().to_vec()))
+            .collect();
+        decay_weights(&mut s.model, 0.25);
+        for ((shape, old), p) in before.iter().zip(s.model().params()) {
+            for (o, n) in old.iter().zip(p.value.data()) {
+                let expect = if shape.len() == 2 { o * 0.75 } else { *o };
+                assert_eq!(*n, expect, "{} {shape:?}", p.name);
+            }
+        }
+        decay_weights(&mut s.model, 0.0);
     }
 
     #[test]
