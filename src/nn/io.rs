@@ -219,6 +219,16 @@ pub fn encode_model(path: &Path, config: &ModelConfig, model: &Sequential) -> Re
             )
         })
         .collect();
+    serialize_checked(config_json, &views)
+        .map_err(|e| file_err(path, format!("cannot encode the model: {e}")))
+}
+
+/// Safetensors bytes of `views` with `config_json` under [`CONFIG_KEY`] and their
+/// [`content_checksum`] under [`CHECKSUM_KEY`]: how every model file is written.
+pub(crate) fn serialize_checked(
+    config_json: String,
+    views: &[(String, F32View)],
+) -> std::result::Result<Vec<u8>, SafeTensorError> {
     let checksum = content_checksum(
         &config_json,
         views.iter().map(|(n, v)| {
@@ -235,7 +245,6 @@ pub fn encode_model(path: &Path, config: &ModelConfig, model: &Sequential) -> Re
         (CHECKSUM_KEY.to_string(), checksum),
     ]);
     safetensors::serialize(views.iter().map(|(n, v)| (n.as_str(), v)), Some(metadata))
-        .map_err(|e| file_err(path, format!("cannot encode the model: {e}")))
 }
 
 /// Reads the model file `path` (a regular file of at most [`MODEL_FILE_BYTES`]) after

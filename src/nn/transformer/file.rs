@@ -13,7 +13,6 @@
 //! mismatch, a missing or invalid config (sizes over the limits included), a missing,
 //! extra, wrongly shaped or non-`F32` tensor (every problem listed), and non-finite values.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use safetensors::tensor::{Dtype, SafeTensors};
@@ -25,7 +24,9 @@ use super::params::param_specs;
 use crate::files::limits::MODEL_FILE_BYTES;
 use crate::files::{self, read_bounded};
 use crate::nn::error::{NnError, Result};
-use crate::nn::io::{CHECKSUM_KEY, CONFIG_KEY, F32View, content_checksum, file_err};
+use crate::nn::io::{
+    CHECKSUM_KEY, CONFIG_KEY, F32View, content_checksum, file_err, serialize_checked,
+};
 use crate::nn::layers::Param;
 use crate::nn::tensor::Tensor;
 
@@ -90,22 +91,7 @@ impl Transformer {
                 (name, F32View { shape, bytes })
             })
             .collect();
-        let checksum = content_checksum(
-            &config_json,
-            views.iter().map(|(n, v)| {
-                (
-                    n.as_str(),
-                    Dtype::F32,
-                    v.shape.as_slice(),
-                    v.bytes.as_slice(),
-                )
-            }),
-        );
-        let metadata = HashMap::from([
-            (CONFIG_KEY.to_string(), config_json),
-            (CHECKSUM_KEY.to_string(), checksum),
-        ]);
-        safetensors::serialize(views.iter().map(|(n, v)| (n.as_str(), v)), Some(metadata))
+        serialize_checked(config_json, &views)
             .map_err(|e| NnError::Config(format!("cannot encode the transformer: {e}")))
     }
 
