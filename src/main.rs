@@ -40,6 +40,7 @@ fn main() -> ExitCode {
             BenchCommand::Attention(args) => cli::attention_bench::run(&args),
         },
         Some(Command::Gallery(args)) => cli::labs::run(&args),
+        Some(Command::Open(args)) => cli::labs::open(&args),
         Some(Command::Forest { what, lab }) => match what {
             Some(cli::forest::ForestCommand::Train(args)) => cli::forest::train(&args),
             None => cli::labs::run(lab.as_ref()),

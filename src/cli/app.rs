@@ -53,6 +53,10 @@ pub struct ShellArgs {
     /// the last frame.
     #[arg(long, value_name = "FILE", requires = "headless")]
     pub record: Option<PathBuf>,
+    /// With --headless: also save the run (its settings, recorded moments and model) to this
+    /// run file, to reopen with `netviz open FILE`.
+    #[arg(long, value_name = "FILE", requires = "headless")]
+    pub save_run: Option<PathBuf>,
     /// Frames per second of --record.
     #[arg(long, default_value_t = 30.0, value_parser = parse_fps, requires = "record")]
     pub fps: f32,
@@ -132,7 +136,12 @@ pub fn write_recording(
 
 /// Hosts `lab` in a window, offering `menu` in its Lab menu; the layout is saved in the
 /// user's config folder.
-pub fn run_window_with(lab: Box<dyn Lab>, shell: &ShellArgs, menu: Vec<LabEntry>) -> Result<()> {
+pub fn run_window_with(
+    lab: Box<dyn Lab>,
+    shell: &ShellArgs,
+    menu: Vec<LabEntry>,
+    opener: Option<netviz::ui::shell::RunOpener>,
+) -> Result<()> {
     let mut options = WindowOptions::default();
     if let Some([width, height]) = shell.size {
         options.size_pt = [width as f32, height as f32];
@@ -141,7 +150,11 @@ pub fn run_window_with(lab: Box<dyn Lab>, shell: &ShellArgs, menu: Vec<LabEntry>
         Some(store) => Dashboard::with_store(store),
         None => Dashboard::new(),
     };
-    run_window(Shell::new(lab, dashboard).with_labs(menu), options)?;
+    let mut shell = Shell::new(lab, dashboard).with_labs(menu);
+    if let Some(opener) = opener {
+        shell = shell.with_opener(opener);
+    }
+    run_window(shell, options)?;
     Ok(())
 }
 

@@ -27,6 +27,12 @@ pub trait LabCommand: clap::Args + clap::FromArgMatches + Sized {
     /// returns the machine-readable line printed last, after the picture is written.
     fn run_to_end(&self, lab: &mut Self::Lab) -> Result<String>;
 
+    /// The lab showing the saved run `run` (of this lab), to scrub without training.
+    fn open(run: &netviz::labs::run_file::RunFile) -> Result<Self::Lab> {
+        let _ = run;
+        anyhow::bail!("the {} lab does not save runs", Self::NAME)
+    }
+
     /// Work done in the terminal instead of hosting the lab (`xor --text`), when asked for.
     fn terminal(&self) -> Option<Result<()>> {
         None

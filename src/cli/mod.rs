@@ -80,7 +80,13 @@ pub enum Command {
         #[command(flatten)]
         lab: Box<attention_lab::AttentionLabArgs>,
     },
+    /// Open a saved run (File > Save run, or `--save-run`) to scrub it without training
+    /// (window, or --headless PNG / --record).
+    Open(OpenArgs),
 }
+
+/// `netviz open ...` lives with the registry of labs.
+pub use labs::OpenArgs;
 
 /// `netviz mnist ...`
 #[derive(Debug, Subcommand)]

@@ -108,6 +108,10 @@ impl LabCommand for XorArgs {
         &self.shell
     }
 
+    fn open(run: &netviz::labs::run_file::RunFile) -> Result<XorLab> {
+        Ok(XorLab::open_run(run)?)
+    }
+
     /// Starts the lab (unpaced when headless, so a picture shows the end of training as
     /// soon as possible).
     fn build(&self) -> Result<XorLab> {

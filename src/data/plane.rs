@@ -48,7 +48,7 @@ impl DatasetKind {
 }
 
 /// Points in the plane with a 0/1 label each, and the square region the views show.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dataset2d {
     /// Which generator made it.
     pub kind: DatasetKind,

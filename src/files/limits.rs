@@ -44,6 +44,12 @@ pub const TRANSFORMER_WIDTH: usize = 4096;
 pub const TRANSFORMER_HEADS: usize = 64;
 /// Blocks of a transformer (`--layers`).
 pub const TRANSFORMER_LAYERS: usize = 64;
+/// A run file (`netviz open`, File > Open run), in bytes.
+pub const RUN_FILE_BYTES: u64 = 2 << 30;
+/// The JSON header of a run file, in bytes.
+pub const RUN_HEADER_BYTES: usize = 16 << 20;
+/// One section of a run file once inflated, in bytes.
+pub const RUN_SECTION_BYTES: u64 = 4 << 30;
 /// Points of the render benchmark (`bench render --points`).
 pub const RENDER_POINTS: usize = 5_000_000;
 /// Frames of the render benchmark (`bench render --frames`).
@@ -109,6 +115,10 @@ pub const TABLE: &[Limit] = &[
         value: "vocabulary 65,536, context 4,096, width 4,096, 64 heads, 64 layers",
     },
     Limit {
+        what: "run file (`netviz open`, File > Open run)",
+        value: "2 GiB, 4 GiB a section once inflated, 16 MiB header",
+    },
+    Limit {
         what: "render benchmark (`--points`, `--frames`)",
         value: "5,000,000 points, 100,000 frames",
     },
@@ -137,6 +147,12 @@ mod tests {
             format!("--batch`) {BATCH}"),
             format!("1 to {THREADS}"),
             format!("{} frames", group(RENDER_FRAMES)),
+            format!(
+                "{} GiB, {} GiB a section once inflated, {} MiB header",
+                RUN_FILE_BYTES >> 30,
+                RUN_SECTION_BYTES >> 30,
+                RUN_HEADER_BYTES >> 20
+            ),
             format!("{} points", group(RENDER_POINTS)),
             format!(
                 "{} GiB, {} trees, {} features",

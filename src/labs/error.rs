@@ -21,6 +21,9 @@ pub enum LabError {
         /// What is wrong.
         detail: String,
     },
+    /// A saved run could not be read.
+    #[error(transparent)]
+    RunFile(#[from] crate::labs::run_file::RunFileError),
     /// The operating system refused a new thread.
     #[error("cannot start the {lab} lab's thread: {source}")]
     Thread {

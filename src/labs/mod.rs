@@ -20,6 +20,7 @@ pub mod memory;
 pub mod mnist;
 pub mod pca;
 pub mod plot;
+pub mod run_file;
 pub mod style;
 pub mod thread;
 pub mod timeline;

@@ -3,7 +3,7 @@
 //! of a cloud of points, by Jacobi's eigenvalue method on the covariance matrix.
 
 /// Principal axes of `points` (each of dimension `dim`, row after row in `data`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Pca {
     /// The mean point.
     pub mean: Vec<f32>,

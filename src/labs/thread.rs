@@ -82,6 +82,18 @@ impl<S: Send + 'static, C: Send + 'static> LabThread<S, C> {
 }
 
 impl<S, C> LabThread<S, C> {
+    /// A handle with no worker behind it, for a lab that only shows what was recorded (a
+    /// saved run): it never has a snapshot, and every command is refused.
+    pub fn idle() -> Self {
+        let (commands, _) = mpsc::channel();
+        Self {
+            latest: Arc::new(Mutex::new(None)),
+            commands,
+            stop: Arc::new(AtomicBool::new(true)),
+            handle: None,
+        }
+    }
+
     /// Sends a command; returns `false` if the worker has already ended (the command is dropped).
     pub fn send(&self, command: C) -> bool {
         self.commands.send(command).is_ok()

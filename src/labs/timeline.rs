@@ -132,6 +132,22 @@ impl<S: Moment> Timeline<S> {
         }
     }
 
+    /// A timeline of the saved `moments` (oldest first), none thinned: its budget is the
+    /// default or what they cost, whichever is more.
+    pub fn from_moments(moments: impl IntoIterator<Item = Arc<S>>) -> Self {
+        let mut timeline = Timeline::new(usize::MAX);
+        for moment in moments {
+            timeline.push(moment);
+        }
+        timeline.budget = timeline.bytes.max(DEFAULT_BUDGET);
+        timeline
+    }
+
+    /// Every moment kept, oldest first.
+    pub fn moments(&self) -> Vec<Arc<S>> {
+        self.moments.iter().map(|(s, _, _)| Arc::clone(s)).collect()
+    }
+
     /// Forgets every moment.
     pub fn clear(&mut self) {
         self.moments.clear();

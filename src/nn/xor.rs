@@ -95,7 +95,7 @@ pub struct GradNorms {
 }
 
 /// A `2 -> h -> 1` network trained by full-batch gradient descent on MSE.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct XorNet {
     activation: Activation,
     /// `[h, 2]`, row-major.

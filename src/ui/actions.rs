@@ -15,6 +15,15 @@ pub enum ShellAction {
     ExportGif,
     /// Lab > another lab: the entry's index in the shell's list of labs.
     SwitchLab(usize),
+    /// File > Save run: the run, its recorded moments and its model to a run file in the
+    /// current folder.
+    SaveRun,
+    /// File > Open run: the run file named in the menu's path field, in place of the lab.
+    OpenRun,
+    /// "Run B": a second run beside the first, with the same settings to start with.
+    StartRunB,
+    /// "Close B": the second run stops.
+    CloseRunB,
 }
 
 /// A lab the Lab menu offers.

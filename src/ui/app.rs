@@ -80,6 +80,11 @@ impl App {
         &self.shell
     }
 
+    /// The shell, to drive it (seek both runs, start Run B).
+    pub fn shell_mut(&mut self) -> &mut Shell {
+        &mut self.shell
+    }
+
     /// The dashboard state (panel rectangles, messages, frame rate).
     pub fn dashboard(&self) -> &Dashboard {
         self.shell.dashboard()
@@ -204,6 +209,14 @@ pub fn screenshot_path() -> PathBuf {
 /// `netviz-recording-<UTC date and time>.gif` in the current folder (File > Export GIF).
 pub fn recording_path() -> PathBuf {
     timestamped_path("netviz-recording", "gif")
+}
+
+/// `netviz-run-<lab>-<UTC date and time>.nvrun` in the current folder (File > Save run).
+pub fn run_path(lab: &str) -> PathBuf {
+    timestamped_path(
+        &format!("netviz-run-{lab}"),
+        crate::labs::run_file::EXTENSION,
+    )
 }
 
 /// `<prefix>-<UTC date and time>.<ext>`, with `-2`, `-3`, ... if that file exists.

@@ -13,10 +13,10 @@ use std::collections::VecDeque;
 use egui::{Color32, Frame, Key, Margin, Modifiers, Panel, Rect, RichText, Ui};
 
 pub use crate::ui::actions::{LabMenuEntry, ShellAction};
-use crate::ui::lab::{Lab, PanelSpec, StatusInfo};
+use crate::ui::lab::{Lab, PanelSpec, StatusInfo, reborrow};
 use crate::ui::layout_file::{LayoutStore, ShellSettings};
 use crate::ui::menu::{MenuContext, menu_bar_ui};
-use crate::ui::panels::{PanelRect, PanelsOutput, SceneJob};
+use crate::ui::panels::{PanelRect, PanelsOutput, SceneJob, Show};
 use crate::ui::timeline_bar::{TimelineBar, timeline_bar_ui};
 use crate::ui::workspace::Workspace;
 
@@ -41,6 +41,10 @@ pub struct Dashboard {
     actions: Vec<ShellAction>,
     side_rect: Option<Rect>,
     timeline_bar: TimelineBar,
+    /// The side panel shows Run B's controls (while comparing).
+    controls_b: bool,
+    /// The path typed into File > Open run.
+    pub(crate) open_path: String,
 }
 
 impl Default for Dashboard {
@@ -67,6 +71,8 @@ impl Dashboard {
             actions: Vec::new(),
             side_rect: None,
             timeline_bar: TimelineBar::default(),
+            controls_b: false,
+            open_path: String::new(),
         }
     }
 
@@ -211,7 +217,17 @@ impl Dashboard {
 
 /// The whole dashboard for `lab`, filling `ui`.
 pub fn dashboard_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
-    shortcuts_ui(ui, lab, dashboard);
+    dashboard_ui_with(ui, lab, None, dashboard);
+}
+
+/// The whole dashboard for `lab` and, while comparing, its Run B `b`, filling `ui`.
+pub fn dashboard_ui_with(
+    ui: &mut Ui,
+    lab: &mut dyn Lab,
+    mut b: Option<&mut dyn Lab>,
+    dashboard: &mut Dashboard,
+) {
+    shortcuts_ui(ui, lab, reborrow(&mut b), dashboard);
     dashboard.sync_lab(lab);
     apply_theme(ui.ctx(), dashboard);
     let specs: Vec<PanelSpec> = lab.panels();
@@ -223,19 +239,32 @@ pub fn dashboard_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
                 settings: &mut dashboard.settings,
                 lab_menu: &dashboard.lab_menu,
                 actions: &mut dashboard.actions,
+                open_path: &mut dashboard.open_path,
             };
             menu_bar_ui(ui, lab, &specs, &mut menu);
         });
     let status = lab.status();
+    let b_status = b.as_deref().map(Lab::status);
     Panel::bottom("netviz-status")
         .frame(Frame::side_top_panel(ui.style()).inner_margin(Margin::symmetric(8, 4)))
-        .show(ui, |ui| status_bar_ui(ui, &status, dashboard));
+        .show(ui, |ui| {
+            status_bar_ui(ui, &status, b_status.as_ref(), dashboard)
+        });
     if let Some(info) = lab.timeline().filter(|t| !t.steps.is_empty()) {
         Panel::bottom("netviz-timeline")
             .frame(Frame::side_top_panel(ui.style()).inner_margin(Margin::symmetric(8, 3)))
             .show(ui, |ui| {
-                timeline_bar_ui(ui, lab, &info, &mut dashboard.timeline_bar);
+                timeline_bar_ui(
+                    ui,
+                    lab,
+                    reborrow(&mut b),
+                    &info,
+                    &mut dashboard.timeline_bar,
+                );
             });
+    }
+    if b.is_none() {
+        dashboard.controls_b = false;
     }
     let side_pt = (ui.available_width() * 0.22)
         .clamp(180.0, SIDE_PANEL_PT)
@@ -244,14 +273,15 @@ pub fn dashboard_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
         .resizable(true)
         .default_size(side_pt)
         .size_range(160.0..=480.0)
-        .show(ui, |ui| side_panel_ui(ui, lab));
+        .show(ui, |ui| side_panel_ui(ui, lab, reborrow(&mut b), dashboard));
     dashboard.side_rect = Some(side.response.rect);
     let mut out = PanelsOutput {
         gpu_panels: dashboard.gpu_panels,
+        b_offset: specs.len(),
         ..PanelsOutput::default()
     };
     egui::CentralPanel::no_frame().show(ui, |ui| {
-        dashboard.workspace.ui(ui, lab, &specs, &mut out);
+        dashboard.workspace.ui(ui, lab, b, &specs, &mut out);
     });
     out.rects.sort_by_key(|r| r.index);
     dashboard.last = out;
@@ -274,7 +304,12 @@ fn apply_theme(ctx: &egui::Context, dashboard: &mut Dashboard) {
 
 /// Keys that act on the whole app. They are consumed before any widget sees them (so Space
 /// never also clicks a focused button), except while a text field has the keyboard.
-fn shortcuts_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
+fn shortcuts_ui(
+    ui: &mut Ui,
+    lab: &mut dyn Lab,
+    mut b: Option<&mut dyn Lab>,
+    dashboard: &mut Dashboard,
+) {
     if ui.ctx().egui_wants_keyboard_input() {
         return;
     }
@@ -284,9 +319,15 @@ fn shortcuts_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
     }
     if consume(Key::Space) {
         lab.toggle_pause();
+        if let Some(b) = reborrow(&mut b) {
+            b.toggle_pause();
+        }
     }
     if consume(Key::R) {
         lab.reset();
+        if let Some(b) = reborrow(&mut b) {
+            b.reset();
+        }
         dashboard.show_message("reset");
     }
     if consume(Key::S) {
@@ -301,23 +342,74 @@ fn shortcuts_ui(ui: &mut Ui, lab: &mut dyn Lab, dashboard: &mut Dashboard) {
     }
 }
 
-fn side_panel_ui(ui: &mut Ui, lab: &mut dyn Lab) {
+fn side_panel_ui(
+    ui: &mut Ui,
+    lab: &mut dyn Lab,
+    b: Option<&mut dyn Lab>,
+    dashboard: &mut Dashboard,
+) {
     ui.add_space(6.0);
     ui.label(
         RichText::new(lab.name())
             .heading()
             .color(ui.visuals().strong_text_color()),
     );
+    if lab.timeline().is_some() && !lab.is_saved_run() {
+        compare_ui(ui, b.is_some(), dashboard);
+    }
     ui.separator();
+    let shown: &mut dyn Lab = match b {
+        Some(b) if dashboard.controls_b => b,
+        _ => lab,
+    };
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            lab.controls_ui(ui);
+            shown.controls_ui(ui);
             ui.add_space(8.0);
         });
 }
 
-fn status_bar_ui(ui: &mut Ui, status: &StatusInfo, dashboard: &mut Dashboard) {
+/// Run B: start it, choose whose controls the side panel shows and what every panel shows,
+/// close it.
+fn compare_ui(ui: &mut Ui, comparing: bool, dashboard: &mut Dashboard) {
+    if !comparing {
+        if ui
+            .button("Run B")
+            .on_hover_text(
+                "start a second run beside this one, with these settings to begin with: change \
+                 B's seed, learning rate, size or optimizer in its controls, then compare",
+            )
+            .clicked()
+        {
+            dashboard.actions.push(ShellAction::StartRunB);
+        }
+        return;
+    }
+    ui.horizontal(|ui| {
+        ui.label("controls of");
+        ui.selectable_value(&mut dashboard.controls_b, false, "run A");
+        ui.selectable_value(&mut dashboard.controls_b, true, "run B");
+    });
+    ui.horizontal(|ui| {
+        ui.label("panels show");
+        for show in Show::ALL {
+            if ui.button(show.label()).clicked() {
+                dashboard.workspace.show_everywhere(show);
+            }
+        }
+        if ui.button("Close B").on_hover_text("stop run B").clicked() {
+            dashboard.actions.push(ShellAction::CloseRunB);
+        }
+    });
+}
+
+fn status_bar_ui(
+    ui: &mut Ui,
+    status: &StatusInfo,
+    b: Option<&StatusInfo>,
+    dashboard: &mut Dashboard,
+) {
     let now = ui.input(|i| i.time);
     ui.horizontal(|ui| {
         let (text, color) = if status.paused {
@@ -336,6 +428,15 @@ fn status_bar_ui(ui: &mut Ui, status: &StatusInfo, dashboard: &mut Dashboard) {
             None => ui.label("loss \u{2013}"),
         };
         ui.separator();
+        if let Some(b) = b {
+            let loss = b.loss.map_or("\u{2013}".to_string(), format_loss);
+            let state = if b.paused { ", paused" } else { "" };
+            ui.label(
+                RichText::new(format!("run B: step {}, loss {loss}{state}", b.step))
+                    .color(Color32::from_rgb(240, 150, 60)),
+            );
+            ui.separator();
+        }
         // A paused, still dashboard redraws only now and then: its frame rate means nothing.
         if status.paused && !dashboard.is_animating() {
             dashboard.frame_secs.clear();

@@ -315,7 +315,7 @@ pub fn record_app(
 ) -> Result<Vec<(u64, RgbaImage)>, HeadlessError> {
     let mut frames = Vec::with_capacity(moments.len());
     for &moment in moments {
-        app.lab_mut().seek(Some(moment));
+        app.shell_mut().seek(Some(moment));
         let step = app
             .lab()
             .timeline()

@@ -313,6 +313,15 @@ pub struct TimelineInfo {
     pub budget: usize,
 }
 
+/// `b` lent again for a shorter while (an `Option<&mut dyn Lab>` cannot shorten the trait
+/// object's lifetime on its own).
+pub(crate) fn reborrow<'s>(b: &'s mut Option<&mut dyn Lab>) -> Option<&'s mut dyn Lab> {
+    match b {
+        Some(b) => Some(&mut **b),
+        None => None,
+    }
+}
+
 /// A lab the shell can host: in a window, headless, or in a test harness.
 pub trait Lab {
     /// Short name shown in the title bar, e.g. `gallery`.
@@ -382,6 +391,24 @@ pub trait Lab {
     /// Sets how many bytes the recorded moments may hold before older ones are thinned.
     fn set_timeline_budget(&mut self, bytes: usize) {
         let _ = bytes;
+    }
+
+    /// Saves the run (its settings, every recorded moment and its model) to the run file
+    /// `path` ([`crate::labs::run_file`]); returns what was saved, in a few words.
+    fn save_run(&self, path: &std::path::Path) -> Result<String, String> {
+        let _ = path;
+        Err(format!("the {} lab does not save runs", self.name()))
+    }
+
+    /// Whether the lab shows a saved run (nothing trains) rather than a live one.
+    fn is_saved_run(&self) -> bool {
+        false
+    }
+
+    /// A second run beside this one ("Run B"), starting over with the settings its controls
+    /// show now: the same settings make the same run, step for step.
+    fn fork(&self) -> Result<Box<dyn Lab>, String> {
+        Err(format!("the {} lab cannot start a second run", self.name()))
     }
 
     /// Step, loss and pause state for the status bar.

@@ -15,6 +15,8 @@ pub(crate) struct MenuContext<'a> {
     pub(crate) settings: &'a mut ShellSettings,
     pub(crate) lab_menu: &'a [LabMenuEntry],
     pub(crate) actions: &'a mut Vec<ShellAction>,
+    /// The path typed into File > Open run.
+    pub(crate) open_path: &'a mut String,
 }
 
 /// The keys and pointer gestures, as the Help menu lists them.
@@ -93,6 +95,38 @@ fn file_menu_ui(ui: &mut Ui, lab: &mut dyn Lab, menu: &mut MenuContext<'_>) {
         menu.actions.push(ShellAction::ExportGif);
         ui.close();
     }
+    ui.separator();
+    if ui
+        .add_enabled(
+            recorded > 0 && !lab.is_saved_run(),
+            egui::Button::new("Save run"),
+        )
+        .on_hover_text(
+            "the run's settings, its recorded moments and its model, as one .nvrun file in the current folder (reopen with File > Open run or netviz open FILE)",
+        )
+        .clicked()
+    {
+        menu.actions.push(ShellAction::SaveRun);
+        ui.close();
+    }
+    ui.horizontal(|ui| {
+        let field = ui.add(
+            egui::TextEdit::singleline(menu.open_path)
+                .hint_text("run file (.nvrun)")
+                .desired_width(160.0),
+        );
+        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let open = ui
+            .add_enabled(
+                !menu.open_path.trim().is_empty(),
+                egui::Button::new("Open run"),
+            )
+            .on_hover_text("open a saved run to scrub it (nothing trains)");
+        if (open.clicked() || enter) && !menu.open_path.trim().is_empty() {
+            menu.actions.push(ShellAction::OpenRun);
+            ui.close();
+        }
+    });
     ui.separator();
     lab.file_menu_ui(ui);
     ui.separator();

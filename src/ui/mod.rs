@@ -34,11 +34,11 @@ pub mod window;
 pub mod workspace;
 
 pub use app::App;
-pub use dashboard::{Dashboard, LabMenuEntry, ShellAction, dashboard_ui};
+pub use dashboard::{Dashboard, LabMenuEntry, ShellAction, dashboard_ui, dashboard_ui_with};
 pub use headless::{HeadlessFrame, HeadlessOptions, render_headless, run_headless};
 pub use lab::{Lab, Layout, PanelKind, PanelName, PanelSpec, SceneView, StatusInfo, TimelineInfo};
 pub use layout_file::LayoutStore;
-pub use panels::{PanelRect, SceneJob};
+pub use panels::{PanelRect, SceneJob, Show};
 pub use shell::{LabEntry, Shell};
 pub use window::{WindowError, WindowOptions, run_window};
 pub use workspace::Workspace;

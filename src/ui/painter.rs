@@ -78,10 +78,11 @@ impl FramePainter {
         self.output_format
     }
 
-    /// Gives every panel of `dashboard` a scene texture and tells the dashboard that scenes
-    /// can be shown. Call after [`Dashboard::sync_lab`], before the egui pass.
+    /// Gives every panel of `dashboard` two scene textures (its own and Run B's view of it)
+    /// and tells the dashboard that scenes can be shown. Call after [`Dashboard::sync_lab`],
+    /// before the egui pass.
     pub fn attach(&mut self, gpu: &GpuContext, dashboard: &mut Dashboard) {
-        while self.targets.len() < dashboard.panel_count() {
+        while self.targets.len() < 2 * dashboard.panel_count() {
             let texture = SceneTexture::new(&gpu.device, 1, 1, self.sample_count);
             self.point_blit_at(gpu, self.targets.len(), &texture);
             self.targets.push(texture);

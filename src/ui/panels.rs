@@ -16,7 +16,8 @@ use crate::ui::scene_blit::SceneBlit;
 /// A scene to render into panel `panel`'s texture at `size_px`.
 #[derive(Clone, Debug)]
 pub struct SceneJob {
-    /// Index of the panel in the lab's list.
+    /// Index of the panel's texture: the panel's index in the lab's list, plus the lab's
+    /// panel count for Run B's view of it.
     pub panel: usize,
     /// Texture size in physical pixels (never zero).
     pub size_px: [u32; 2],
@@ -45,10 +46,38 @@ pub(crate) enum PanelCamera {
     None,
 }
 
+/// Which run a panel shows while a second run (Run B) goes on beside the first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Show {
+    /// The first run.
+    #[default]
+    A,
+    /// The second run.
+    B,
+    /// Both, side by side (A left), at the same step and through the same camera.
+    Both,
+}
+
+impl Show {
+    /// Every choice, as the panels' switches list them.
+    pub const ALL: [Show; 3] = [Show::A, Show::B, Show::Both];
+
+    /// What a switch says.
+    pub fn label(self) -> &'static str {
+        match self {
+            Show::A => "A",
+            Show::B => "B",
+            Show::Both => "A|B",
+        }
+    }
+}
+
 /// Per-panel state kept across frames.
 #[derive(Clone, Debug)]
 pub(crate) struct PanelState {
     pub(crate) camera: PanelCamera,
+    /// Which run the panel shows (with a Run B).
+    pub(crate) show: Show,
 }
 
 impl PanelState {
@@ -58,7 +87,10 @@ impl PanelState {
             PanelKind::Scene2d(camera) => PanelCamera::Flat(*camera),
             PanelKind::Egui => PanelCamera::None,
         };
-        Self { camera }
+        Self {
+            camera,
+            show: Show::A,
+        }
     }
 }
 
@@ -69,49 +101,150 @@ pub(crate) struct PanelsOutput {
     pub(crate) rects: Vec<PanelRect>,
     /// Whether a camera is still moving (keep repainting).
     pub(crate) animating: bool,
-    /// Scene panels below this index are rendered and shown by a GPU side (none in a test
+    /// Scene textures below this index are rendered and shown by a GPU side (none in a test
     /// harness, which shows a plain rectangle of the scene's background instead).
     pub(crate) gpu_panels: usize,
+    /// The texture of panel `i` of Run B is `i + b_offset` (the lab's panel count).
+    pub(crate) b_offset: usize,
+}
+
+/// What one half of a panel draws: which lab, into which texture, with which badge.
+struct Side<'a> {
+    lab: &'a mut dyn Lab,
+    /// The scene texture it renders into.
+    slot: usize,
+    /// `A` or `B` in the corner while comparing.
+    badge: Option<&'static str>,
+    /// Whether this side moves the camera's animation on (one side per frame).
+    leads: bool,
 }
 
 /// One panel's content filling `ui`: a scene (see [`scene_panel_ui`]) or the lab's egui
-/// content with a small margin. Its rectangle is reported in `out`.
+/// content with a small margin; with a Run B (`b`), the run the panel's switch chooses, or
+/// both side by side. Its rectangle is reported in `out`.
 pub(crate) fn panel_content_ui(
     ui: &mut Ui,
     panel: usize,
     lab: &mut dyn Lab,
+    b: Option<&mut dyn Lab>,
     spec: &PanelSpec,
     state: &mut PanelState,
     out: &mut PanelsOutput,
 ) {
-    if spec.is_scene() {
-        scene_panel_ui(ui, panel, spec, lab, state, out);
-        return;
-    }
     let rect = ui.available_rect_before_wrap();
     out.rects.push(PanelRect {
         index: panel,
         id: spec.id.clone(),
         title: spec.title.clone(),
-        rect,
+        // A scene panel's rectangle is exactly its image.
+        rect: if spec.is_scene() {
+            rect.round_to_pixels(ui.pixels_per_point())
+        } else {
+            rect
+        },
     });
-    ui.painter()
-        .rect_filled(rect, 0.0, ui.visuals().extreme_bg_color);
-    Frame::new().inner_margin(Margin::same(4)).show(ui, |ui| {
-        ui.set_min_size(ui.available_size());
-        lab.panel_ui(panel, ui);
-    });
+    let a = Side {
+        lab,
+        slot: panel,
+        badge: None,
+        leads: true,
+    };
+    let b_slot = panel + out.b_offset;
+    match (state.show, b) {
+        (Show::A, _) | (_, None) => side_ui(ui, panel, spec, a, state, out),
+        (Show::B, Some(b)) => {
+            let b = Side {
+                lab: b,
+                slot: b_slot,
+                badge: Some("B"),
+                leads: true,
+            };
+            side_ui(ui, panel, spec, b, state, out);
+        }
+        (Show::Both, Some(b)) => {
+            let gap = 2.0;
+            let half = (rect.width() - gap) * 0.5;
+            let left = Rect::from_min_size(rect.min, egui::vec2(half, rect.height()));
+            let right = Rect::from_min_max(egui::pos2(rect.max.x - half, rect.min.y), rect.max);
+            let a = Side {
+                badge: Some("A"),
+                ..a
+            };
+            ui.scope_builder(egui::UiBuilder::new().max_rect(left), |ui| {
+                side_ui(ui, panel, spec, a, state, out);
+            });
+            let b = Side {
+                lab: b,
+                slot: b_slot,
+                badge: Some("B"),
+                leads: false,
+            };
+            ui.scope_builder(
+                egui::UiBuilder::new().max_rect(right).id_salt("run-b"),
+                |ui| side_ui(ui, panel, spec, b, state, out),
+            );
+            ui.advance_cursor_after_rect(rect);
+        }
+    }
+}
+
+/// One run's view of a panel filling `ui`, its badge in the corner.
+fn side_ui(
+    ui: &mut Ui,
+    panel: usize,
+    spec: &PanelSpec,
+    side: Side<'_>,
+    state: &mut PanelState,
+    out: &mut PanelsOutput,
+) {
+    let rect = ui.available_rect_before_wrap();
+    let badge = side.badge;
+    if spec.is_scene() {
+        scene_panel_ui(ui, panel, side, state, out);
+    } else {
+        ui.painter()
+            .rect_filled(rect, 0.0, ui.visuals().extreme_bg_color);
+        let lab = side.lab;
+        Frame::new().inner_margin(Margin::same(4)).show(ui, |ui| {
+            ui.set_min_size(ui.available_size());
+            if badge.is_some() {
+                ui.add_space(14.0);
+            }
+            lab.panel_ui(panel, ui);
+        });
+    }
+    if let Some(badge) = badge {
+        badge_ui(ui, rect, badge);
+    }
+}
+
+/// `A` or `B` in a small box in the top-left corner of `rect`.
+fn badge_ui(ui: &Ui, rect: Rect, text: &str) {
+    let painter = ui.painter_at(rect);
+    let font = FontId::proportional(12.0);
+    let color = if text == "A" {
+        crate::ui::timeline_bar::A_COLOR
+    } else {
+        crate::ui::timeline_bar::B_COLOR
+    };
+    let galley = painter.layout_no_wrap(format!("run {text}"), font, Color32::BLACK);
+    let at = rect.min + Vec2::new(4.0, 4.0);
+    let bg = Rect::from_min_size(at, galley.size() + Vec2::new(8.0, 2.0));
+    painter.rect_filled(bg, 3.0, color);
+    painter.galley(at + Vec2::new(4.0, 1.0), galley, Color32::BLACK);
 }
 
 /// A scene panel: steer the camera, ask the lab for its scene, show the texture and labels.
 fn scene_panel_ui(
     ui: &mut Ui,
     panel: usize,
-    spec: &PanelSpec,
-    lab: &mut dyn Lab,
+    side: Side<'_>,
     state: &mut PanelState,
     out: &mut PanelsOutput,
 ) {
+    let Side {
+        lab, slot, leads, ..
+    } = side;
     let ppp = ui.pixels_per_point();
     let rect = ui.available_rect_before_wrap().round_to_pixels(ppp);
     let response = ui.allocate_rect(rect, Sense::click_and_drag());
@@ -119,18 +252,16 @@ fn scene_panel_ui(
         (rect.width() * ppp).round().max(0.0) as u32,
         (rect.height() * ppp).round().max(0.0) as u32,
     ];
-    out.rects.push(PanelRect {
-        index: panel,
-        id: spec.id.clone(),
-        title: spec.title.clone(),
-        rect,
-    });
     if size_px[0] == 0 || size_px[1] == 0 {
         return;
     }
     let viewport_px = glam::Vec2::new(size_px[0] as f32, size_px[1] as f32);
     steer_camera(ui, &response, &mut state.camera, viewport_px, ppp);
-    let dt = ui.input(|i| i.stable_dt).min(0.1);
+    let dt = if leads {
+        ui.input(|i| i.stable_dt).min(0.1)
+    } else {
+        0.0
+    };
     let camera = match &mut state.camera {
         PanelCamera::Orbit(orbit) => {
             out.animating |= orbit.update(dt);
@@ -162,10 +293,10 @@ fn scene_panel_ui(
         }
     }
     let painter = ui.painter_at(rect);
-    if panel < out.gpu_panels {
+    if slot < out.gpu_panels {
         painter.add(egui_wgpu::Callback::new_paint_callback(
             rect,
-            SceneBlit { panel },
+            SceneBlit { panel: slot },
         ));
     } else {
         painter.rect_filled(rect, 0.0, color32(scene.background));
@@ -196,7 +327,7 @@ fn scene_panel_ui(
         );
     }
     out.jobs.push(SceneJob {
-        panel,
+        panel: slot,
         size_px,
         scene,
     });

@@ -5,13 +5,18 @@
 //! data, say) leaves the current one running with a message; then the old lab's layout is
 //! saved and the old lab dropped, which stops and joins its thread before the new one shows.
 
+use std::path::Path;
+
 use egui::Ui;
 
-use crate::ui::dashboard::{Dashboard, LabMenuEntry, ShellAction, dashboard_ui};
+use crate::ui::dashboard::{Dashboard, LabMenuEntry, ShellAction, dashboard_ui_with};
 use crate::ui::lab::Lab;
 
 /// Builds a lab, or says why it cannot.
 pub type LabBuilder = Box<dyn Fn() -> Result<Box<dyn Lab>, String>>;
+
+/// Opens a saved run as the lab it belongs to, or says why it cannot.
+pub type RunOpener = Box<dyn Fn(&Path) -> Result<Box<dyn Lab>, String>>;
 
 /// A lab the Lab menu can switch to.
 pub struct LabEntry {
@@ -38,11 +43,14 @@ impl LabEntry {
     }
 }
 
-/// A lab, its dashboard and the other labs on offer.
+/// A lab, its dashboard and the other labs on offer; while comparing, a second run of the
+/// lab (Run B) beside it.
 pub struct Shell {
     lab: Box<dyn Lab>,
+    b: Option<Box<dyn Lab>>,
     dashboard: Dashboard,
     labs: Vec<LabEntry>,
+    opener: Option<RunOpener>,
 }
 
 impl Shell {
@@ -50,9 +58,83 @@ impl Shell {
     pub fn new(lab: Box<dyn Lab>, dashboard: Dashboard) -> Self {
         Self {
             lab,
+            b: None,
             dashboard,
             labs: Vec::new(),
+            opener: None,
         }
+    }
+
+    /// Opens saved runs (File > Open run) with `opener`.
+    pub fn with_opener(mut self, opener: RunOpener) -> Self {
+        self.opener = Some(opener);
+        self
+    }
+
+    /// Run B, while comparing.
+    pub fn b(&self) -> Option<&dyn Lab> {
+        self.b.as_deref()
+    }
+
+    /// Run B, to drive it.
+    pub fn b_mut(&mut self) -> Option<&mut dyn Lab> {
+        self.b.as_mut().map(|b| b.as_mut() as &mut dyn Lab)
+    }
+
+    /// Starts Run B: a second run of the lab beside the first, with the settings the lab's
+    /// controls show (see [`Lab::fork`]); it replaces a Run B already going.
+    pub fn start_b(&mut self) -> Result<(), String> {
+        let mut b = self.lab.fork()?;
+        if let Some(info) = self.lab.timeline() {
+            b.set_timeline_budget(info.budget);
+        }
+        self.b = Some(b);
+        Ok(())
+    }
+
+    /// Stops Run B (its thread is joined).
+    pub fn close_b(&mut self) {
+        self.b = None;
+    }
+
+    /// Shows recorded moment `index` of the lab (`None`: the present) and Run B's moment at
+    /// or before the same step.
+    pub fn seek(&mut self, index: Option<usize>) {
+        self.lab.seek(index);
+        if let (Some(b), Some(info)) = (
+            self.b.as_mut().map(|b| b.as_mut() as &mut dyn Lab),
+            self.lab.timeline(),
+        ) {
+            crate::ui::timeline_bar::follow(b, &info, index);
+        }
+    }
+
+    /// Saves the lab's run to `path` (see [`Lab::save_run`]); returns the status line.
+    pub fn save_run(&mut self, path: &Path) -> Result<String, String> {
+        self.lab
+            .save_run(path)
+            .map(|what| format!("saved {what} to {}", path.display()))
+    }
+
+    /// Opens the saved run at `path` in place of the lab (Run B stops).
+    pub fn open_run(&mut self, path: &Path) -> Result<(), String> {
+        let Some(opener) = &self.opener else {
+            return Err("this window cannot open saved runs".into());
+        };
+        let lab = opener(path)?;
+        self.replace_lab(lab);
+        Ok(())
+    }
+
+    /// Makes `lab` the hosted lab: the old one's layout is saved, then it and any Run B are
+    /// dropped (which stops and joins their threads).
+    fn replace_lab(&mut self, lab: Box<dyn Lab>) {
+        if let Err(message) = self.dashboard.save_layout() {
+            eprintln!("warning: {message}");
+        }
+        self.b = None;
+        self.lab = lab;
+        self.dashboard.sync_lab(self.lab.as_ref());
     }
 
     /// Offers `labs` in the Lab menu.
@@ -104,11 +186,47 @@ impl Shell {
     /// actions wait in the dashboard for the host.
     pub fn ui(&mut self, ui: &mut Ui) {
         self.lab.update();
-        dashboard_ui(ui, self.lab.as_mut(), &mut self.dashboard);
+        if let Some(b) = self.b.as_mut().map(|b| b.as_mut() as &mut dyn Lab) {
+            b.update();
+        }
+        dashboard_ui_with(
+            ui,
+            self.lab.as_mut(),
+            self.b.as_mut().map(|b| b.as_mut() as &mut dyn Lab),
+            &mut self.dashboard,
+        );
         let actions = self.dashboard.take_actions();
         for action in actions {
             match action {
                 ShellAction::SwitchLab(index) => self.switch_to(index),
+                ShellAction::StartRunB => {
+                    let message = match self.start_b() {
+                        Ok(()) => "run B started: the same settings as A; change them under \"controls of run B\"".to_string(),
+                        Err(e) => format!("no run B: {e}"),
+                    };
+                    self.dashboard.show_message(message);
+                }
+                ShellAction::CloseRunB => {
+                    self.close_b();
+                    self.dashboard.show_message("run B closed");
+                }
+                ShellAction::SaveRun => {
+                    let path = crate::ui::app::run_path(self.lab.name());
+                    let message = self
+                        .save_run(&path)
+                        .unwrap_or_else(|e| format!("run not saved: {e}"));
+                    eprintln!("{message}");
+                    self.dashboard.show_message(message);
+                }
+                ShellAction::OpenRun => {
+                    let path = std::path::PathBuf::from(self.dashboard.open_path.trim());
+                    let message = match self.open_run(&path) {
+                        Ok(()) => format!("opened {}", path.display()),
+                        Err(e) => format!("cannot open the run: {e}"),
+                    };
+                    eprintln!("{message}");
+                    self.dashboard.show_message(message);
+                }
                 other => self.dashboard.request(other),
             }
         }
@@ -120,14 +238,7 @@ impl Shell {
             return;
         };
         match (entry.build)() {
-            Ok(lab) => {
-                if let Err(message) = self.dashboard.save_layout() {
-                    eprintln!("warning: {message}");
-                }
-                // Dropping the old lab stops and joins its thread.
-                self.lab = lab;
-                self.dashboard.sync_lab(self.lab.as_ref());
-            }
+            Ok(lab) => self.replace_lab(lab),
             Err(message) => {
                 let message = format!("cannot open the {} lab: {message}", entry.title);
                 eprintln!("{message}");

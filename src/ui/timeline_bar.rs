@@ -1,7 +1,9 @@
 //! The timeline bar under the dashboard, for a lab that records its history
 //! ([`Lab::timeline`]): the loss of every recorded moment as a small curve, a handle to drag
 //! to any of them, step buttons, playback at a chosen speed, and "Live" back to the present.
-//! While the bar has the keyboard focus, the arrow keys step one moment.
+//! While the bar has the keyboard focus, the arrow keys step one moment. While a Run B goes
+//! on, its curve is drawn over A's (orange over blue, on one step axis) and B follows every
+//! move of the handle to its own moment at or before the same step.
 
 use egui::{Color32, Key, Modifiers, Rect, RichText, Sense, Ui, pos2, vec2};
 
@@ -34,8 +36,16 @@ impl Default for TimelineBar {
 /// The moment nearest `x` along a bar over `rect` for moments at `steps` (the bar maps steps
 /// linearly from the first to the last).
 pub fn moment_at(steps: &[u64], rect: Rect, x: f32) -> Option<usize> {
-    let (&first, &last) = (steps.first()?, steps.last()?);
-    let span = (last - first).max(1) as f32;
+    let span = (*steps.first()?, *steps.last()?);
+    moment_at_in(steps, span, rect, x)
+}
+
+/// [`moment_at`] on a bar spanning steps `span` (first, last).
+fn moment_at_in(steps: &[u64], (first, last): (u64, u64), rect: Rect, x: f32) -> Option<usize> {
+    if steps.is_empty() {
+        return None;
+    }
+    let span = last.saturating_sub(first).max(1) as f32;
     let step = first as f32 + ((x - rect.left()) / rect.width().max(1.0)).clamp(0.0, 1.0) * span;
     (0..steps.len()).min_by(|&a, &b| {
         (steps[a] as f32 - step)
@@ -46,20 +56,70 @@ pub fn moment_at(steps: &[u64], rect: Rect, x: f32) -> Option<usize> {
 
 /// X of a moment at `step` on a bar over `rect`.
 pub fn x_of(steps: &[u64], rect: Rect, step: u64) -> f32 {
-    let (first, last) = (
+    let span = (
         steps.first().copied().unwrap_or(0),
         steps.last().copied().unwrap_or(0),
     );
-    let span = (last - first).max(1) as f32;
+    x_in(span, rect, step)
+}
+
+/// X of `step` on a bar over `rect` spanning steps `span` (first, last).
+fn x_in((first, last): (u64, u64), rect: Rect, step: u64) -> f32 {
+    let span = last.saturating_sub(first).max(1) as f32;
     rect.left() + rect.width() * (step.saturating_sub(first)) as f32 / span
 }
 
+/// The steps a bar spans: from the first to the last moment of `a` and `b`.
+fn span_of(a: &TimelineInfo, b: Option<&TimelineInfo>) -> (u64, u64) {
+    let ends = |t: &TimelineInfo| {
+        (
+            t.steps.first().copied().unwrap_or(0),
+            t.steps.last().copied().unwrap_or(0),
+        )
+    };
+    let (mut first, mut last) = ends(a);
+    if let Some(b) = b.filter(|b| !b.steps.is_empty()) {
+        let (f, l) = ends(b);
+        first = first.min(f);
+        last = last.max(l);
+    }
+    (first, last)
+}
+
+/// The moment of `steps` to show beside a moment at `step`: the last at or before it (the
+/// first when all are after it).
+pub fn moment_at_or_before(steps: &[u64], step: u64) -> usize {
+    steps.partition_point(|&s| s <= step).saturating_sub(1)
+}
+
+/// Makes Run B show the moment beside A's moment `a` (`None`: the present).
+pub fn follow(b: &mut dyn Lab, a: &TimelineInfo, index: Option<usize>) {
+    let target = match index.and_then(|i| a.steps.get(i)) {
+        None => None,
+        Some(&step) => {
+            let Some(info) = b.timeline().filter(|t| !t.steps.is_empty()) else {
+                return;
+            };
+            Some(moment_at_or_before(&info.steps, step))
+        }
+    };
+    b.seek(target);
+}
+
 /// Draws the bar for `lab` (whose history is `info`) and applies what the user does.
-pub fn timeline_bar_ui(ui: &mut Ui, lab: &mut dyn Lab, info: &TimelineInfo, bar: &mut TimelineBar) {
+pub fn timeline_bar_ui(
+    ui: &mut Ui,
+    lab: &mut dyn Lab,
+    b: Option<&mut dyn Lab>,
+    info: &TimelineInfo,
+    bar: &mut TimelineBar,
+) {
     let n = info.steps.len();
     if n == 0 {
         return;
     }
+    let b_info = b.as_deref().and_then(Lab::timeline);
+    let span = span_of(info, b_info.as_ref());
     let now = ui.input(|i| i.time);
     let mut seek: Option<Option<usize>> = None;
     let current = info.cursor;
@@ -115,11 +175,11 @@ pub fn timeline_bar_ui(ui: &mut Ui, lab: &mut dyn Lab, info: &TimelineInfo, bar:
             vec2((right - 260.0).max(120.0), 22.0),
             Sense::click_and_drag(),
         );
-        paint_bar(ui, rect, info);
+        paint_bar(ui, rect, span, info, b_info.as_ref());
         if let Some(pos) = response.interact_pointer_pos()
             && (response.dragged() || response.clicked())
         {
-            seek = Some(moment_at(&info.steps, rect, pos.x));
+            seek = Some(moment_at_in(&info.steps, span, rect, pos.x));
             bar.playing = false;
             response.request_focus();
         }
@@ -158,42 +218,68 @@ pub fn timeline_bar_ui(ui: &mut Ui, lab: &mut dyn Lab, info: &TimelineInfo, bar:
     }
     if let Some(target) = seek {
         lab.seek(target);
+        if let Some(b) = b {
+            follow(b, info, target);
+        }
     }
 }
 
-/// The curve of the moments' losses (log scale) and the handle.
-fn paint_bar(ui: &Ui, rect: Rect, info: &TimelineInfo) {
-    let painter = ui.painter_at(rect);
-    painter.rect_filled(rect, 3.0, ui.visuals().extreme_bg_color);
-    let losses: Vec<(u64, f32)> = info
-        .steps
+/// Run A's color on the bar (and in the panels' badges).
+pub const A_COLOR: Color32 = Color32::from_rgb(110, 160, 230);
+/// Run B's color.
+pub const B_COLOR: Color32 = Color32::from_rgb(240, 150, 60);
+
+/// The finite, positive losses of `info` as (step, ln loss).
+fn log_losses(info: &TimelineInfo) -> Vec<(u64, f32)> {
+    info.steps
         .iter()
         .zip(&info.losses)
         .filter_map(|(&s, l)| l.filter(|v| v.is_finite() && *v > 0.0).map(|v| (s, v.ln())))
+        .collect()
+}
+
+/// The curves of the moments' losses (log scale, A and B on one scale) and the handle.
+fn paint_bar(ui: &Ui, rect: Rect, span: (u64, u64), info: &TimelineInfo, b: Option<&TimelineInfo>) {
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 3.0, ui.visuals().extreme_bg_color);
+    let curves: Vec<(Vec<(u64, f32)>, Color32)> = std::iter::once((log_losses(info), A_COLOR))
+        .chain(b.map(|b| (log_losses(b), B_COLOR)))
         .collect();
-    if losses.len() >= 2 {
-        let (lo, hi) = losses
-            .iter()
-            .fold((f32::MAX, f32::MIN), |(a, b), &(_, v)| (a.min(v), b.max(v)));
-        let span = (hi - lo).max(1e-6);
+    let (lo, hi) = curves
+        .iter()
+        .flat_map(|(c, _)| c.iter())
+        .fold((f32::MAX, f32::MIN), |(a, b), &(_, v)| (a.min(v), b.max(v)));
+    let range = (hi - lo).max(1e-6);
+    for (losses, color) in &curves {
+        if losses.len() < 2 {
+            continue;
+        }
         let points: Vec<egui::Pos2> = losses
             .iter()
             .map(|&(s, v)| {
                 pos2(
-                    x_of(&info.steps, rect, s),
-                    rect.bottom() - 3.0 - (rect.height() - 6.0) * (v - lo) / span,
+                    x_in(span, rect, s),
+                    rect.bottom() - 3.0 - (rect.height() - 6.0) * (v - lo) / range,
                 )
             })
             .collect();
-        painter.add(egui::Shape::line(
-            points,
-            (1.0, Color32::from_rgb(110, 160, 230)),
-        ));
+        painter.add(egui::Shape::line(points, (1.0, *color)));
+    }
+    if b.is_some() {
+        for (k, (text, color)) in [("A", A_COLOR), ("B", B_COLOR)].into_iter().enumerate() {
+            painter.text(
+                pos2(rect.right() - 22.0 + 11.0 * k as f32, rect.top() + 1.0),
+                egui::Align2::LEFT_TOP,
+                text,
+                egui::FontId::proportional(10.0),
+                color,
+            );
+        }
     }
     let step = info
         .cursor
         .map_or(*info.steps.last().unwrap_or(&0), |c| info.steps[c]);
-    let x = x_of(&info.steps, rect, step);
+    let x = x_in(span, rect, step);
     let color = if info.cursor.is_some() {
         Color32::from_rgb(255, 200, 60)
     } else {

@@ -496,7 +496,7 @@ impl Running {
         };
         let recorded =
             crate::ui::headless::record_app(&self.gpu, &mut self.app, &options, None, &moments);
-        self.app.lab_mut().seek(info.cursor);
+        self.app.shell_mut().seek(info.cursor);
         let written = recorded.map_err(|e| e.to_string()).and_then(|frames| {
             let images: Vec<_> = frames.into_iter().map(|(_, image)| image).collect();
             crate::render::animation::write_animation(&path, &images, 10.0)
@@ -521,7 +521,13 @@ impl Running {
                 };
                 self.window.set_fullscreen(fullscreen);
             }
-            ShellAction::Screenshot | ShellAction::ExportGif | ShellAction::SwitchLab(_) => {}
+            ShellAction::Screenshot
+            | ShellAction::ExportGif
+            | ShellAction::SwitchLab(_)
+            | ShellAction::SaveRun
+            | ShellAction::OpenRun
+            | ShellAction::StartRunB
+            | ShellAction::CloseRunB => {}
         }
     }
 }

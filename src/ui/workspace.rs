@@ -16,8 +16,8 @@ use std::collections::{HashMap, HashSet};
 use egui::{Color32, Frame, Margin, Rect, Sense, Stroke, Ui, WidgetText};
 use egui_tiles::{Container, Linear, LinearDir, SimplificationOptions, Tile, TileId, Tiles, Tree};
 
-use crate::ui::lab::{Lab, Layout, PanelSpec};
-use crate::ui::panels::{PanelState, PanelsOutput, panel_content_ui};
+use crate::ui::lab::{Lab, Layout, PanelSpec, reborrow};
+use crate::ui::panels::{PanelState, PanelsOutput, Show, panel_content_ui};
 
 /// The layout of one lab: the tile tree, which panel (if any) is maximized, and the panels'
 /// cameras.
@@ -142,6 +142,25 @@ impl Workspace {
         }
     }
 
+    /// Shows run `show` in every panel (while comparing with a Run B).
+    pub fn show_everywhere(&mut self, show: Show) {
+        for state in self.states.values_mut() {
+            state.show = show;
+        }
+    }
+
+    /// Which run panel `id` shows.
+    pub fn shows(&self, id: &str) -> Show {
+        self.states.get(id).map_or(Show::A, |s| s.show)
+    }
+
+    /// Makes panel `id` show run `show`.
+    pub fn set_show(&mut self, id: &str, show: Show) {
+        if let Some(state) = self.states.get_mut(id) {
+            state.show = show;
+        }
+    }
+
     /// The maximized panel, if any.
     pub fn maximized(&self) -> Option<&str> {
         self.maximized.as_deref()
@@ -255,6 +274,7 @@ impl Workspace {
         &mut self,
         ui: &mut Ui,
         lab: &mut dyn Lab,
+        mut b: Option<&mut dyn Lab>,
         specs: &[PanelSpec],
         out: &mut PanelsOutput,
     ) {
@@ -265,11 +285,19 @@ impl Workspace {
             .collect();
         if let Some(id) = self.maximized.clone() {
             if let Some(&panel) = index.get(id.as_str()) {
-                let restore = maximized_ui(ui, &specs[panel], |ui| {
-                    if let Some(state) = self.states.get_mut(&id) {
-                        panel_content_ui(ui, panel, lab, &specs[panel], state, out);
-                    }
-                });
+                let mut show = self.states.get(&id).map_or(Show::A, |s| s.show);
+                let comparing = b.is_some();
+                let restore = maximized_ui(
+                    ui,
+                    &specs[panel],
+                    comparing.then_some(&mut show),
+                    |ui, show| {
+                        if let Some(state) = self.states.get_mut(&id) {
+                            state.show = show;
+                            panel_content_ui(ui, panel, lab, b, &specs[panel], state, out);
+                        }
+                    },
+                );
                 if restore {
                     self.maximized = None;
                 }
@@ -279,6 +307,7 @@ impl Workspace {
         }
         let mut behavior = TileBehavior {
             lab,
+            b: reborrow(&mut b),
             specs,
             index: &index,
             states: &mut self.states,
@@ -435,6 +464,8 @@ const TAB_BAR_PT: f32 = 22.0;
 /// How egui_tiles draws and treats the lab's panels.
 struct TileBehavior<'a> {
     lab: &'a mut dyn Lab,
+    /// Run B, while comparing.
+    b: Option<&'a mut dyn Lab>,
     specs: &'a [PanelSpec],
     index: &'a HashMap<&'a str, usize>,
     states: &'a mut HashMap<String, PanelState>,
@@ -449,7 +480,15 @@ impl egui_tiles::Behavior<String> for TileBehavior<'_> {
         else {
             return egui_tiles::UiResponse::None;
         };
-        panel_content_ui(ui, panel, self.lab, &self.specs[panel], state, self.out);
+        panel_content_ui(
+            ui,
+            panel,
+            self.lab,
+            reborrow(&mut self.b),
+            &self.specs[panel],
+            state,
+            self.out,
+        );
         egui_tiles::UiResponse::None
     }
 
@@ -493,6 +532,11 @@ impl egui_tiles::Behavior<String> for TileBehavior<'_> {
         let title = self.tab_title_for_pane(id).text().to_string();
         if window_button_ui(ui, false, &format!("Maximize {title}")).clicked() {
             self.maximize = Some(id.clone());
+        }
+        if self.b.is_some()
+            && let Some(state) = self.states.get_mut(id)
+        {
+            show_switch_ui(ui, &mut state.show);
         }
     }
 
@@ -552,9 +596,27 @@ fn window_button_ui(ui: &mut Ui, restore: bool, name: &str) -> egui::Response {
     })
 }
 
+/// The switch of a panel's run while comparing: A, B or both (laid out right to left).
+fn show_switch_ui(ui: &mut Ui, show: &mut Show) {
+    ui.add_space(4.0);
+    for choice in Show::ALL.into_iter().rev() {
+        ui.selectable_value(show, choice, egui::RichText::new(choice.label()).small())
+            .on_hover_text(match choice {
+                Show::A => "show run A",
+                Show::B => "show run B",
+                Show::Both => "show runs A and B side by side",
+            });
+    }
+}
+
 /// A maximized panel: a title bar with a restore button over the whole area, then the
 /// panel. Returns whether the user asked to restore.
-fn maximized_ui(ui: &mut Ui, spec: &PanelSpec, content: impl FnOnce(&mut Ui)) -> bool {
+fn maximized_ui(
+    ui: &mut Ui,
+    spec: &PanelSpec,
+    mut switch: Option<&mut Show>,
+    content: impl FnOnce(&mut Ui, Show),
+) -> bool {
     let rect = ui.available_rect_before_wrap();
     let bar = Rect::from_min_size(rect.min, egui::vec2(rect.width(), TAB_BAR_PT));
     let visuals = ui.visuals().clone();
@@ -570,6 +632,9 @@ fn maximized_ui(ui: &mut Ui, spec: &PanelSpec, content: impl FnOnce(&mut Ui)) ->
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.add_space(4.0);
                 restore |= window_button_ui(ui, true, &format!("Restore {}", spec.title)).clicked();
+                if let Some(show) = switch.as_deref_mut() {
+                    show_switch_ui(ui, show);
+                }
             });
         });
     });
@@ -580,7 +645,7 @@ fn maximized_ui(ui: &mut Ui, spec: &PanelSpec, content: impl FnOnce(&mut Ui)) ->
             .inner_margin(Margin::ZERO)
             .show(ui, |ui| {
                 ui.set_clip_rect(body.intersect(ui.clip_rect()));
-                content(ui);
+                content(ui, switch.map_or(Show::A, |s| *s));
             });
     });
     ui.advance_cursor_after_rect(rect);

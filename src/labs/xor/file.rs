@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::nn::config::{InputSpec, LayerConfig, ModelConfig};
-use crate::nn::io::{load_model, save_model};
+use crate::nn::io::{encode_model, load_model, save_model};
 use crate::nn::xor::{Activation, XorNet};
 use crate::nn::{NnError, Result};
 
@@ -39,6 +39,22 @@ pub fn xor_config(
 
 /// Writes `net` to `path` (atomically, like every model file).
 pub fn save_xor(path: &Path, net: &XorNet, learning_rate: f32, seed: u64) -> Result<()> {
+    let (config, model) = xor_model(net, learning_rate, seed)?;
+    save_model(path, &config, &model)
+}
+
+/// The bytes of the model file [`save_xor`] writes for `net`.
+pub fn encode_xor(net: &XorNet, learning_rate: f32, seed: u64) -> Result<Vec<u8>> {
+    let (config, model) = xor_model(net, learning_rate, seed)?;
+    encode_model(Path::new("the XOR network"), &config, &model)
+}
+
+/// `net` as the equivalent config and `Sequential`.
+fn xor_model(
+    net: &XorNet,
+    learning_rate: f32,
+    seed: u64,
+) -> Result<(ModelConfig, crate::nn::Sequential)> {
     let config = xor_config(net.hidden(), net.activation(), learning_rate, seed)?;
     let mut model = config.build()?;
     let layers = model.layers_mut();
@@ -58,7 +74,7 @@ pub fn save_xor(path: &Path, net: &XorNet, learning_rate: f32, seed: u64) -> Res
         .value
         .data_mut()
         .copy_from_slice(&[net.b2]);
-    save_model(path, &config, &model)
+    Ok((config, model))
 }
 
 /// Reads a network saved by [`save_xor`] (or any model file of the same shape).

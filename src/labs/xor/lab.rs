@@ -6,7 +6,7 @@
 //! (Over 600 lines: the XOR lab's side panel is long, one control per setting of the
 //! original program; it is to be split when the 2-D lab grows deeper networks.)
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,9 +17,12 @@ use glam::{Vec2, Vec3};
 use crate::data::plane::DatasetKind;
 use crate::labs::LabError;
 use crate::labs::plot::{Series, SeriesKind, palette, plot_ui};
+use crate::labs::run_file::{
+    RunFile, RunToSave, SAVED_RUN_TRAINS_NOT, saved_run_status, saved_run_ui,
+};
 use crate::labs::thread::{LabThread, run_session};
 use crate::labs::timeline::{DEFAULT_BUDGET, Timeline};
-use crate::labs::xor::file::{load_xor, save_xor};
+use crate::labs::xor::file::{encode_xor, load_xor, save_xor};
 use crate::labs::xor::scenes::{self, FeatureMotion, NETWORK_EXTENT};
 use crate::labs::xor::session::{XorCommand, XorSession};
 use crate::labs::xor::settings::XorSettings;
@@ -85,6 +88,8 @@ pub struct XorLab {
     log_scale: bool,
     model_path: String,
     message: Option<String>,
+    /// The run file shown, when the lab shows a saved run instead of training.
+    saved_run: Option<PathBuf>,
 }
 
 impl XorLab {
@@ -99,14 +104,23 @@ impl XorLab {
         .map_err(|source| LabError::Thread { lab: "XOR", source })?;
         let mut timeline = Timeline::new(DEFAULT_BUDGET);
         timeline.push(Arc::clone(&latest));
-        Ok(XorLab {
+        Ok(Self::with_parts(thread, timeline, latest, &options))
+    }
+
+    fn with_parts(
+        thread: LabThread<Published, WorkerCommand>,
+        timeline: Timeline<XorSnapshot>,
+        live: Published,
+        options: &XorLabOptions,
+    ) -> Self {
+        XorLab {
             thread,
-            motion: FeatureMotion::at(&latest),
-            live: Arc::clone(&latest),
+            motion: FeatureMotion::at(&live),
+            latest: Arc::clone(&live),
+            live,
             timeline,
-            latest,
             last_frame: Instant::now(),
-            controls: options.settings,
+            controls: options.settings.clone(),
             paced: options.max_refresh_hz.is_some(),
             max_refresh_hz: options.max_refresh_hz.unwrap_or(60.0),
             selected_point: Some(1),
@@ -114,8 +128,27 @@ impl XorLab {
             log_scale: true,
             model_path: options.model_path.display().to_string(),
             message: None,
-        })
+            saved_run: None,
+        }
     }
+
+    /// The saved run `run` (of this lab), to scrub without training.
+    pub fn open_run(run: &RunFile) -> Result<Self, LabError> {
+        let moments: Vec<Arc<XorSnapshot>> = run.moments(Self::NAME)?;
+        let live = crate::labs::run_file::last(&moments, run)?;
+        let options = XorLabOptions {
+            settings: live.settings.clone(),
+            max_refresh_hz: None,
+            ..XorLabOptions::default()
+        };
+        let timeline = Timeline::from_moments(moments);
+        let mut lab = Self::with_parts(LabThread::idle(), timeline, live, &options);
+        lab.saved_run = Some(run.path.clone());
+        Ok(lab)
+    }
+
+    /// The lab's name, in run files and on the command line.
+    pub const NAME: &'static str = "xor";
 
     /// The newest snapshot taken from the thread.
     pub fn snapshot(&self) -> &XorSnapshot {
@@ -148,7 +181,11 @@ impl XorLab {
     /// Sends a command to the lab thread, saying so if the thread has stopped.
     fn send_worker(&mut self, command: WorkerCommand) {
         if !self.thread.send(command) {
-            self.message = Some("the training thread has stopped".into());
+            self.message = Some(if self.saved_run.is_some() {
+                SAVED_RUN_TRAINS_NOT.into()
+            } else {
+                "the training thread has stopped".into()
+            });
         }
     }
 
@@ -519,11 +556,14 @@ impl Lab for XorLab {
         ));
         ui.label(format!("loss {:.6}", snap.loss));
         ui.add_space(6.0);
-        self.network_controls_ui(ui);
-        ui.add_space(6.0);
-        self.data_controls_ui(ui);
-        ui.add_space(6.0);
-        self.training_controls_ui(ui);
+        saved_run_ui(ui, self.saved_run.as_deref());
+        ui.add_enabled_ui(self.saved_run.is_none(), |ui| {
+            self.network_controls_ui(ui);
+            ui.add_space(6.0);
+            self.data_controls_ui(ui);
+            ui.add_space(6.0);
+            self.training_controls_ui(ui);
+        });
         ui.add_space(6.0);
         self.view_controls_ui(ui);
         ui.add_space(6.0);
@@ -686,12 +726,46 @@ impl Lab for XorLab {
         self.motion = FeatureMotion::at(&self.latest);
     }
 
+    fn save_run(&self, path: &Path) -> Result<String, String> {
+        let s = &self.live;
+        let model = encode_xor(&s.net, s.settings.learning_rate, s.settings.seed)
+            .map_err(|e| e.to_string())?;
+        let run = RunToSave {
+            lab: Self::NAME,
+            settings: serde_json::to_value(&s.settings).map_err(|e| e.to_string())?,
+            moments: self.timeline.moments(),
+            model: Some(model),
+        };
+        run.save(path).map_err(|e| e.to_string())?;
+        Ok(format!(
+            "{} moments up to epoch {}",
+            run.moments.len(),
+            s.epoch
+        ))
+    }
+
+    fn is_saved_run(&self) -> bool {
+        self.saved_run.is_some()
+    }
+
+    fn fork(&self) -> Result<Box<dyn Lab>, String> {
+        let options = XorLabOptions {
+            settings: self.controls.clone(),
+            max_refresh_hz: self.paced.then_some(self.max_refresh_hz),
+            model_path: PathBuf::from(&self.model_path),
+        };
+        XorLab::new(options)
+            .map(|lab| Box::new(lab) as Box<dyn Lab>)
+            .map_err(|e| e.to_string())
+    }
+
     fn status(&self) -> StatusInfo {
         StatusInfo {
             step: self.live.epoch,
             loss: Some(self.live.loss),
-            paused: self.live.paused,
-            message: self.live.message.clone(),
+            paused: self.live.paused || self.saved_run.is_some(),
+            message: saved_run_status(self.saved_run.as_deref())
+                .or_else(|| self.live.message.clone()),
         }
     }
 

@@ -5,7 +5,7 @@ use crate::data::plane::DatasetKind;
 use crate::nn::xor::Activation;
 
 /// Everything the user can set.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct XorSettings {
     /// Hidden neurons.
     pub hidden: usize,

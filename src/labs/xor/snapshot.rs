@@ -10,6 +10,8 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::data::plane::Dataset2d;
 use crate::labs::pca::{Pca, pca3};
 use crate::labs::xor::geometry::{clip_line_to_rect, clip_plane_to_box};
@@ -26,7 +28,7 @@ pub const LOSS_SURFACE_SAMPLES: usize = 33;
 pub const LOSS_SURFACE_HALF_RANGE: f32 = 4.0;
 
 /// One data point seen by every neuron.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PointValues {
     /// Hidden pre-activations.
     pub z1: Vec<f32>,
@@ -39,7 +41,7 @@ pub struct PointValues {
 }
 
 /// How the feature space is shown.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FeatureSpace {
     /// One hidden neuron: activations on an axis, split at `threshold` (where the output is 0.5),
     /// `None` when the output never reaches 0.5 inside the axis range.
@@ -66,7 +68,7 @@ pub enum FeatureSpace {
 }
 
 /// The loss over two weights around their current values.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LossSurface {
     /// Parameter indices and names.
     pub weights: [(usize, String); 2],
@@ -87,7 +89,7 @@ pub struct LossSurface {
 }
 
 /// Everything the views show at one moment of training.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct XorSnapshot {
     /// Epochs trained.
     pub epoch: u64,
@@ -108,6 +110,7 @@ pub struct XorSnapshot {
     /// The network (weights and biases).
     pub net: XorNet,
     /// The dataset.
+    #[serde(with = "crate::labs::run_file::shared")]
     pub data: Arc<Dataset2d>,
     /// Per data point, every neuron's values.
     pub points: Vec<PointValues>,
