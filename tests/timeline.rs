@@ -253,3 +253,281 @@ fn each_frame_of_a_recording_is_the_headless_picture_at_its_step() {
     assert!(gif.read_next_frame().unwrap().is_none());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Postcard bytes of a snapshot, shared values numbered as a run file numbers them.
+fn bytes_of<S: serde::Serialize>(snapshot: &S) -> Vec<u8> {
+    netviz::labs::run_file::shared::scope_write(|| postcard::to_stdvec(snapshot).unwrap())
+}
+
+fn trained_xor(max_epochs: u64) -> XorLab {
+    let mut lab = XorLab::new(XorLabOptions {
+        settings: XorSettings {
+            max_epochs,
+            ..XorSettings::default()
+        },
+        max_refresh_hz: Some(200.0),
+        ..XorLabOptions::default()
+    })
+    .unwrap();
+    assert!(lab.wait_until_done(Duration::from_secs(120)));
+    lab
+}
+
+#[test]
+fn a_saved_xor_run_reopens_to_identical_snapshots_and_pictures() {
+    use netviz::labs::run_file::RunFile;
+    let dir = std::env::temp_dir().join(format!("netviz-runs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("xor.nvrun");
+    let mut run = trained_xor(4_000);
+    let said = run.save_run(&path).unwrap();
+    let info = run.timeline().unwrap();
+    assert!(
+        said.contains(&format!("{} moments", info.steps.len())),
+        "{said}"
+    );
+    let mut reopened = XorLab::open_run(&RunFile::read(&path).unwrap()).unwrap();
+    assert!(reopened.is_saved_run());
+    let again = reopened.timeline().unwrap();
+    assert_eq!(again.steps, info.steps);
+    assert_eq!(again.losses, info.losses);
+    let status = reopened.status();
+    assert!(status.paused);
+    assert!(status.message.unwrap().contains("saved run"));
+    for k in 0..info.steps.len() {
+        run.seek(Some(k));
+        reopened.seek(Some(k));
+        assert_eq!(
+            bytes_of(run.snapshot()),
+            bytes_of(reopened.snapshot()),
+            "moment {k}"
+        );
+        if k == 0 || k == info.steps.len() / 2 || k + 1 == info.steps.len() {
+            same_pictures(&mut run, &mut reopened, &format!("moment {k}"));
+        }
+    }
+    // The model section is the network of the last moment as its model file holds it.
+    let file = RunFile::read(&path).unwrap();
+    let model = dir.join("xor.safetensors");
+    std::fs::write(&model, file.model().unwrap()).unwrap();
+    let net = netviz::labs::xor::file::load_xor(&model).unwrap();
+    run.seek(None);
+    assert_eq!(net.w1, run.snapshot().net.w1);
+    assert_eq!(net.b2, run.snapshot().net.b2);
+    // Nothing trains: a command is refused with a message, not lost silently.
+    reopened.toggle_pause();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn truncated_altered_newer_and_foreign_run_files_are_refused_in_one_line() {
+    let dir = std::env::temp_dir().join(format!("netviz-bad-runs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.nvrun");
+    trained_xor(500).save_run(&good).unwrap();
+    let bytes = std::fs::read(&good).unwrap();
+    let mut cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("truncated", bytes[..bytes.len() / 2].to_vec(), "truncated"),
+        ("empty", Vec::new(), "magic"),
+        ("png", b"\x89PNG\r\n\x1a\nnot a run".to_vec(), "magic"),
+    ];
+    let mut altered = bytes.clone();
+    let middle = altered.len() - 100;
+    altered[middle] ^= 1;
+    cases.push(("altered", altered, "checksum"));
+    let mut newer = bytes.clone();
+    newer[8] = 9;
+    cases.push(("newer", newer, "format version 9"));
+    for (name, data, expected) in cases {
+        let path = dir.join(format!("{name}.nvrun"));
+        std::fs::write(&path, &data).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_netviz"))
+            .args(["open", path.to_str().unwrap(), "--headless"])
+            .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{name}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    }
+    // The good file opens headless and says what it showed.
+    let shot = dir.join("open.png");
+    let out = netviz(&[
+        "open",
+        good.to_str().unwrap(),
+        "--headless",
+        "--step",
+        "100",
+        "--screenshot",
+        shot.to_str().unwrap(),
+        "--size",
+        "800x500",
+    ]);
+    let last = out.lines().last().unwrap();
+    assert!(last.starts_with("lab=xor moments="), "{out}");
+    assert!(
+        last.ends_with("shown_step=0") || last.contains("shown_step=100"),
+        "{out}"
+    );
+    assert_eq!(read_png(&shot).0, 800);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn run_b_with_the_same_settings_gives_the_same_curve_and_follows_a() {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use netviz::ui::{Dashboard, Shell, Show};
+
+    let settings = XorSettings {
+        max_epochs: 3_000,
+        ..XorSettings::default()
+    };
+    let lab = XorLab::new(XorLabOptions {
+        settings,
+        max_refresh_hz: Some(200.0),
+        ..XorLabOptions::default()
+    })
+    .unwrap();
+    let shell = Shell::new(Box::new(lab), Dashboard::new());
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(|ui, shell: &mut Shell| shell.ui(ui), shell);
+    harness.run_steps(2);
+    harness.get_by_label("Run B").click();
+    harness.run_steps(2);
+    assert!(harness.state().b().is_some(), "Run B did not start");
+    // Both run to the end.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        harness.step();
+        let shell = harness.state();
+        let done = |lab: &dyn Lab| lab.status().step >= 3_000;
+        if done(shell.lab()) && shell.b().is_some_and(done) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the runs did not finish");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    harness.run_steps(2);
+    let shell = harness.state();
+    let (a, b) = (
+        shell.lab().timeline().unwrap(),
+        shell.b().unwrap().timeline().unwrap(),
+    );
+    // The same curve: every step both recorded has the same loss, bit for bit.
+    let mut common = 0;
+    for (i, step) in a.steps.iter().enumerate() {
+        if let Some(j) = b.steps.iter().position(|s| s == step) {
+            assert_eq!(
+                a.losses[i].map(f32::to_bits),
+                b.losses[j].map(f32::to_bits),
+                "step {step}"
+            );
+            common += 1;
+        }
+    }
+    assert!(
+        common >= 3,
+        "only {common} common steps: {:?} / {:?}",
+        a.steps,
+        b.steps
+    );
+    assert_eq!(
+        shell.lab().status().loss.map(f32::to_bits),
+        shell.b().unwrap().status().loss.map(f32::to_bits)
+    );
+    // Scrubbing A takes B to its moment at or before the same step.
+    let k = a.steps.len() / 2;
+    harness.state_mut().seek(Some(k));
+    let shell = harness.state();
+    let (a, b) = (
+        shell.lab().timeline().unwrap(),
+        shell.b().unwrap().timeline().unwrap(),
+    );
+    let a_step = a.steps[a.cursor.unwrap()];
+    let b_step = b.steps[b.cursor.unwrap()];
+    assert!(b_step <= a_step, "{b_step} > {a_step}");
+    assert!(b.steps.iter().all(|&s| s <= b_step || s > a_step));
+    // A panel switched to both shows A and B side by side: two scenes, two textures.
+    harness
+        .state_mut()
+        .dashboard_mut()
+        .workspace_mut()
+        .set_show("network", Show::Both);
+    harness.run_steps(1);
+    let panels = harness.state().lab().panels().len();
+    let jobs = harness.state_mut().dashboard_mut().take_scene_jobs();
+    assert!(jobs.iter().any(|j| j.panel == 0), "A's network");
+    assert!(jobs.iter().any(|j| j.panel == panels), "B's network");
+    let halves: Vec<_> = jobs
+        .iter()
+        .filter(|j| j.panel % panels == 0)
+        .map(|j| j.size_px)
+        .collect();
+    assert_eq!(halves.len(), 2);
+    assert!(halves[0][0].abs_diff(halves[1][0]) <= 1, "{halves:?}");
+    // Closing B leaves A alone.
+    harness.get_by_label("Close B").click();
+    harness.run_steps(2);
+    assert!(harness.state().b().is_none());
+}
+
+#[test]
+fn a_step_between_recorded_moments_is_recomputed_to_what_a_run_stopped_there_shows() {
+    let settings = XorSettings {
+        max_epochs: 8_000,
+        ..XorSettings::default()
+    };
+    let mut run = XorLab::new(XorLabOptions {
+        settings: settings.clone(),
+        max_refresh_hz: Some(60.0),
+        ..XorLabOptions::default()
+    })
+    .unwrap();
+    assert!(run.wait_until_done(Duration::from_secs(120)));
+    // A tight budget thins the older moments (one every few refreshes is kept).
+    let full = run.timeline().unwrap();
+    run.set_timeline_budget(full.bytes / 3);
+    let info = run.timeline().unwrap();
+    assert!(info.steps.len() < full.steps.len());
+    // A refresh (every 100 epochs) the timeline did not keep.
+    let refresh = settings.epochs_per_refresh;
+    let s = (1..settings.max_epochs / refresh)
+        .map(|k| k * refresh)
+        .filter(|s| !info.steps.contains(s))
+        .nth(3)
+        .unwrap_or_else(|| panic!("every refresh was recorded: {:?}", info.steps));
+    run.seek_step(s);
+    assert_eq!(run.snapshot().epoch, s);
+    let now = run.timeline().unwrap();
+    assert_eq!(now.computed_step, Some(s));
+    assert!(info.steps[now.cursor.unwrap()] < s);
+    let mut stopped = XorLab::new(XorLabOptions {
+        settings: XorSettings {
+            max_epochs: s,
+            ..settings
+        },
+        max_refresh_hz: None,
+        ..XorLabOptions::default()
+    })
+    .unwrap();
+    assert!(stopped.wait_until_done(Duration::from_secs(120)));
+    assert_eq!(stopped.snapshot().epoch, s);
+    assert_eq!(
+        bytes_of(&stopped.snapshot().net),
+        bytes_of(&run.snapshot().net),
+        "the weights at epoch {s}"
+    );
+    assert_eq!(stopped.snapshot().history, run.snapshot().history);
+    same_pictures(&mut run, &mut stopped, &format!("step {s}"));
+    // A step that is not a refresh lands on the refresh before it; live clears it.
+    run.seek_step(s + refresh / 2);
+    assert_eq!(run.snapshot().epoch, s);
+    run.seek(None);
+    assert_eq!(run.timeline().unwrap().computed_step, None);
+    assert_eq!(run.snapshot().epoch, 8_000);
+}

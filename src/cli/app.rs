@@ -57,6 +57,10 @@ pub struct ShellArgs {
     /// run file, to reopen with `netviz open FILE`.
     #[arg(long, value_name = "FILE", requires = "headless")]
     pub save_run: Option<PathBuf>,
+    /// Also run B beside the lab: the same settings but this seed (in the window, change
+    /// more in B's controls); headless, every panel shows both runs side by side.
+    #[arg(long, value_name = "SEED", conflicts_with_all = ["record", "scene"])]
+    pub run_b: Option<u64>,
     /// Frames per second of --record.
     #[arg(long, default_value_t = 30.0, value_parser = parse_fps, requires = "record")]
     pub fps: f32,
@@ -141,6 +145,7 @@ pub fn run_window_with(
     shell: &ShellArgs,
     menu: Vec<LabEntry>,
     opener: Option<netviz::ui::shell::RunOpener>,
+    b: Option<Box<dyn Lab>>,
 ) -> Result<()> {
     let mut options = WindowOptions::default();
     if let Some([width, height]) = shell.size {
@@ -153,6 +158,9 @@ pub fn run_window_with(
     let mut shell = Shell::new(lab, dashboard).with_labs(menu);
     if let Some(opener) = opener {
         shell = shell.with_opener(opener);
+    }
+    if let Some(b) = b {
+        shell.set_b(b);
     }
     run_window(shell, options)?;
     Ok(())

@@ -31,6 +31,56 @@ pub fn entries() -> Vec<LabEntry> {
     ]
 }
 
+/// Waits until Run B has trained as far as run A (`step`), or has stopped short of it (paused
+/// with nothing new for a second: an early stop), taking its snapshots.
+fn finish_b(mut b: Box<dyn Lab>, step: u64) -> Result<Box<dyn Lab>> {
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + Duration::from_secs(3600);
+    let mut last = (u64::MAX, Instant::now());
+    loop {
+        b.update();
+        let status = b.status();
+        if status.step >= step {
+            return Ok(b);
+        }
+        if status.step != last.0 {
+            last = (status.step, Instant::now());
+        } else if status.paused && last.1.elapsed() > Duration::from_secs(1) {
+            return Ok(b);
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "run B did not reach step {step} within an hour"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// Writes the headless picture of `lab` and its Run B `b` side by side.
+fn write_compared(lab: Box<dyn Lab>, b: Box<dyn Lab>, shell: &ShellArgs) -> Result<()> {
+    let path = shell
+        .screenshot
+        .clone()
+        .unwrap_or_else(netviz::ui::app::screenshot_path);
+    let gpu = netviz::render::GpuContext::headless()?;
+    let options = netviz::ui::HeadlessOptions {
+        size_px: shell
+            .size
+            .unwrap_or(netviz::ui::HeadlessOptions::default().size_px),
+        pixels_per_point: shell.scale,
+        maximize: shell.maximize.clone(),
+    };
+    let image = netviz::ui::headless::render_headless_compared(&gpu, lab, b, options)?.image;
+    image.save_png(&path)?;
+    println!(
+        "wrote {} ({}x{})",
+        path.display(),
+        image.width,
+        image.height
+    );
+    Ok(())
+}
+
 /// Opens the run file `path` as the lab whose run it holds.
 pub fn open_run(path: &Path) -> Result<Box<dyn Lab>> {
     let run = RunFile::read(path)?;
@@ -70,7 +120,7 @@ pub fn open(args: &OpenArgs) -> Result<()> {
     };
     let shell = &args.shell;
     if !shell.headless {
-        return run_window_with(lab, shell, entries(), Some(opener()));
+        return run_window_with(lab, shell, entries(), Some(opener()), None);
     }
     for id in [&shell.maximize, &shell.scene].into_iter().flatten() {
         check_panel_id(lab.as_ref(), id)?;
@@ -123,14 +173,24 @@ pub fn run<A: LabCommand>(args: &A) -> Result<()> {
     let mut lab = args.build()?;
     let shell = args.shell();
     lab.set_timeline_budget(shell.timeline_mb as usize * (1 << 20));
+    let b = match shell.run_b {
+        Some(seed) => Some(lab.fork(Some(seed)).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
     if !shell.headless {
-        return run_window_with(Box::new(lab), shell, entries(), Some(opener()));
+        return run_window_with(Box::new(lab), shell, entries(), Some(opener()), b);
     }
     // A wrong panel id is said before training, not after.
     for id in [&shell.maximize, &shell.scene].into_iter().flatten() {
         check_panel_id(&lab, id)?;
     }
     let last_line = args.run_to_end(&mut lab)?;
+    if let Some(b) = b {
+        let b = finish_b(b, lab.status().step)?;
+        write_compared(Box::new(lab), b, shell)?;
+        println!("{last_line}");
+        return Ok(());
+    }
     if let Some(path) = &shell.save_run {
         let saved = lab.save_run(path).map_err(anyhow::Error::msg)?;
         println!("saved {saved} to {}", path.display());

@@ -224,6 +224,7 @@ impl<S: Moment> Timeline<S> {
             steps: self.steps(),
             losses: self.losses(),
             cursor: self.cursor(),
+            computed_step: None,
             bytes: self.bytes(),
             budget: self.budget(),
         }

@@ -103,6 +103,16 @@ impl App {
         dashboard.workspace_mut().set_maximized(Some(id));
     }
 
+    /// Runs `b` beside the lab as Run B, every panel showing both side by side.
+    pub fn compare(&mut self, b: Box<dyn Lab>) {
+        let (lab, dashboard) = self.shell.parts_mut();
+        dashboard.sync_lab(lab);
+        dashboard
+            .workspace_mut()
+            .show_everywhere(crate::ui::panels::Show::Both);
+        self.shell.set_b(b);
+    }
+
     /// Arranges the lab's panels as `layout` (until the user changes it).
     pub fn set_layout(&mut self, layout: &crate::ui::lab::Layout) {
         let (lab, dashboard) = self.shell.parts_mut();

@@ -225,6 +225,19 @@ pub fn render_headless(
     render_frame(gpu, &mut app, &options)
 }
 
+/// Renders `lab`'s dashboard with `b` beside it as Run B (every panel showing both side by
+/// side) offscreen on `gpu`.
+pub fn render_headless_compared(
+    gpu: &GpuContext,
+    lab: Box<dyn Lab>,
+    b: Box<dyn Lab>,
+    options: HeadlessOptions,
+) -> Result<HeadlessFrame, RenderError> {
+    let mut app = headless_app(gpu, lab, &options);
+    app.compare(b);
+    render_frame(gpu, &mut app, &options)
+}
+
 /// An app hosting `lab` as a headless picture with `options` shows it.
 fn headless_app(gpu: &GpuContext, lab: Box<dyn Lab>, options: &HeadlessOptions) -> App {
     let mut app = App::new(gpu, lab, COLOR_FORMAT);

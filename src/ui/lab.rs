@@ -307,6 +307,9 @@ pub struct TimelineInfo {
     pub losses: Vec<Option<f32>>,
     /// The moment the views show (`None`: the present, training going on).
     pub cursor: Option<usize>,
+    /// The step the views show when it is not a recorded one (recomputed from the moment
+    /// under the cursor, see [`Lab::seek_step`]).
+    pub computed_step: Option<u64>,
     /// Bytes the recorded moments hold.
     pub bytes: usize,
     /// The most they may hold before older moments are thinned.
@@ -388,6 +391,16 @@ pub trait Lab {
         let _ = index;
     }
 
+    /// Shows step `step`, recorded or not, where the lab can recompute it exactly (training
+    /// on from the recorded moment before it); otherwise the last recorded moment at or
+    /// before it. The default shows the recorded moment.
+    fn seek_step(&mut self, step: u64) {
+        if let Some(info) = self.timeline().filter(|t| !t.steps.is_empty()) {
+            let index = info.steps.partition_point(|&s| s <= step).saturating_sub(1);
+            self.seek(Some(index));
+        }
+    }
+
     /// Sets how many bytes the recorded moments may hold before older ones are thinned.
     fn set_timeline_budget(&mut self, bytes: usize) {
         let _ = bytes;
@@ -406,8 +419,10 @@ pub trait Lab {
     }
 
     /// A second run beside this one ("Run B"), starting over with the settings its controls
-    /// show now: the same settings make the same run, step for step.
-    fn fork(&self) -> Result<Box<dyn Lab>, String> {
+    /// show now (with `seed` instead of theirs, if given): the same settings make the same
+    /// run, step for step.
+    fn fork(&self, seed: Option<u64>) -> Result<Box<dyn Lab>, String> {
+        let _ = seed;
         Err(format!("the {} lab cannot start a second run", self.name()))
     }
 

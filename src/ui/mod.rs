@@ -19,6 +19,7 @@ pub mod actions;
 pub mod app;
 pub mod bench;
 pub mod dashboard;
+pub mod export;
 pub mod headless;
 pub mod lab;
 pub mod layout_file;

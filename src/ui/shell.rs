@@ -84,12 +84,17 @@ impl Shell {
     /// Starts Run B: a second run of the lab beside the first, with the settings the lab's
     /// controls show (see [`Lab::fork`]); it replaces a Run B already going.
     pub fn start_b(&mut self) -> Result<(), String> {
-        let mut b = self.lab.fork()?;
+        let b = self.lab.fork(None)?;
+        self.set_b(b);
+        Ok(())
+    }
+
+    /// Makes `b` Run B (a lab of the same kind, e.g. from [`Lab::fork`]).
+    pub fn set_b(&mut self, mut b: Box<dyn Lab>) {
         if let Some(info) = self.lab.timeline() {
             b.set_timeline_budget(info.budget);
         }
         self.b = Some(b);
-        Ok(())
     }
 
     /// Stops Run B (its thread is joined).

@@ -122,6 +122,8 @@ pub fn timeline_bar_ui(
     let span = span_of(info, b_info.as_ref());
     let now = ui.input(|i| i.time);
     let mut seek: Option<Option<usize>> = None;
+    // A step to land on exactly, recorded or not (where the lab can recompute it).
+    let mut seek_step: Option<u64> = None;
     let current = info.cursor;
     ui.horizontal(|ui| {
         let live = current.is_none();
@@ -160,19 +162,37 @@ pub fn timeline_bar_ui(
                     ui.selectable_value(&mut bar.speed, s, format!("{s} moments/s"));
                 }
             });
-        let shown = current.map_or(*info.steps.last().unwrap_or(&0), |c| info.steps[c]);
-        let label = match current {
-            None => format!("live: step {shown}"),
-            Some(c) => format!("step {shown} (moment {} of {n})", c + 1),
+        let shown = info
+            .computed_step
+            .unwrap_or_else(|| current.map_or(*info.steps.last().unwrap_or(&0), |c| info.steps[c]));
+        let label = match (current, info.computed_step) {
+            (None, _) => "live".to_string(),
+            (Some(_), Some(_)) => "between moments, recomputed".to_string(),
+            (Some(c), None) => format!("moment {} of {n}", c + 1),
         };
         let memory = format!(
             "{n} moments, {:.1} of {:.0} MiB",
             info.bytes as f64 / f64::from(1u32 << 20),
             info.budget as f64 / f64::from(1u32 << 20)
         );
+        let mut typed = shown;
+        let last_step = span.1.max(info.steps.last().copied().unwrap_or(0));
+        let field = ui
+            .add(
+                egui::DragValue::new(&mut typed)
+                    .range(span.0..=last_step)
+                    .prefix("step "),
+            )
+            .on_hover_text("go to any step: one between two recorded moments is recomputed from the moment before it where the lab can");
+        if field.changed() {
+            seek_step = Some(typed);
+            bar.playing = false;
+        }
         let right = ui.available_width();
+        // Taller while two curves share it.
+        let height = if b_info.is_some() { 34.0 } else { 22.0 };
         let (rect, response) = ui.allocate_exact_size(
-            vec2((right - 260.0).max(120.0), 22.0),
+            vec2((right - 300.0).max(120.0), height),
             Sense::click_and_drag(),
         );
         paint_bar(ui, rect, span, info, b_info.as_ref());
@@ -182,6 +202,9 @@ pub fn timeline_bar_ui(
             seek = Some(moment_at_in(&info.steps, span, rect, pos.x));
             bar.playing = false;
             response.request_focus();
+            if response.clicked() || response.drag_stopped() {
+                seek_step = Some(step_at(span, rect, pos.x));
+            }
         }
         if response.has_focus() {
             let (left, right) = ui.input_mut(|i| {
@@ -197,7 +220,9 @@ pub fn timeline_bar_ui(
                 seek = Some(if at + 1 >= n { None } else { Some(at + 1) });
             }
         }
-        response.on_hover_text("drag to any recorded moment; ← → step one when the bar has focus");
+        response.on_hover_text(
+            "drag through the recorded moments; let go or click to land on that very step; ← → step one moment when the bar has focus",
+        );
         ui.label(label);
         ui.label(RichText::new(memory).small());
     });
@@ -216,12 +241,23 @@ pub fn timeline_bar_ui(
         }
         ui.ctx().request_repaint();
     }
-    if let Some(target) = seek {
+    if let Some(step) = seek_step {
+        lab.seek_step(step);
+        if let Some(b) = b {
+            b.seek_step(step);
+        }
+    } else if let Some(target) = seek {
         lab.seek(target);
         if let Some(b) = b {
             follow(b, info, target);
         }
     }
+}
+
+/// The step under `x` on a bar over `rect` spanning `span`.
+fn step_at((first, last): (u64, u64), rect: Rect, x: f32) -> u64 {
+    let t = ((x - rect.left()) / rect.width().max(1.0)).clamp(0.0, 1.0);
+    first + (f64::from(t) * last.saturating_sub(first) as f64).round() as u64
 }
 
 /// Run A's color on the bar (and in the panels' badges).
@@ -276,9 +312,10 @@ fn paint_bar(ui: &Ui, rect: Rect, span: (u64, u64), info: &TimelineInfo, b: Opti
             );
         }
     }
-    let step = info
-        .cursor
-        .map_or(*info.steps.last().unwrap_or(&0), |c| info.steps[c]);
+    let step = info.computed_step.unwrap_or_else(|| {
+        info.cursor
+            .map_or(*info.steps.last().unwrap_or(&0), |c| info.steps[c])
+    });
     let x = x_in(span, rect, step);
     let color = if info.cursor.is_some() {
         Color32::from_rgb(255, 200, 60)

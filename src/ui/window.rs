@@ -20,7 +20,7 @@ use winit::window::{Fullscreen, Window, WindowId};
 use crate::render::{GpuContext, RenderError};
 use crate::ui::app::{App, screenshot_path};
 use crate::ui::dashboard::ShellAction;
-use crate::ui::headless::EXPORT_FRAMES;
+use crate::ui::export::{ExportJob, ExportProgress};
 use crate::ui::painter::PaintFrame;
 use crate::ui::shell::Shell;
 use crate::ui::surface::surface_config;
@@ -210,6 +210,8 @@ struct Running {
     /// When the first frame started and how many frames were drawn (for `NETVIZ_FRAME_STATS`).
     first_frame: Option<Instant>,
     frames: u64,
+    /// File > Export GIF under way (one frame rendered per window frame).
+    export: Option<ExportJob>,
 }
 
 impl ApplicationHandler for WindowHost {
@@ -352,6 +354,7 @@ impl Running {
             next_frame: Instant::now(),
             first_frame: None,
             frames: 0,
+            export: None,
         })
     }
 
@@ -417,6 +420,11 @@ impl Running {
             actions.retain(|a| *a != ShellAction::ExportGif);
             self.export_gif(size_px);
         }
+        if self.export.is_some() {
+            self.advance_export();
+            // Keep the frames coming until the export is done.
+            self.next_frame = self.next_frame.min(started + Duration::from_millis(1));
+        }
         Ok(actions)
     }
 
@@ -480,34 +488,49 @@ impl Running {
         self.app.dashboard_mut().show_message(message);
     }
 
-    /// Renders the window at every recorded moment (up to [`EXPORT_FRAMES`]) and writes an
-    /// animated GIF in the current folder; the lab then shows what it showed before. The
-    /// window does not redraw meanwhile.
+    /// Starts File > Export GIF: the window at every recorded moment (up to
+    /// [`EXPORT_FRAMES`](crate::ui::headless::EXPORT_FRAMES)), one frame rendered per window
+    /// frame (see [`ExportJob`]), as an animated GIF in the current folder.
     fn export_gif(&mut self, size_px: [u32; 2]) {
-        let Some(info) = self.app.lab().timeline() else {
+        if self.export.is_some() {
+            self.app
+                .dashboard_mut()
+                .show_message("an export is already under way");
             return;
-        };
-        let path = crate::ui::app::recording_path();
-        let moments = crate::ui::headless::spread_moments(info.steps.len(), EXPORT_FRAMES);
+        }
         let options = crate::ui::HeadlessOptions {
             size_px,
             pixels_per_point: self.window.scale_factor() as f32,
             maximize: None,
         };
-        let recorded =
-            crate::ui::headless::record_app(&self.gpu, &mut self.app, &options, None, &moments);
-        self.app.shell_mut().seek(info.cursor);
-        let written = recorded.map_err(|e| e.to_string()).and_then(|frames| {
-            let images: Vec<_> = frames.into_iter().map(|(_, image)| image).collect();
-            crate::render::animation::write_animation(&path, &images, 10.0)
-                .map(|_| images.len())
-                .map_err(|e| e.to_string())
-        });
-        let message = match written {
-            Ok(n) => format!("wrote {} ({n} frames)", path.display()),
-            Err(error) => format!("export failed: {error}"),
+        let path = crate::ui::app::recording_path();
+        self.export = ExportJob::start(&self.app, path, options);
+        if self.export.is_none() {
+            self.app
+                .dashboard_mut()
+                .show_message("nothing to export: fewer than two recorded moments");
+        }
+    }
+
+    /// Moves an export under way on by one frame, and says where it stands.
+    fn advance_export(&mut self) {
+        let Some(job) = &mut self.export else {
+            return;
         };
-        eprintln!("{message}");
+        let message = match job.advance(&self.gpu, &mut self.app) {
+            ExportProgress::Rendering { done, total } => {
+                format!(
+                    "exporting {}: frame {done} of {total}",
+                    file_name(job.path())
+                )
+            }
+            ExportProgress::Encoding => format!("encoding {}...", file_name(job.path())),
+            ExportProgress::Finished(message) => {
+                eprintln!("{message}");
+                self.export = None;
+                message
+            }
+        };
         self.app.dashboard_mut().show_message(message);
     }
 
@@ -530,6 +553,14 @@ impl Running {
             | ShellAction::CloseRunB => {}
         }
     }
+}
+
+/// The file name of `path`, for messages.
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// The window's title for lab `name`.

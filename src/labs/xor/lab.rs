@@ -90,13 +90,17 @@ pub struct XorLab {
     message: Option<String>,
     /// The run file shown, when the lab shows a saved run instead of training.
     saved_run: Option<PathBuf>,
+    /// A step between two recorded moments, recomputed from the one before it, while shown.
+    computed: Option<Published>,
 }
 
 impl XorLab {
     /// Starts the lab's thread with `options`.
     pub fn new(options: XorLabOptions) -> Result<Self, LabError> {
         let session = XorSession::new(options.settings.clone())?;
-        let latest = Arc::new(session.snapshot());
+        let mut first = session.snapshot();
+        first.checkpoint = Some(Arc::new(session.clone()));
+        let latest = Arc::new(first);
         let hz = options.max_refresh_hz;
         let thread = LabThread::spawn("xor", move |w| {
             run_session(&w, worker::XorRun::new(session, hz));
@@ -129,7 +133,43 @@ impl XorLab {
             model_path: options.model_path.display().to_string(),
             message: None,
             saved_run: None,
+            computed: None,
         }
+    }
+
+    /// Step `step` recomputed exactly: the recorded moment at or before it trained on to
+    /// the last refresh at or before `step`, as the run trained (see [`Lab::seek_step`]).
+    /// `Err` says why not (no checkpoint, or the settings changed in between).
+    fn recompute(&self, step: u64) -> Result<(usize, Published), String> {
+        let at = self.timeline.index_at_or_before(step);
+        let moment = self
+            .timeline
+            .get(at)
+            .cloned()
+            .ok_or("nothing is recorded yet")?;
+        if moment.epoch >= step {
+            return Ok((at, moment));
+        }
+        let next = self
+            .timeline
+            .get(at + 1)
+            .cloned()
+            .unwrap_or_else(|| Arc::clone(&self.live));
+        if next.settings != moment.settings {
+            return Err(format!(
+                "the settings changed between epochs {} and {}: only the recorded moments there can be shown",
+                moment.epoch, next.epoch
+            ));
+        }
+        let checkpoint = moment
+            .checkpoint
+            .as_ref()
+            .ok_or("this moment has no checkpoint to train on from (a saved run)")?;
+        let mut session = XorSession::clone(checkpoint);
+        session.train_to(step.min(next.epoch));
+        let mut snapshot = session.snapshot();
+        snapshot.paused = moment.paused;
+        Ok((at, Arc::new(snapshot)))
     }
 
     /// The saved run `run` (of this lab), to scrub without training.
@@ -238,8 +278,12 @@ impl XorLab {
             ));
         }
         ui.horizontal(|ui| {
-            ui.label("seed");
-            if ui.add(DragValue::new(&mut self.controls.seed)).changed() {
+            let label = ui.label("seed");
+            if ui
+                .add(DragValue::new(&mut self.controls.seed))
+                .labelled_by(label.id)
+                .changed()
+            {
                 self.send(XorCommand::SetSeed(self.controls.seed));
             }
         });
@@ -377,8 +421,9 @@ impl XorLab {
     }
 
     fn file_controls_ui(&mut self, ui: &mut Ui) {
-        ui.label(RichText::new("Network file").strong());
-        ui.text_edit_singleline(&mut self.model_path);
+        let label = ui.label(RichText::new("Network file").strong());
+        ui.text_edit_singleline(&mut self.model_path)
+            .labelled_by(label.id);
         ui.horizontal(|ui| {
             if ui.button("Save network").clicked() {
                 self.save_network();
@@ -534,7 +579,13 @@ impl Lab for XorLab {
         if let Some(s) = self.thread.take_latest() {
             self.timeline.push(Arc::clone(&s));
             self.live = s;
-            self.latest = Arc::clone(self.timeline.shown(&self.live));
+            if self.timeline.cursor().is_none() {
+                self.computed = None;
+            }
+            self.latest = match &self.computed {
+                Some(computed) => Arc::clone(computed),
+                None => Arc::clone(self.timeline.shown(&self.live)),
+            };
         }
         let now = Instant::now();
         let dt = (now - self.last_frame).as_secs_f32().min(0.25);
@@ -711,15 +762,39 @@ impl Lab for XorLab {
     }
 
     fn timeline(&self) -> Option<TimelineInfo> {
-        Some(self.timeline.info())
+        let mut info = self.timeline.info();
+        info.computed_step = self.computed.as_ref().map(|s| s.epoch);
+        Some(info)
     }
 
     fn set_timeline_budget(&mut self, bytes: usize) {
         self.timeline.set_budget(bytes);
+        self.computed = None;
         self.latest = Arc::clone(self.timeline.shown(&self.live));
     }
 
+    fn seek_step(&mut self, step: u64) {
+        match self.recompute(step) {
+            Ok((at, snapshot)) => {
+                self.timeline.seek(Some(at));
+                let recorded = self
+                    .timeline
+                    .get(at)
+                    .is_some_and(|m| m.epoch == snapshot.epoch);
+                self.computed = (!recorded).then(|| Arc::clone(&snapshot));
+                self.latest = snapshot;
+                self.motion = FeatureMotion::at(&self.latest);
+            }
+            Err(why) => {
+                self.message = Some(why);
+                let at = self.timeline.index_at_or_before(step);
+                self.seek(Some(at));
+            }
+        }
+    }
+
     fn seek(&mut self, index: Option<usize>) {
+        self.computed = None;
         self.timeline.seek(index);
         self.latest = Arc::clone(self.timeline.shown(&self.live));
         // A jump in time is shown at once, not eased into.
@@ -748,9 +823,11 @@ impl Lab for XorLab {
         self.saved_run.is_some()
     }
 
-    fn fork(&self) -> Result<Box<dyn Lab>, String> {
+    fn fork(&self, seed: Option<u64>) -> Result<Box<dyn Lab>, String> {
+        let mut settings = self.controls.clone();
+        settings.seed = seed.unwrap_or(settings.seed);
         let options = XorLabOptions {
-            settings: self.controls.clone(),
+            settings,
             max_refresh_hz: self.paced.then_some(self.max_refresh_hz),
             model_path: PathBuf::from(&self.model_path),
         };

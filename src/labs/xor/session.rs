@@ -251,6 +251,41 @@ impl XorSession {
         Ok(())
     }
 
+    /// Trains on, refresh by refresh as the run did (paused or not), while a whole refresh
+    /// still ends at or before epoch `target`; returns the epoch reached.
+    pub fn train_to(&mut self, target: u64) -> u64 {
+        while !self.is_done() && self.diverged.is_none() {
+            let next = self.epoch
+                + self
+                    .settings
+                    .epochs_per_refresh
+                    .min(self.settings.max_epochs - self.epoch);
+            if next > target {
+                break;
+            }
+            self.train_refresh();
+        }
+        self.epoch
+    }
+
+    /// Bytes the session holds beyond its own size (what keeping it as a checkpoint costs).
+    pub fn heap_bytes(&self) -> usize {
+        let f = std::mem::size_of::<f32>();
+        let trails: usize = self
+            .trails
+            .iter()
+            .flat_map(|t| {
+                t.iter()
+                    .map(|a| a.len() * f + std::mem::size_of::<Vec<f32>>())
+            })
+            .sum();
+        std::mem::size_of::<XorSession>()
+            + trails
+            + self.history.len() * std::mem::size_of::<(u64, f32, GradNorms)>()
+            + self.trajectory.len() * std::mem::size_of::<[f32; 3]>()
+            + 4 * self.net.w1.len() * f
+    }
+
     /// Trains one refresh's worth of epochs unless paused or done; returns whether it trained.
     pub fn advance(&mut self) -> bool {
         if self.is_paused() {

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::plane::Dataset2d;
 use crate::labs::pca::{Pca, pca3};
 use crate::labs::xor::geometry::{clip_line_to_rect, clip_plane_to_box};
+use crate::labs::xor::session::XorSession;
 use crate::labs::xor::settings::XorSettings;
 use crate::nn::xor::{Activation, GradNorms, XorNet, sigmoid};
 
@@ -136,6 +137,11 @@ pub struct XorSnapshot {
     pub history: Vec<(u64, f32, GradNorms)>,
     /// The loss over the two chosen weights.
     pub loss_surface: LossSurface,
+    /// The whole training state this moment was computed from, when the lab thread
+    /// published it: training on from here reproduces the run, so the timeline can show any
+    /// step between two recorded moments. Not saved in run files.
+    #[serde(skip)]
+    pub checkpoint: Option<Arc<XorSession>>,
 }
 
 /// Coordinates of input-grid position `i` of `n` over `extent` (cell centers when `centers`).
@@ -214,6 +220,7 @@ impl crate::labs::timeline::Moment for XorSnapshot {
             + self.history.len() * std::mem::size_of::<(u64, f32, GradNorms)>()
             + self.loss_surface.values.len() * f
             + (self.loss_surface.trajectory.len() + self.loss_surface.path_on_surface.len()) * v3
+            + self.checkpoint.as_ref().map_or(0, |c| c.heap_bytes())
     }
 
     fn run(&self) -> u64 {
@@ -321,6 +328,7 @@ impl XorSnapshot {
             loss: session.history.last().map(|e| e.1).unwrap_or(f32::NAN),
             grad_norms: net.grad_norms(),
             loss_surface: loss_surface(session, &net, &data),
+            checkpoint: None,
             net,
             data,
             points,

@@ -65,7 +65,9 @@ impl Session for XorRun {
     }
 
     fn snapshot(&mut self) -> Published {
-        Arc::new(self.session.snapshot())
+        let mut snapshot = self.session.snapshot();
+        snapshot.checkpoint = Some(Arc::new(self.session.clone()));
+        Arc::new(snapshot)
     }
 
     fn report(&mut self, message: String) {
