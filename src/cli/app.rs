@@ -64,10 +64,28 @@ pub struct ShellArgs {
     /// Frames per second of --record.
     #[arg(long, default_value_t = 30.0, value_parser = parse_fps, requires = "record")]
     pub fps: f32,
+    /// With --record: only the moments from step A to step B (`A..B`; `A..` to the end).
+    #[arg(long, value_name = "A..B", value_parser = parse_step_range, requires = "record")]
+    pub record_steps: Option<(u64, u64)>,
     /// Frames of --record at most, spread evenly over the recorded moments (the first and
     /// the last included).
     #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..=10_000), requires = "record")]
     pub frames: u32,
+}
+
+/// Parses `--record-steps`: `A..B` or `A..` (steps, A at most B).
+pub fn parse_step_range(text: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("expected a range of steps such as 100..2000 or 100.., got {text:?}");
+    let (a, b) = text.trim().split_once("..").ok_or_else(bad)?;
+    let from = a.trim().parse::<u64>().map_err(|_| bad())?;
+    let to = match b.trim() {
+        "" => u64::MAX,
+        b => b.parse::<u64>().map_err(|_| bad())?,
+    };
+    if from > to {
+        return Err(format!("{text:?} ends before it starts"));
+    }
+    Ok((from, to))
 }
 
 /// Parses `--fps`: 0.1 to 100 frames per second.
@@ -99,7 +117,18 @@ pub fn write_recording(
         "the {} lab records no moments to --record",
         lab.name()
     );
-    let moments = netviz::ui::headless::spread_moments(recorded, shell.frames as usize);
+    let steps = lab.timeline().map(|t| t.steps).unwrap_or_default();
+    let range = shell.record_steps.unwrap_or((0, u64::MAX));
+    let moments = netviz::ui::headless::spread_moments_in(&steps, range, shell.frames as usize);
+    anyhow::ensure!(
+        !moments.is_empty(),
+        "no recorded moment of the {} lab lies in --record-steps {}..{} (its moments span steps {}..{})",
+        lab.name(),
+        range.0,
+        range.1,
+        steps.first().copied().unwrap_or(0),
+        steps.last().copied().unwrap_or(0)
+    );
     let gpu = GpuContext::headless()?;
     let options = HeadlessOptions {
         size_px: shell.size.unwrap_or(HeadlessOptions::default().size_px),

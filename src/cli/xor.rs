@@ -135,6 +135,7 @@ impl LabCommand for XorArgs {
         Ok(XorLab::new(XorLabOptions {
             settings,
             max_refresh_hz,
+            train_first: self.shell.headless,
             ..XorLabOptions::default()
         })?)
     }

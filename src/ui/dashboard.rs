@@ -45,6 +45,8 @@ pub struct Dashboard {
     controls_b: bool,
     /// The path typed into File > Open run.
     pub(crate) open_path: String,
+    /// The steps File > Export GIF covers: from, and to (`None`: the newest).
+    pub(crate) export_steps: (u64, Option<u64>),
 }
 
 impl Default for Dashboard {
@@ -73,6 +75,7 @@ impl Dashboard {
             timeline_bar: TimelineBar::default(),
             controls_b: false,
             open_path: String::new(),
+            export_steps: (0, None),
         }
     }
 
@@ -183,6 +186,16 @@ impl Dashboard {
         self.toast.as_ref().map(|(text, _)| text.as_str())
     }
 
+    /// The steps File > Export GIF covers, from and to.
+    pub fn export_range(&self) -> (u64, u64) {
+        (self.export_steps.0, self.export_steps.1.unwrap_or(u64::MAX))
+    }
+
+    /// Makes File > Export GIF cover steps `from` to `to` (`None`: the newest).
+    pub fn set_export_range(&mut self, from: u64, to: Option<u64>) {
+        self.export_steps = (from, to);
+    }
+
     /// The scenes recorded by the last pass, to render before painting it.
     pub fn take_scene_jobs(&mut self) -> Vec<SceneJob> {
         std::mem::take(&mut self.last.jobs)
@@ -240,6 +253,7 @@ pub fn dashboard_ui_with(
                 lab_menu: &dashboard.lab_menu,
                 actions: &mut dashboard.actions,
                 open_path: &mut dashboard.open_path,
+                export_steps: &mut dashboard.export_steps,
             };
             menu_bar_ui(ui, lab, &specs, &mut menu);
         });

@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 
 use crate::render::{GpuContext, RgbaImage};
 use crate::ui::app::App;
-use crate::ui::headless::{EXPORT_FRAMES, HeadlessOptions, record_app, spread_moments};
+use crate::ui::headless::{EXPORT_FRAMES, HeadlessOptions, record_app, spread_moments_in};
 use crate::ui::timeline_bar::moment_at_or_before;
 
 /// Frames per second of an exported GIF.
@@ -48,17 +48,22 @@ pub struct ExportJob {
 type Encoder = (Receiver<Result<usize, String>>, JoinHandle<()>);
 
 impl ExportJob {
-    /// An export of `app`'s recorded moments to `path`, at `options`' size; `None` when
-    /// fewer than two moments are recorded.
-    pub fn start(app: &App, path: PathBuf, options: HeadlessOptions) -> Option<Self> {
+    /// An export of `app`'s recorded moments with steps in `range` (from, to) to `path`, at
+    /// `options`' size; `None` when fewer than two moments lie in the range.
+    pub fn start(
+        app: &App,
+        path: PathBuf,
+        options: HeadlessOptions,
+        range: (u64, u64),
+    ) -> Option<Self> {
         let info = app.lab().timeline()?;
-        if info.steps.len() < 2 {
-            return None;
-        }
-        let steps = spread_moments(info.steps.len(), EXPORT_FRAMES)
+        let steps: Vec<u64> = spread_moments_in(&info.steps, range, EXPORT_FRAMES)
             .into_iter()
             .map(|i| info.steps[i])
             .collect();
+        if steps.len() < 2 {
+            return None;
+        }
         Some(Self {
             path,
             steps,

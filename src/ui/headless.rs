@@ -354,6 +354,20 @@ pub fn record_app(
     Ok(frames)
 }
 
+/// Up to `count` of the moments at `steps` whose step lies in `from..=to`, spread evenly
+/// over them (the first and the last in the range included).
+pub fn spread_moments_in(steps: &[u64], (from, to): (u64, u64), count: usize) -> Vec<usize> {
+    let start = steps.partition_point(|&s| s < from);
+    let end = steps.partition_point(|&s| s <= to);
+    if start >= end {
+        return Vec::new();
+    }
+    spread_moments(end - start, count)
+        .into_iter()
+        .map(|i| start + i)
+        .collect()
+}
+
 /// Up to `count` moments spread evenly over `len` recorded ones, the first and the last
 /// included.
 pub fn spread_moments(len: usize, count: usize) -> Vec<usize> {
@@ -371,6 +385,20 @@ pub fn spread_moments(len: usize, count: usize) -> Vec<usize> {
         .collect();
     out.dedup();
     out
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    #[test]
+    fn a_range_of_steps_picks_its_moments_spread_evenly() {
+        let steps = [0, 10, 20, 30, 40, 50, 60];
+        assert_eq!(spread_moments_in(&steps, (10, 50), 3), vec![1, 3, 5]);
+        assert_eq!(spread_moments_in(&steps, (15, 35), 10), vec![2, 3]);
+        assert_eq!(spread_moments_in(&steps, (0, u64::MAX), 2), vec![0, 6]);
+        assert!(spread_moments_in(&steps, (61, 70), 5).is_empty());
+    }
 }
 
 /// Renders `lab`'s dashboard at `options` on the default adapter and writes it to `path` as

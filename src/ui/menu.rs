@@ -17,6 +17,8 @@ pub(crate) struct MenuContext<'a> {
     pub(crate) actions: &'a mut Vec<ShellAction>,
     /// The path typed into File > Open run.
     pub(crate) open_path: &'a mut String,
+    /// The steps File > Export GIF covers (to: `None` is the newest).
+    pub(crate) export_steps: &'a mut (u64, Option<u64>),
 }
 
 /// The keys and pointer gestures, as the Help menu lists them.
@@ -87,7 +89,7 @@ fn file_menu_ui(ui: &mut Ui, lab: &mut dyn Lab, menu: &mut MenuContext<'_>) {
             egui::Button::new("Export GIF").shortcut_text("g"),
         )
         .on_hover_text(format!(
-            "the whole window at every recorded moment ({recorded}, at most {}) as an animated GIF in the current folder",
+            "the window (or the maximized panel alone) at the recorded moments in the steps below ({recorded} in all, at most {} frames) as an animated GIF in the current folder",
             crate::ui::headless::EXPORT_FRAMES
         ))
         .clicked()
@@ -95,6 +97,26 @@ fn file_menu_ui(ui: &mut Ui, lab: &mut dyn Lab, menu: &mut MenuContext<'_>) {
         menu.actions.push(ShellAction::ExportGif);
         ui.close();
     }
+    let newest = lab
+        .timeline()
+        .and_then(|t| t.steps.last().copied())
+        .unwrap_or(0);
+    ui.horizontal(|ui| {
+        let label = ui.label("steps");
+        let (from, to) = menu.export_steps;
+        let mut last = to.unwrap_or(newest);
+        ui.add(egui::DragValue::new(from).range(0..=newest))
+            .labelled_by(label.id)
+            .on_hover_text("the first step Export GIF covers");
+        ui.label("to");
+        if ui
+            .add(egui::DragValue::new(&mut last).range(*from..=newest.max(*from)))
+            .on_hover_text("the last step Export GIF covers (the newest: follows the run)")
+            .changed()
+        {
+            *to = (last < newest).then_some(last);
+        }
+    });
     ui.separator();
     if ui
         .add_enabled(

@@ -498,17 +498,25 @@ impl Running {
                 .show_message("an export is already under way");
             return;
         }
+        // A maximized panel is exported alone (filling the picture).
         let options = crate::ui::HeadlessOptions {
             size_px,
             pixels_per_point: self.window.scale_factor() as f32,
-            maximize: None,
+            maximize: self
+                .app
+                .dashboard()
+                .workspace()
+                .maximized()
+                .map(str::to_string),
         };
         let path = crate::ui::app::recording_path();
-        self.export = ExportJob::start(&self.app, path, options);
+        let range = self.app.dashboard().export_range();
+        self.export = ExportJob::start(&self.app, path, options, range);
         if self.export.is_none() {
-            self.app
-                .dashboard_mut()
-                .show_message("nothing to export: fewer than two recorded moments");
+            self.app.dashboard_mut().show_message(format!(
+                "nothing to export: fewer than two recorded moments from step {} to {}",
+                range.0, range.1
+            ));
         }
     }
 

@@ -57,7 +57,14 @@ pub struct XorLabOptions {
     pub max_refresh_hz: Option<f32>,
     /// Where "Save network" / "Load network" read and write.
     pub model_path: PathBuf,
+    /// Train to the end before the thread starts, recording the refreshes on the timeline
+    /// (at most [`HEADLESS_MOMENTS`], evenly spaced) as a window would have: for headless
+    /// pictures, recordings and saved runs.
+    pub train_first: bool,
 }
+
+/// Refreshes a run trained before its thread starts records at most.
+pub const HEADLESS_MOMENTS: u64 = 1000;
 
 impl Default for XorLabOptions {
     fn default() -> Self {
@@ -65,6 +72,7 @@ impl Default for XorLabOptions {
             settings: XorSettings::default(),
             max_refresh_hz: Some(60.0),
             model_path: PathBuf::from("models/xor.safetensors"),
+            train_first: false,
         }
     }
 }
@@ -97,17 +105,38 @@ pub struct XorLab {
 impl XorLab {
     /// Starts the lab's thread with `options`.
     pub fn new(options: XorLabOptions) -> Result<Self, LabError> {
-        let session = XorSession::new(options.settings.clone())?;
-        let mut first = session.snapshot();
-        first.checkpoint = Some(Arc::new(session.clone()));
-        let latest = Arc::new(first);
+        let mut session = XorSession::new(options.settings.clone())?;
+        let moment = |session: &XorSession| {
+            let mut snapshot = session.snapshot();
+            snapshot.checkpoint = Some(Arc::new(session.clone()));
+            Arc::new(snapshot)
+        };
+        let mut timeline = Timeline::new(DEFAULT_BUDGET);
+        timeline.push(moment(&session));
+        if options.train_first {
+            let settings = &options.settings;
+            let refreshes = settings.max_epochs.div_ceil(settings.epochs_per_refresh.max(1));
+            let every = refreshes.div_ceil(HEADLESS_MOMENTS).max(1);
+            let mut done = 0;
+            while !session.is_done() && session.diverged().is_none() {
+                let before = session.epoch();
+                session.train_to(before + settings.epochs_per_refresh);
+                if session.epoch() == before {
+                    break;
+                }
+                done += 1;
+                if done % every == 0 || session.is_done() {
+                    timeline.push(moment(&session));
+                }
+            }
+        }
+        let latest = moment(&session);
+        timeline.push(Arc::clone(&latest));
         let hz = options.max_refresh_hz;
         let thread = LabThread::spawn("xor", move |w| {
             run_session(&w, worker::XorRun::new(session, hz));
         })
         .map_err(|source| LabError::Thread { lab: "XOR", source })?;
-        let mut timeline = Timeline::new(DEFAULT_BUDGET);
-        timeline.push(Arc::clone(&latest));
         Ok(Self::with_parts(thread, timeline, latest, &options))
     }
 
@@ -830,6 +859,7 @@ impl Lab for XorLab {
             settings,
             max_refresh_hz: self.paced.then_some(self.max_refresh_hz),
             model_path: PathBuf::from(&self.model_path),
+            train_first: false,
         };
         XorLab::new(options)
             .map(|lab| Box::new(lab) as Box<dyn Lab>)
