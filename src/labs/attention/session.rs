@@ -163,7 +163,7 @@ pub struct Frame {
 }
 
 /// What the views draw. A run file writes the values snapshots share (the task, the
-/// evaluations, the heads' worth, the filmstrip) once.
+/// evaluations, the heads' worth, each frame of the filmstrip) once.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AttentionSnapshot {
     /// Which run (a restart or a load starts a new one).
@@ -198,9 +198,9 @@ pub struct AttentionSnapshot {
     pub heads: HeadMask,
     /// The probe the filmstrip records.
     pub probe: Probe,
-    /// The filmstrip (shared between snapshots until its next frame).
-    #[serde(with = "crate::labs::run_file::shared")]
-    pub frames: Arc<Vec<Frame>>,
+    /// The filmstrip (each frame shared by the snapshots taken after it).
+    #[serde(with = "crate::labs::run_file::shared::vec")]
+    pub frames: Vec<Arc<Frame>>,
     /// Training is paused.
     pub paused: bool,
     /// Training ran to `max_steps`.
@@ -242,8 +242,9 @@ impl crate::labs::timeline::Moment for AttentionSnapshot {
         self.curve.last().map(|c| c.loss)
     }
 
-    /// The model (values and gradients), the curves and the filmstrip (counted in full,
-    /// though snapshots taken between two evaluations or two frames share those).
+    /// The model (values and gradients), the curves (the evaluations counted in full, though
+    /// snapshots taken between two evaluations share them) and the filmstrip's newest frame
+    /// (earlier ones are shared).
     fn heap_bytes(&self) -> usize {
         let params: usize = self
             .model
@@ -251,7 +252,8 @@ impl crate::labs::timeline::Moment for AttentionSnapshot {
             .iter()
             .map(|p| 2 * 4 * p.value.len())
             .sum();
-        let frames: usize = self.frames.iter().map(|f| 4 * f.weights.len() + 16).sum();
+        let frames = self.frames.len() * std::mem::size_of::<Arc<Frame>>()
+            + self.frames.last().map_or(0, |f| 4 * f.weights.len() + 16);
         params
             + self.curve.len() * std::mem::size_of::<CurvePoint>()
             + self.evals.len() * std::mem::size_of::<EvalPoint>()
@@ -285,8 +287,7 @@ pub struct AttentionSession {
     knockout: Arc<(Vec<BatchStats>, BatchStats)>,
     heads: HeadMask,
     probe: Probe,
-    /// Shared with the snapshots taken since it last changed (copied on the next change).
-    frames: Arc<Vec<Frame>>,
+    frames: Vec<Arc<Frame>>,
     frame_every: u64,
     paused: bool,
     stopped: bool,
@@ -331,7 +332,7 @@ impl AttentionSession {
             knockout: Arc::new((Vec::new(), BatchStats::default())),
             heads,
             probe,
-            frames: Arc::new(Vec::new()),
+            frames: Vec::new(),
             frame_every: 5,
             paused: false,
             stopped: false,
@@ -498,15 +499,14 @@ impl AttentionSession {
             .iter()
             .flat_map(|l| l.weights.iter().copied())
             .collect();
-        let frames = Arc::make_mut(&mut self.frames);
-        frames.push(Frame {
+        self.frames.push(Arc::new(Frame {
             step: self.step,
             weights,
-        });
-        if frames.len() > MAX_FRAMES {
+        }));
+        if self.frames.len() > MAX_FRAMES {
             // Keep frame 0 and every other one after it; take frames half as often.
             let mut i = 0;
-            frames.retain(|_| {
+            self.frames.retain(|_| {
                 let keep = i % 2 == 0;
                 i += 1;
                 keep
@@ -626,7 +626,7 @@ impl Session for AttentionSession {
                     return Err("the probe does not fit the model's context".to_string());
                 }
                 self.probe = probe;
-                self.frames = Arc::new(Vec::new());
+                self.frames.clear();
                 self.frame_every = 5;
                 self.record_frame();
             }
@@ -682,7 +682,7 @@ impl Session for AttentionSession {
             knockout: Arc::clone(&self.knockout),
             heads: self.heads.clone(),
             probe: self.probe.clone(),
-            frames: Arc::clone(&self.frames),
+            frames: self.frames.clone(),
             paused: self.paused,
             finished: self.settings.max_steps.is_some_and(|m| self.step >= m),
             message: self.message.take(),
