@@ -56,6 +56,10 @@ impl LabCommand for AttentionLabArgs {
         &self.shell
     }
 
+    fn open(run: &netviz::labs::run_file::RunFile) -> Result<AttentionLab> {
+        Ok(AttentionLab::open_run(run)?)
+    }
+
     /// Headless runs train every step before the picture; the window trains live.
     fn build(&self) -> Result<AttentionLab> {
         let settings = self.settings()?;

@@ -136,6 +136,10 @@ impl LabCommand for ForestLabArgs {
         &self.shell
     }
 
+    fn open(run: &netviz::labs::run_file::RunFile) -> Result<ForestLab> {
+        Ok(ForestLab::open_run(run)?)
+    }
+
     /// Headless runs grow the whole forest before the picture; the window grows it live.
     fn build(&self) -> Result<ForestLab> {
         let options = self.options()?;

@@ -20,7 +20,7 @@ use crate::nn::{Result as NnResult, Tensor};
 const SPLIT_SEED_SALT: u64 = 0x5EED_5B11_7000_0001;
 
 /// Images as `f32` in [0, 1] with their labels; images are `(1, side, side)`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Dataset {
     /// Side length of the square images.
     pub side: usize,

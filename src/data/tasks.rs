@@ -41,7 +41,10 @@ pub const MODADD_TRAIN_SHARE: f64 = 0.5;
 const HELD_OUT_STREAM: u64 = 0x05ee_d0f4_e1d0;
 
 /// Which task.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum TaskKind {
     /// Sort 8 digits.
     #[default]
@@ -122,7 +125,7 @@ pub type Pair = (u32, u32);
 
 /// A sequence as the user typed it, turned into tokens, with the right answer (when the task
 /// defines one) at every position.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Probe {
     /// Input tokens.
     pub tokens: Vec<u32>,
@@ -134,6 +137,8 @@ pub struct Probe {
 #[derive(Clone, Debug)]
 pub struct Task {
     kind: TaskKind,
+    /// The seed it was made with.
+    seed: u64,
     /// Text task: the characters of the vocabulary, in token order.
     chars: Vec<char>,
     /// Text task: the text as tokens.
@@ -147,6 +152,7 @@ impl Task {
     pub fn new(kind: TaskKind, seed: u64) -> Task {
         let mut task = Task {
             kind,
+            seed,
             chars: Vec::new(),
             text: Vec::new(),
             pairs: (Vec::new(), Vec::new()),
@@ -179,6 +185,11 @@ impl Task {
     /// Which task.
     pub fn kind(&self) -> TaskKind {
         self.kind
+    }
+
+    /// The seed it was made with.
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 
     /// Tokens of the task's vocabulary (what the model's embedding needs).
@@ -496,6 +507,31 @@ impl Task {
             self.text[start..start + len].to_vec(),
             self.text[start + 1..start + len + 1].to_vec(),
         )
+    }
+}
+
+/// What makes a task: its kind and seed (everything else is derived from them).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct TaskSpec {
+    kind: TaskKind,
+    seed: u64,
+}
+
+impl serde::Serialize for Task {
+    /// Writes the kind and the seed; reading makes the task again from them.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        TaskSpec {
+            kind: self.kind,
+            seed: self.seed,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Task {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let spec = TaskSpec::deserialize(d)?;
+        Ok(Task::new(spec.kind, spec.seed))
     }
 }
 

@@ -5,7 +5,7 @@
 use super::ForestError;
 
 /// Feature values, row-major (`rows x cols`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Features {
     /// Real values (finite).
     F32(Vec<f32>),
@@ -14,7 +14,7 @@ pub enum Features {
 }
 
 /// Rows of features with a class label each.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     /// The values, row-major.
     pub features: Features,

@@ -41,7 +41,7 @@ impl Node {
 }
 
 /// A decision tree of a forest.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Tree {
     /// Nodes in growth order; node 0 is the root.
     pub nodes: Vec<Node>,

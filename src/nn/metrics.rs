@@ -14,17 +14,44 @@
 //! Macro averages are the unweighted means over all `num_classes` classes, as scikit-learn's
 //! `precision_recall_fscore_support(..., labels=range(C), average="macro", zero_division=0)`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::nn::error::{NnError, Result};
 use crate::nn::tensor::Tensor;
 
 /// Counts of (true class, predicted class) pairs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawConfusionMatrix")]
 pub struct ConfusionMatrix {
     num_classes: usize,
     /// Row-major `num_classes x num_classes` counts, row = true class.
     counts: Vec<u64>,
+}
+
+/// A confusion matrix as it is read, before its size is checked.
+#[derive(Deserialize)]
+struct RawConfusionMatrix {
+    num_classes: usize,
+    counts: Vec<u64>,
+}
+
+impl TryFrom<RawConfusionMatrix> for ConfusionMatrix {
+    type Error = String;
+
+    /// Refuses counts that are not `num_classes x num_classes`.
+    fn try_from(raw: RawConfusionMatrix) -> std::result::Result<Self, String> {
+        if raw.num_classes.checked_mul(raw.num_classes) != Some(raw.counts.len()) {
+            return Err(format!(
+                "a confusion matrix of {} classes with {} counts",
+                raw.num_classes,
+                raw.counts.len()
+            ));
+        }
+        Ok(ConfusionMatrix {
+            num_classes: raw.num_classes,
+            counts: raw.counts,
+        })
+    }
 }
 
 impl ConfusionMatrix {
@@ -173,7 +200,7 @@ impl ConfusionMatrix {
 }
 
 /// A summary of a [`ConfusionMatrix`], ready to print or write as JSON.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     /// Number of samples.
     pub total: u64,

@@ -5,7 +5,7 @@
 //! layer when the model ends in one, else the output itself (as PyTorch's
 //! `CrossEntropyLoss`), the same loss [`crate::nn::Sequential::loss_and_grads`] trains with.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::data::preprocess::Dataset;
 use crate::nn::metrics::{ConfusionMatrix, Metrics, argmax_into};
@@ -15,7 +15,7 @@ use crate::nn::{LayerKind, NnError, Result, Sequential, Tensor, loss};
 pub const EVAL_BATCH: usize = 500;
 
 /// How a model did on a set of samples.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     /// Mean cross-entropy loss (NaN or infinite if the model produced non-finite outputs).
     pub loss: f64,

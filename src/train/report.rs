@@ -3,7 +3,7 @@
 //! ([`StopReason`]) and which weights the model holds ([`Kept`]). All serialize to JSON
 //! (the command line writes them into `*.metrics.json`).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::train::evaluate::Evaluation;
 
@@ -33,7 +33,7 @@ pub struct BatchReport {
 }
 
 /// What one finished epoch did.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochSummary {
     /// The epoch (1-based).
     pub epoch: usize,

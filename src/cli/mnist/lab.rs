@@ -43,6 +43,10 @@ impl LabCommand for LabArgs {
         &self.shell
     }
 
+    fn open(run: &netviz::labs::run_file::RunFile) -> Result<MnistLab> {
+        Ok(MnistLab::open_run(run)?)
+    }
+
     /// Loads the data and starts the lab (training starts at once unless `--paused`).
     fn build(&self) -> Result<MnistLab> {
         let args = self;

@@ -2,8 +2,11 @@
 //! trains the transformer; this side keeps what the user looks at (the probe sequence, the
 //! chosen head and query, which heads are on, the colormap) and traces the probe through the
 //! newest model whenever either changes, so an edited probe or a head switched off shows in
-//! every view at once.
+//! every view at once. A saved run ([`AttentionLab::open_run`]) shows its recorded moments
+//! with no thread behind them; its views still trace any probe through the model of the
+//! moment shown.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use egui::{Color32, ComboBox, DragValue, RichText, Slider, Ui};
@@ -20,6 +23,9 @@ use crate::labs::attention::session::{
 };
 use crate::labs::attention::views::{self, head_computation};
 use crate::labs::plot::{Series, SeriesKind, palette, plot_ui};
+use crate::labs::run_file::{
+    self, RunFile, RunToSave, SAVED_RUN_TRAINS_NOT, saved_run_status, saved_run_ui,
+};
 use crate::labs::thread::{LabThread, run_session};
 use crate::labs::timeline::{DEFAULT_BUDGET, Timeline};
 use crate::labs::unproject_2d;
@@ -116,6 +122,10 @@ pub struct AttentionLab {
     file_path: String,
     /// The pointer was over a token of the lines view during the last frame.
     lines_hovered: bool,
+    /// The outcome of the latest command done on this side (or refused).
+    message: Option<String>,
+    /// The run file shown, when the lab shows a saved run instead of training.
+    saved_run: Option<PathBuf>,
 }
 
 /// What a trace depends on.
@@ -156,15 +166,23 @@ impl AttentionLab {
                 lab: "attention",
                 source,
             })?;
-        let probe = latest.probe.clone();
-        let probe_text = latest.task.probe_text(&probe);
-        Ok(Self {
+        Ok(Self::with_parts(thread, timeline, latest))
+    }
+
+    fn with_parts(
+        thread: LabThread<Arc<AttentionSnapshot>, AttentionCommand>,
+        timeline: Timeline<AttentionSnapshot>,
+        live: Arc<AttentionSnapshot>,
+    ) -> Self {
+        let probe = live.probe.clone();
+        let probe_text = live.task.probe_text(&probe);
+        Self {
             thread,
-            live: Arc::clone(&latest),
+            latest: Arc::clone(&live),
             timeline,
-            heads: latest.heads.clone(),
-            controls: latest.settings.clone(),
-            latest,
+            heads: live.heads.clone(),
+            controls: live.settings.clone(),
+            live,
             view: ViewState::default(),
             probe,
             probe_text,
@@ -172,7 +190,24 @@ impl AttentionLab {
             trace: None,
             file_path: "attention.safetensors".into(),
             lines_hovered: false,
-        })
+            message: None,
+            saved_run: None,
+        }
+    }
+
+    /// The lab's name, in run files and on the command line.
+    pub const NAME: &'static str = "attention";
+
+    /// The saved run `run` (of this lab), to scrub without training: its controls show the
+    /// last moment's settings, heads and probe.
+    pub fn open_run(run: &RunFile) -> Result<Self, LabError> {
+        let moments: Vec<Arc<AttentionSnapshot>> = run.moments(Self::NAME)?;
+        let live = run_file::last(&moments, run)?;
+        let timeline = Timeline::from_moments(moments);
+        let mut lab = Self::with_parts(LabThread::idle(), timeline, live);
+        lab.saved_run = Some(run.path.clone());
+        lab.clamp_view();
+        Ok(lab)
     }
 
     /// The newest snapshot taken by [`Lab::update`].
@@ -212,10 +247,18 @@ impl AttentionLab {
         }
     }
 
-    /// Switches head `(layer, head)` on or off (every view and the held-out score follow).
+    /// Switches head `(layer, head)` on or off (every view and the held-out score follow;
+    /// in a saved run, the views).
     pub fn set_head(&mut self, layer: usize, head: usize, on: bool) {
         self.heads.set(layer, head, on);
-        self.send(AttentionCommand::SetHeads(self.heads.clone()));
+        self.send_heads();
+    }
+
+    /// Has the thread score the heads as set; a saved run's views follow them on their own.
+    fn send_heads(&mut self) {
+        if self.saved_run.is_none() {
+            self.send(AttentionCommand::SetHeads(self.heads.clone()));
+        }
     }
 
     /// The heads switched on.
@@ -224,9 +267,29 @@ impl AttentionLab {
     }
 
     fn send(&mut self, command: AttentionCommand) {
-        if !self.thread.send(command) {
-            eprintln!("warning: the attention thread has stopped; a command was dropped");
+        if self.thread.send(command) {
+            return;
         }
+        if self.saved_run.is_some() {
+            self.message = Some(SAVED_RUN_TRAINS_NOT.into());
+        } else {
+            eprintln!("warning: the attention thread has stopped; a command was dropped");
+            self.message = Some("the attention thread has stopped".into());
+        }
+    }
+
+    /// "Save model": the thread writes the model as it is now; a saved run writes the model
+    /// of its newest moment.
+    fn save_model(&mut self) {
+        let path = PathBuf::from(&self.file_path);
+        if self.saved_run.is_none() {
+            self.send(AttentionCommand::Save(path));
+            return;
+        }
+        self.message = Some(match self.live.model.save(&path) {
+            Ok(()) => format!("saved {}", path.display()),
+            Err(e) => format!("not saved: {e}"),
+        });
     }
 
     fn restart(&mut self) {
@@ -548,7 +611,7 @@ impl AttentionLab {
         ui.horizontal(|ui| {
             if ui.button("All on").clicked() {
                 self.heads = HeadMask::all_on(self.latest.model.config());
-                self.send(AttentionCommand::SetHeads(self.heads.clone()));
+                self.send_heads();
             }
             if ui.button("Only the chosen head").clicked() {
                 for l in 0..layers {
@@ -557,7 +620,7 @@ impl AttentionLab {
                             .set(l, h, l == self.view.layer && h == self.view.head);
                     }
                 }
-                self.send(AttentionCommand::SetHeads(self.heads.clone()));
+                self.send_heads();
             }
         });
         ui.label(
@@ -870,17 +933,23 @@ impl AttentionLab {
         {
             self.restart();
         }
+    }
+
+    fn file_controls_ui(&mut self, ui: &mut Ui) {
         ui.add_space(6.0);
         ui.label(RichText::new("Model file").strong());
         ui.text_edit_singleline(&mut self.file_path);
         ui.horizontal(|ui| {
             if ui.button("Save").clicked() {
-                self.send(AttentionCommand::Save(self.file_path.clone().into()));
+                self.save_model();
             }
             if ui.button("Load").clicked() {
                 self.send(AttentionCommand::Load(self.file_path.clone().into()));
             }
         });
+        if let Some(m) = &self.message {
+            ui.label(m);
+        }
     }
 }
 
@@ -909,7 +978,7 @@ fn color32(c: [f32; 4]) -> Color32 {
 
 impl Lab for AttentionLab {
     fn name(&self) -> &str {
-        "attention"
+        Self::NAME
     }
 
     fn update(&mut self) {
@@ -933,9 +1002,12 @@ impl Lab for AttentionLab {
     }
 
     fn controls_ui(&mut self, ui: &mut Ui) {
-        self.training_controls_ui(ui);
+        saved_run_ui(ui, self.saved_run.as_deref());
+        let live = self.saved_run.is_none();
+        ui.add_enabled_ui(live, |ui| self.training_controls_ui(ui));
         self.probe_controls_ui(ui);
-        self.model_controls_ui(ui);
+        ui.add_enabled_ui(live, |ui| self.model_controls_ui(ui));
+        self.file_controls_ui(ui);
         self.clamp_view();
     }
 
@@ -988,7 +1060,7 @@ impl Lab for AttentionLab {
             .on_hover_text(format!("to {path} (set in the side panel)"))
             .clicked()
         {
-            self.send(AttentionCommand::Save(path.clone().into()));
+            self.save_model();
             ui.close();
         }
         if ui
@@ -1167,13 +1239,47 @@ impl Lab for AttentionLab {
         self.clamp_view();
     }
 
+    fn save_run(&self, path: &Path) -> Result<String, String> {
+        let s = &self.live;
+        let run = RunToSave {
+            lab: Self::NAME,
+            settings: serde_json::to_value(&s.settings).map_err(|e| e.to_string())?,
+            moments: self.timeline.moments(),
+            model: Some(s.model.to_bytes().map_err(|e| e.to_string())?),
+        };
+        run.save(path).map_err(|e| e.to_string())?;
+        Ok(format!(
+            "{} moments up to step {}",
+            run.moments.len(),
+            s.step
+        ))
+    }
+
+    fn is_saved_run(&self) -> bool {
+        self.saved_run.is_some()
+    }
+
+    fn fork(&self) -> Result<Box<dyn Lab>, String> {
+        let mut lab = AttentionLab::new(AttentionLabOptions {
+            settings: self.controls.clone(),
+            paused: false,
+            steps_before: 0,
+        })
+        .map_err(|e| e.to_string())?;
+        lab.file_path = self.file_path.clone();
+        lab.view = self.view.clone();
+        Ok(Box::new(lab))
+    }
+
     fn status(&self) -> StatusInfo {
         let snap = &self.live;
         StatusInfo {
             step: snap.step,
             loss: snap.curve.last().map(|c| c.loss),
-            paused: snap.paused || snap.finished,
-            message: snap.message.clone(),
+            paused: snap.paused || snap.finished || self.saved_run.is_some(),
+            message: saved_run_status(self.saved_run.as_deref())
+                .or_else(|| snap.message.clone())
+                .or_else(|| self.message.clone()),
         }
     }
 

@@ -7,6 +7,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::data::tasks::{Probe, Task, TaskKind};
 use crate::labs::thread::{Session, Step};
 use crate::nn::init::{NnRng, rng_from_seed};
@@ -34,7 +36,7 @@ pub const MAX_FRAMES: usize = 48;
 pub const MAX_CURVE: usize = 4000;
 
 /// Everything the user sets.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AttentionSettings {
     /// The task.
     pub task: TaskKind,
@@ -130,7 +132,7 @@ pub enum AttentionCommand {
 }
 
 /// One point of the curves.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CurvePoint {
     /// Steps trained.
     pub step: u64,
@@ -143,7 +145,7 @@ pub struct CurvePoint {
 }
 
 /// One evaluation on the held-out sequences.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EvalPoint {
     /// Steps trained.
     pub step: u64,
@@ -152,7 +154,7 @@ pub struct EvalPoint {
 }
 
 /// Every head's attention map on the probe at one moment of training.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Frame {
     /// Steps trained.
     pub step: u64,
@@ -160,24 +162,29 @@ pub struct Frame {
     pub weights: Vec<f32>,
 }
 
-/// What the views draw.
-#[derive(Clone, Debug)]
+/// What the views draw. A run file writes the values snapshots share (the task, the
+/// evaluations, the heads' worth, each frame of the filmstrip) once.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AttentionSnapshot {
     /// Which run (a restart or a load starts a new one).
     pub run: u64,
     /// The settings of this run.
     pub settings: AttentionSettings,
     /// The task.
+    #[serde(with = "crate::labs::run_file::shared")]
     pub task: Arc<Task>,
     /// The model now (the UI traces sequences with it).
+    #[serde(with = "model_values")]
     pub model: Arc<Transformer>,
     /// Steps trained.
     pub step: u64,
     /// The learning rate of the latest step (after warm-up).
     pub learning_rate: f32,
     /// Training batches' curves.
+    #[serde(with = "crate::labs::run_file::shared")]
     pub curve: Arc<Vec<CurvePoint>>,
-    /// Held-out evaluations.
+    /// Held-out evaluations (shared between snapshots until the next one).
+    #[serde(with = "crate::labs::run_file::shared")]
     pub evals: Arc<Vec<EvalPoint>>,
     /// The latest held-out score with the heads as the user set them.
     pub held: BatchStats,
@@ -185,19 +192,45 @@ pub struct AttentionSnapshot {
     pub held_all_on: BatchStats,
     /// For every head (layer-major), the held-out exact accuracy on
     /// [`KNOCKOUT_SEQUENCES`] sequences with only that head off, and with every head on.
+    #[serde(with = "crate::labs::run_file::shared")]
     pub knockout: Arc<(Vec<BatchStats>, BatchStats)>,
     /// The heads switched on.
     pub heads: HeadMask,
     /// The probe the filmstrip records.
     pub probe: Probe,
-    /// The filmstrip.
-    pub frames: Arc<Vec<Frame>>,
+    /// The filmstrip (each frame shared by the snapshots taken after it).
+    #[serde(with = "crate::labs::run_file::shared::vec")]
+    pub frames: Vec<Arc<Frame>>,
     /// Training is paused.
     pub paused: bool,
     /// Training ran to `max_steps`.
     pub finished: bool,
     /// Something to tell the user (a failed command, training stopped).
     pub message: Option<String>,
+}
+
+/// The model as its config and parameter values (its model file's header is not written
+/// byte for byte the same twice, so a moment read back would not write the same bytes);
+/// reading it back checks them as a model file's are checked.
+mod model_values {
+    use std::sync::Arc;
+
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::nn::transformer::{Transformer, TransformerConfig};
+
+    pub fn serialize<S: Serializer>(model: &Arc<Transformer>, s: S) -> Result<S::Ok, S::Error> {
+        let values: Vec<&[f32]> = model.params().iter().map(|p| p.value.data()).collect();
+        (model.config(), values).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<Transformer>, D::Error> {
+        let (config, values) = <(TransformerConfig, Vec<Vec<f32>>)>::deserialize(d)?;
+        Transformer::from_values(config, values)
+            .map(Arc::new)
+            .map_err(|e| D::Error::custom(format!("the model: {e}")))
+    }
 }
 
 impl crate::labs::timeline::Moment for AttentionSnapshot {
@@ -209,8 +242,9 @@ impl crate::labs::timeline::Moment for AttentionSnapshot {
         self.curve.last().map(|c| c.loss)
     }
 
-    /// The model (values and gradients), the curves and the filmstrip, which every snapshot
-    /// holds a copy of.
+    /// The model (values and gradients), the curves (the evaluations counted in full, though
+    /// snapshots taken between two evaluations share them) and the filmstrip's newest frame
+    /// (earlier ones are shared).
     fn heap_bytes(&self) -> usize {
         let params: usize = self
             .model
@@ -218,7 +252,8 @@ impl crate::labs::timeline::Moment for AttentionSnapshot {
             .iter()
             .map(|p| 2 * 4 * p.value.len())
             .sum();
-        let frames: usize = self.frames.iter().map(|f| 4 * f.weights.len() + 16).sum();
+        let frames = self.frames.len() * std::mem::size_of::<Arc<Frame>>()
+            + self.frames.last().map_or(0, |f| 4 * f.weights.len() + 16);
         params
             + self.curve.len() * std::mem::size_of::<CurvePoint>()
             + self.evals.len() * std::mem::size_of::<EvalPoint>()
@@ -245,13 +280,14 @@ pub struct AttentionSession {
     knockout_batch: SeqBatch,
     step: u64,
     curve: Vec<CurvePoint>,
-    evals: Vec<EvalPoint>,
+    /// Shared with the snapshots taken since it last changed (copied on the next change).
+    evals: Arc<Vec<EvalPoint>>,
     held_stats: BatchStats,
     held_all_on: BatchStats,
     knockout: Arc<(Vec<BatchStats>, BatchStats)>,
     heads: HeadMask,
     probe: Probe,
-    frames: Vec<Frame>,
+    frames: Vec<Arc<Frame>>,
     frame_every: u64,
     paused: bool,
     stopped: bool,
@@ -290,7 +326,7 @@ impl AttentionSession {
             knockout_batch,
             step: 0,
             curve: Vec::new(),
-            evals: Vec::new(),
+            evals: Arc::new(Vec::new()),
             held_stats: BatchStats::default(),
             held_all_on: BatchStats::default(),
             knockout: Arc::new((Vec::new(), BatchStats::default())),
@@ -420,12 +456,13 @@ impl AttentionSession {
             self.score(&self.held, &self.heads)
         };
         if self.evals.last().is_none_or(|e| e.step != self.step) {
-            self.evals.push(EvalPoint {
+            let evals = Arc::make_mut(&mut self.evals);
+            evals.push(EvalPoint {
                 step: self.step,
                 all_on: self.held_all_on,
             });
-            if self.evals.len() > MAX_CURVE {
-                thin(&mut self.evals);
+            if evals.len() > MAX_CURVE {
+                thin(evals);
             }
         }
     }
@@ -462,10 +499,10 @@ impl AttentionSession {
             .iter()
             .flat_map(|l| l.weights.iter().copied())
             .collect();
-        self.frames.push(Frame {
+        self.frames.push(Arc::new(Frame {
             step: self.step,
             weights,
-        });
+        }));
         if self.frames.len() > MAX_FRAMES {
             // Keep frame 0 and every other one after it; take frames half as often.
             let mut i = 0;
@@ -639,13 +676,13 @@ impl Session for AttentionSession {
             step: self.step,
             learning_rate: self.optimizer.learning_rate(),
             curve: Arc::new(self.curve.clone()),
-            evals: Arc::new(self.evals.clone()),
+            evals: Arc::clone(&self.evals),
             held: self.held_stats,
             held_all_on: self.held_all_on,
             knockout: Arc::clone(&self.knockout),
             heads: self.heads.clone(),
             probe: self.probe.clone(),
-            frames: Arc::new(self.frames.clone()),
+            frames: self.frames.clone(),
             paused: self.paused,
             finished: self.settings.max_steps.is_some_and(|m| self.step >= m),
             message: self.message.take(),

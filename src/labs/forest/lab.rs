@@ -1,8 +1,10 @@
 //! [`ForestLab`]: the random-forest lab the shell hosts. Its thread ([`ForestSession`]) grows
 //! the trees; this side keeps what the user looks at (how many trees are used, the chosen
 //! tree and how far it has grown, the probe point or digit) and turns the newest snapshot into
-//! the scenes and panels, caching what depends only on the snapshot and those choices.
+//! the scenes and panels, caching what depends only on the snapshot and those choices. A
+//! saved run ([`ForestLab::open_run`]) shows its recorded moments with no thread behind them.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,7 +13,7 @@ use egui_plot::Plot;
 use glam::Vec2;
 
 use crate::data::mnist::Mnist;
-use crate::forest::{Criterion, MaxFeatures};
+use crate::forest::{Criterion, Forest, MaxFeatures};
 use crate::labs::LabError;
 use crate::labs::forest::diagram::{self, DiagramOptions, argmax};
 use crate::labs::forest::scenes::{self, PixelSplit, Thumb, VoteMapMarks};
@@ -22,6 +24,9 @@ use crate::labs::forest::settings::{ForestData, ForestSettings};
 use crate::labs::forest::views;
 use crate::labs::mnist::confusion::matrix_with_caption_ui;
 use crate::labs::plot::{Series, SeriesKind, palette, plot_ui};
+use crate::labs::run_file::{
+    self, RunFile, RunToSave, SAVED_RUN_TRAINS_NOT, saved_run_status, saved_run_ui,
+};
 use crate::labs::thread::{LabThread, run_session};
 use crate::labs::timeline::{DEFAULT_BUDGET, Timeline};
 use crate::nn::metrics::ConfusionMatrix;
@@ -132,18 +137,28 @@ pub struct ForestLab {
     last_growth_tick: Instant,
     file_path: String,
     confusion_cell: Option<(usize, usize)>,
+    /// The outcome of the latest command done on this side (or refused).
+    message: Option<String>,
+    /// MNIST as the lab was given it, and where to read it, for a second run.
+    mnist: Option<Arc<Mnist>>,
+    mnist_source: Option<MnistSource>,
+    /// The run file shown, when the lab shows a saved run instead of growing.
+    saved_run: Option<PathBuf>,
 }
 
 impl ForestLab {
+    /// The lab's name, in run files and on the command line.
+    pub const NAME: &'static str = "forest";
+
     /// Builds the first snapshot (the data) and starts the lab's thread.
     pub fn new(options: ForestLabOptions) -> Result<Self, LabError> {
         let mut session = ForestSession::new(
             options.settings.clone(),
-            options.mnist,
-            options.mnist_source,
+            options.mnist.clone(),
+            options.mnist_source.clone(),
         );
         session.set_paused(options.paused);
-        Self::start(session, options.settings)
+        Self::start(session, options)
     }
 
     /// Grows every tree (and trains the comparison network) before the thread starts: what a
@@ -151,14 +166,14 @@ impl ForestLab {
     pub fn new_complete(options: ForestLabOptions) -> Result<Self, LabError> {
         let mut session = ForestSession::new(
             options.settings.clone(),
-            options.mnist,
-            options.mnist_source,
+            options.mnist.clone(),
+            options.mnist_source.clone(),
         );
         // Every tree's moment goes on the timeline, as the window would have recorded it.
         let mut recorded = vec![crate::labs::thread::Session::snapshot(&mut session)];
         session.run_to_end_recording(&mut |snap| recorded.push(snap));
         session.set_paused(true);
-        let mut lab = Self::start(session, options.settings)?;
+        let mut lab = Self::start(session, options)?;
         lab.timeline.clear();
         for snap in recorded {
             lab.timeline.push(snap);
@@ -167,7 +182,7 @@ impl ForestLab {
         Ok(lab)
     }
 
-    fn start(mut session: ForestSession, settings: ForestSettings) -> Result<Self, LabError> {
+    fn start(mut session: ForestSession, options: ForestLabOptions) -> Result<Self, LabError> {
         use crate::labs::thread::Session as _;
         let latest = session.snapshot();
         let thread = LabThread::spawn("forest", move |worker| run_session(&worker, session))
@@ -177,19 +192,47 @@ impl ForestLab {
             })?;
         let mut timeline = Timeline::new(DEFAULT_BUDGET);
         timeline.push(Arc::clone(&latest));
-        Ok(Self {
+        let mut lab = Self::with_parts(thread, timeline, latest, options.settings);
+        lab.mnist = options.mnist;
+        lab.mnist_source = options.mnist_source;
+        Ok(lab)
+    }
+
+    fn with_parts(
+        thread: LabThread<Arc<ForestSnapshot>, ForestCommand>,
+        timeline: Timeline<ForestSnapshot>,
+        live: Arc<ForestSnapshot>,
+        controls: ForestSettings,
+    ) -> Self {
+        Self {
             thread,
-            live: Arc::clone(&latest),
+            latest: Arc::clone(&live),
+            live,
             timeline,
-            latest,
-            controls: settings,
+            controls,
             view: ViewState::default(),
             cache: Cache::default(),
             growth_grid: None,
             last_growth_tick: Instant::now(),
             file_path: "forest.nvforest".into(),
             confusion_cell: None,
-        })
+            message: None,
+            mnist: None,
+            mnist_source: None,
+            saved_run: None,
+        }
+    }
+
+    /// The saved run `run` (of this lab), to scrub without growing: its controls show the
+    /// last moment's settings.
+    pub fn open_run(run: &RunFile) -> Result<Self, LabError> {
+        let moments: Vec<Arc<ForestSnapshot>> = run.moments(Self::NAME)?;
+        let live = run_file::last(&moments, run)?;
+        let settings = live.settings.clone();
+        let timeline = Timeline::from_moments(moments);
+        let mut lab = Self::with_parts(LabThread::idle(), timeline, live, settings);
+        lab.saved_run = Some(run.path.clone());
+        Ok(lab)
     }
 
     /// The newest snapshot taken by [`Lab::update`].
@@ -221,9 +264,32 @@ impl ForestLab {
     }
 
     fn send(&mut self, command: ForestCommand) {
-        if !self.thread.send(command) {
-            eprintln!("warning: the forest thread has stopped; a command was dropped");
+        if self.thread.send(command) {
+            return;
         }
+        if self.saved_run.is_some() {
+            self.message = Some(SAVED_RUN_TRAINS_NOT.into());
+        } else {
+            eprintln!("warning: the forest thread has stopped; a command was dropped");
+            self.message = Some("the forest thread has stopped".into());
+        }
+    }
+
+    /// "Save forest": the thread writes the trees grown so far; a saved run writes those of
+    /// its newest moment.
+    fn save_forest(&mut self) {
+        let path = PathBuf::from(&self.file_path);
+        if self.saved_run.is_none() {
+            self.send(ForestCommand::Save(path));
+            return;
+        }
+        self.message = Some(match grown_forest(&self.live) {
+            Some(forest) => match forest.save(&path) {
+                Ok(()) => format!("saved {} trees to {}", forest.trees.len(), path.display()),
+                Err(e) => format!("not saved: {e}"),
+            },
+            None => "not saved: no tree was grown".into(),
+        });
     }
 
     fn restart(&mut self) {
@@ -786,26 +852,28 @@ impl ForestLab {
             snap.settings.forest.trees,
             if snap.paused { ", paused" } else { "" }
         ));
-        ui.horizontal(|ui| {
-            let label = if snap.paused { "Play" } else { "Pause" };
-            if ui.button(label).clicked() {
-                self.toggle_pause();
-            }
-            if ui.button("Step").on_hover_text("add one tree").clicked() {
-                self.send(ForestCommand::GrowOne);
-            }
-            if ui.button("Reset").clicked() {
-                self.reset();
+        ui.add_enabled_ui(self.saved_run.is_none(), |ui| {
+            ui.horizontal(|ui| {
+                let label = if snap.paused { "Play" } else { "Pause" };
+                if ui.button(label).clicked() {
+                    self.toggle_pause();
+                }
+                if ui.button("Step").on_hover_text("add one tree").clicked() {
+                    self.send(ForestCommand::GrowOne);
+                }
+                if ui.button("Reset").clicked() {
+                    self.reset();
+                }
+            });
+            let mut speed = self.controls.trees_per_sec.unwrap_or(0.0);
+            if ui
+                .add(Slider::new(&mut speed, 0.0..=60.0).text("trees/s (0: fastest)"))
+                .changed()
+            {
+                self.controls.trees_per_sec = (speed > 0.0).then_some(speed);
+                self.send(ForestCommand::SetSpeed(self.controls.trees_per_sec));
             }
         });
-        let mut speed = self.controls.trees_per_sec.unwrap_or(0.0);
-        if ui
-            .add(Slider::new(&mut speed, 0.0..=60.0).text("trees/s (0: fastest)"))
-            .changed()
-        {
-            self.controls.trees_per_sec = (speed > 0.0).then_some(speed);
-            self.send(ForestCommand::SetSpeed(self.controls.trees_per_sec));
-        }
         let grown = snap.trees.len();
         if grown > 0 {
             let mut k = self.used();
@@ -889,12 +957,15 @@ impl ForestLab {
         ui.text_edit_singleline(&mut self.file_path);
         ui.horizontal(|ui| {
             if ui.button("Save").clicked() {
-                self.send(ForestCommand::Save(self.file_path.clone().into()));
+                self.save_forest();
             }
             if ui.button("Load").clicked() {
                 self.send(ForestCommand::Load(self.file_path.clone().into()));
             }
         });
+        if let Some(m) = &self.message {
+            ui.label(m);
+        }
     }
 
     fn node_hover(&self, view: &SceneView, pos_px: Vec2) -> Option<String> {
@@ -1006,9 +1077,17 @@ fn pixel_feature_name(f: usize) -> String {
 
 pub use crate::labs::unproject_2d;
 
+/// The trees `snap` holds as a forest of that many trees, as "Save forest" writes it
+/// (`None` before the first tree).
+fn grown_forest(snap: &ForestSnapshot) -> Option<Forest> {
+    let mut forest = snap.forest().filter(|f| !f.trees.is_empty())?;
+    forest.config.trees = forest.trees.len();
+    Some(forest)
+}
+
 impl Lab for ForestLab {
     fn name(&self) -> &str {
-        "forest"
+        Self::NAME
     }
 
     fn update(&mut self) {
@@ -1038,10 +1117,11 @@ impl Lab for ForestLab {
     }
 
     fn controls_ui(&mut self, ui: &mut Ui) {
+        saved_run_ui(ui, self.saved_run.as_deref());
         self.growth_controls_ui(ui);
         self.probe_controls_ui(ui);
         ui.add_space(6.0);
-        self.forest_controls_ui(ui);
+        ui.add_enabled_ui(self.saved_run.is_none(), |ui| self.forest_controls_ui(ui));
         self.file_controls_ui(ui);
     }
 
@@ -1125,7 +1205,7 @@ impl Lab for ForestLab {
             .on_hover_text(format!("to {path} (set in the side panel)"))
             .clicked()
         {
-            self.send(ForestCommand::Save(path.clone().into()));
+            self.save_forest();
             ui.close();
         }
         if ui
@@ -1225,13 +1305,53 @@ impl Lab for ForestLab {
         self.growth_grid = None;
     }
 
+    fn save_run(&self, path: &Path) -> Result<String, String> {
+        let s = &self.live;
+        let run = RunToSave {
+            lab: Self::NAME,
+            settings: serde_json::to_value(&s.settings).map_err(|e| e.to_string())?,
+            moments: self.timeline.moments(),
+            model: grown_forest(s).map(|f| f.encode()),
+        };
+        run.save(path).map_err(|e| e.to_string())?;
+        Ok(format!(
+            "{} moments up to tree {}",
+            run.moments.len(),
+            s.trees.len()
+        ))
+    }
+
+    fn is_saved_run(&self) -> bool {
+        self.saved_run.is_some()
+    }
+
+    fn fork(&self) -> Result<Box<dyn Lab>, String> {
+        self.controls.forest.validate().map_err(|e| e.to_string())?;
+        let mnist_source = self.mnist_source.clone().or_else(|| {
+            crate::data::mnist::resolve_data_dir(None)
+                .ok()
+                .map(|(dir, source)| MnistSource { dir, source })
+        });
+        let mut lab = ForestLab::new(ForestLabOptions {
+            settings: self.controls.clone(),
+            mnist: self.mnist.clone(),
+            mnist_source,
+            paused: false,
+        })
+        .map_err(|e| e.to_string())?;
+        lab.file_path = self.file_path.clone();
+        Ok(Box::new(lab))
+    }
+
     fn status(&self) -> StatusInfo {
         let snap = &self.live;
         StatusInfo {
             step: snap.trees.len() as u64,
             loss: None,
-            paused: snap.paused || snap.is_complete(),
-            message: snap.message.clone(),
+            paused: snap.paused || snap.is_complete() || self.saved_run.is_some(),
+            message: saved_run_status(self.saved_run.as_deref())
+                .or_else(|| snap.message.clone())
+                .or_else(|| self.message.clone()),
         }
     }
 

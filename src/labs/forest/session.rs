@@ -8,6 +8,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::data::mnist::{self, DirSource, Mnist};
 use crate::data::plane::Dataset2d;
 use crate::forest::{Ensemble, Forest, ForestConfig, Table, Tree};
@@ -38,7 +40,7 @@ pub enum ForestCommand {
 }
 
 /// The data the forest learns, shared by every snapshot of a run.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct LabData {
     /// What it is.
     pub kind: ForestData,
@@ -70,7 +72,7 @@ impl LabData {
 }
 
 /// One grown tree and what the views need of it.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct GrownTree {
     /// The tree.
     pub tree: Tree,
@@ -84,7 +86,7 @@ pub struct GrownTree {
 }
 
 /// Accuracies of the first `trees` trees.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CurvePoint {
     /// Trees in the ensemble.
     pub trees: usize,
@@ -97,7 +99,7 @@ pub struct CurvePoint {
 }
 
 /// The comparison network on the plane.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NetView {
     /// Epochs trained.
     pub epoch: u64,
@@ -111,20 +113,23 @@ pub struct NetView {
     pub test_accuracy: f64,
 }
 
-/// What the lab thread publishes.
-#[derive(Clone, Debug)]
+/// What the lab thread publishes. A run file writes the data and each tree once.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ForestSnapshot {
     /// Bumped by every restart and load, so views know to drop what they cached.
     pub run: u64,
     /// The settings of this run.
     pub settings: ForestSettings,
     /// The data (`None` while MNIST is loading or when it could not be loaded).
+    #[serde(with = "crate::labs::run_file::shared::option")]
     pub data: Option<Arc<LabData>>,
     /// The trees grown so far, in order.
+    #[serde(with = "crate::labs::run_file::shared::vec")]
     pub trees: Vec<Arc<GrownTree>>,
     /// Accuracy after each tree.
     pub curves: Vec<CurvePoint>,
     /// The network on the plane (`None` for images).
+    #[serde(with = "crate::labs::run_file::shared::option")]
     pub net: Option<Arc<NetView>>,
     /// Whether growing is paused.
     pub paused: bool,

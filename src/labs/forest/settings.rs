@@ -5,7 +5,7 @@ use crate::data::plane::{DEFAULT_POINTS, DatasetKind};
 use crate::forest::ForestConfig;
 
 /// What the forest learns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ForestData {
     /// A two-class dataset in the plane (the XOR lab's datasets).
     Plane(DatasetKind),
@@ -39,7 +39,7 @@ impl ForestData {
 }
 
 /// Everything the user can set.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ForestSettings {
     /// The data.
     pub data: ForestData,

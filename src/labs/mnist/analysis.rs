@@ -9,6 +9,8 @@
 //! The update-to-weight ratios are not computed here: the optimizer measures them inside its
 //! update ([`Optimizer::last_update_ratio`](crate::nn::Optimizer::last_update_ratio)).
 
+use serde::{Deserialize, Serialize};
+
 use crate::data::preprocess::Dataset;
 use crate::labs::pca::{Pca, pca3};
 use crate::nn::metrics::{ConfusionMatrix, argmax_into};
@@ -19,7 +21,7 @@ use crate::train::EVAL_BATCH;
 pub const EMBEDDING_POINTS: usize = 2000;
 
 /// Every validation image seen by one model.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ValidationPass {
     /// Rows: true class, columns: predicted class, over the whole validation set.
     pub confusion: ConfusionMatrix,
@@ -44,7 +46,7 @@ impl ValidationPass {
 
 /// The penultimate layer's activations of some validation images, projected on their top
 /// three principal axes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Embedding {
     /// Which activation is projected: the input of layer `layer` (the last dense layer).
     pub layer: usize,
@@ -88,7 +90,7 @@ impl Embedding {
 }
 
 /// One image seen by every layer.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Probe {
     /// Index of the image in its dataset.
     pub index: usize,
@@ -103,7 +105,7 @@ pub struct Probe {
 }
 
 /// The weights of one dense layer.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DenseWeights {
     /// Index of the layer in the model: its input is activation `layer` of a [`Probe`], its
     /// output activation `layer + 1`.
@@ -131,7 +133,7 @@ impl Probe {
 }
 
 /// One activation tensor of one sample.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayerActivation {
     /// "input" or the layer's op name with its index, e.g. `1 relu`.
     pub name: String,
@@ -142,7 +144,7 @@ pub struct LayerActivation {
 }
 
 /// The kernels of one convolution layer.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConvFilters {
     /// Index of the layer in the model.
     pub layer: usize,

@@ -18,31 +18,32 @@ impl MnistLab {
     pub(super) fn training_controls_ui(&mut self, ui: &mut Ui) {
         let snap = Arc::clone(&self.live);
         ui.label(RichText::new("Training").strong());
-        ui.horizontal(|ui| {
-            let label = if snap.paused { "Resume" } else { "Pause" };
-            if ui.button(label).on_hover_text("Space").clicked() {
-                self.toggle_pause();
-            }
-            if ui.button("Reset").on_hover_text("r: same seed").clicked() {
-                self.reset();
+        ui.add_enabled_ui(self.saved_run.is_none(), |ui| {
+            ui.horizontal(|ui| {
+                let label = if snap.paused { "Resume" } else { "Pause" };
+                if ui.button(label).on_hover_text("Space").clicked() {
+                    self.toggle_pause();
+                }
+                if ui.button("Reset").on_hover_text("r: same seed").clicked() {
+                    self.reset();
+                }
+            });
+            let lr = ui.add(
+                Slider::new(&mut self.learning_rate, 1e-5..=1.0)
+                    .logarithmic(true)
+                    .text("learning rate"),
+            );
+            if lr.changed() {
+                self.send(MnistCommand::SetLearningRate(self.learning_rate));
             }
         });
-        let lr = ui.add(
-            Slider::new(&mut self.learning_rate, 1e-5..=1.0)
-                .logarithmic(true)
-                .text("learning rate"),
-        );
-        if lr.changed() {
-            self.send(MnistCommand::SetLearningRate(self.learning_rate));
-        }
         ui.label(format!("in use: {:.2e}", snap.learning_rate));
         if let Some(stop) = &snap.stop {
             ui.label(stop.to_string());
         }
         ui.horizontal(|ui| {
             if ui.button("Save model").clicked() {
-                let path = std::path::PathBuf::from(&self.model_path);
-                self.send(MnistCommand::SaveModel(path));
+                self.save_model();
             }
             ui.add(egui::TextEdit::singleline(&mut self.model_path))
                 .on_hover_text("where Save model writes")
@@ -209,8 +210,13 @@ impl MnistLab {
         ui.horizontal(|ui| {
             let label = ui.label("validation image");
             let last = snap.val.len().saturating_sub(1);
+            // A saved run recorded one image's activations; the model to show another is
+            // not there.
             if ui
-                .add(DragValue::new(&mut self.image).range(0..=last))
+                .add_enabled(
+                    self.saved_run.is_none(),
+                    DragValue::new(&mut self.image).range(0..=last),
+                )
                 .labelled_by(label.id)
                 .changed()
             {

@@ -5,8 +5,10 @@
 //! validation image browser, the optimizer, draw-a-digit and the filter pass; five visible
 //! in the default layout, the rest as tabs); the side panel holds the live learning rate,
 //! pause/resume/reset, restarting with other settings, saving and loading, the image chooser
-//! and the filter-pass player.
+//! and the filter-pass player. A saved run ([`MnistLab::open_run`]) shows its recorded
+//! moments with no thread behind them.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,9 +29,14 @@ pub use crate::labs::mnist::plots::{
 };
 use crate::labs::mnist::plots::{curves_ui, optimizer_ui};
 use crate::labs::mnist::scenes::{self, filter_layout};
-use crate::labs::mnist::session::{MnistCommand, MnistSession, MnistSetup, ROLLING_BATCHES};
+use crate::labs::mnist::session::{
+    MnistCommand, MnistSession, MnistSetup, ModelReply, ROLLING_BATCHES,
+};
 use crate::labs::mnist::snapshot::MnistSnapshot;
 use crate::labs::mnist::worker::Published;
+use crate::labs::run_file::{
+    self, RunFile, RunToSave, SAVED_RUN_TRAINS_NOT, saved_run_status, saved_run_ui,
+};
 use crate::labs::thread::{LabThread, run_session};
 use crate::labs::timeline::{DEFAULT_BUDGET, Timeline};
 use crate::nn::config::ModelConfig;
@@ -122,11 +129,24 @@ pub struct MnistLab {
     pub(super) config_path: String,
     /// The model file "Load model" reads.
     pub(super) load_path: String,
+    /// What the thread was started on (the starting model and the data), for a second run.
+    setup: Option<MnistSetup>,
+    /// The run file shown, when the lab shows a saved run instead of training.
+    pub(super) saved_run: Option<PathBuf>,
+    /// The saved run's model file bytes (its `model` section).
+    saved_model: Option<Vec<u8>>,
 }
 
+/// How long saving a run waits for the thread to hand over its model.
+const MODEL_WAIT: Duration = Duration::from_secs(60);
+
 impl MnistLab {
+    /// The lab's name, in run files and on the command line.
+    pub const NAME: &'static str = "mnist";
+
     /// Starts the lab's thread on `setup` (paused when `paused`).
     pub fn new(setup: MnistSetup, paused: bool) -> Result<Self, LabError> {
+        let kept = setup.clone();
         let mut session = MnistSession::new(setup, paused)?;
         let latest = Arc::new(session.snapshot());
         let thread =
@@ -136,15 +156,25 @@ impl MnistLab {
                     source,
                 }
             })?;
-        let settings = latest.config.clone();
         let mut timeline = Timeline::new(DEFAULT_BUDGET);
         timeline.push(Arc::clone(&latest));
-        Ok(MnistLab {
+        let mut lab = Self::with_parts(thread, timeline, latest);
+        lab.setup = Some(kept);
+        Ok(lab)
+    }
+
+    fn with_parts(
+        thread: LabThread<Published, MnistCommand>,
+        timeline: Timeline<MnistSnapshot>,
+        live: Published,
+    ) -> Self {
+        MnistLab {
             thread,
-            learning_rate: latest.learning_rate,
-            live: Arc::clone(&latest),
+            learning_rate: live.learning_rate,
+            settings: live.config.clone(),
+            latest: Arc::clone(&live),
+            live,
             timeline,
-            latest,
             image: 0,
             selected_cell: None,
             rolling: false,
@@ -152,11 +182,31 @@ impl MnistLab {
             canvas: Canvas::default(),
             pass: PassPlayer::default(),
             model_path: "models/mnist_lab.safetensors".into(),
-            settings,
             message: None,
             config_path: "assets/configs/default_cnn.json".into(),
             load_path: "assets/models/default_mnist_cnn.safetensors".into(),
-        })
+            setup: None,
+            saved_run: None,
+            saved_model: None,
+        }
+    }
+
+    /// The saved run `run` (of this lab), to scrub without training: its controls show the
+    /// last moment's settings and image.
+    pub fn open_run(run: &RunFile) -> Result<Self, LabError> {
+        let moments: Vec<Arc<MnistSnapshot>> = run.moments(Self::NAME)?;
+        let live = run_file::last(&moments, run)?;
+        let timeline = Timeline::from_moments(moments);
+        let mut lab = Self::with_parts(LabThread::idle(), timeline, live);
+        lab.image = lab
+            .live
+            .probe
+            .as_ref()
+            .filter(|p| p.label.is_some())
+            .map_or(0, |p| p.index);
+        lab.saved_run = Some(run.path.clone());
+        lab.saved_model = run.model().map(<[u8]>::to_vec);
+        Ok(lab)
     }
 
     /// Uses `path` for "Save model".
@@ -187,11 +237,69 @@ impl MnistLab {
         self.rolling = rolling;
     }
 
-    /// Sends a command to the training thread.
+    /// Sends a command to the training thread, saying so if the thread has stopped (or, in
+    /// a saved run, that nothing trains).
     pub fn send(&mut self, command: MnistCommand) {
         if !self.thread.send(command) {
-            self.message = Some("the training thread has stopped".into());
+            self.message = Some(if self.saved_run.is_some() {
+                SAVED_RUN_TRAINS_NOT.into()
+            } else {
+                "the training thread has stopped".into()
+            });
         }
+    }
+
+    /// "Save model": the thread writes the model as it is now; a saved run writes the model
+    /// it was saved with.
+    pub(super) fn save_model(&mut self) {
+        let path = PathBuf::from(&self.model_path);
+        if self.saved_run.is_none() {
+            self.send(MnistCommand::SaveModel(path));
+            return;
+        }
+        self.message = Some(match &self.saved_model {
+            Some(bytes) => match crate::files::write_atomic(&path, bytes) {
+                Ok(()) => format!("saved {}", path.display()),
+                Err(e) => format!("not saved: {e}"),
+            },
+            None => "not saved: the run file holds no model".into(),
+        });
+    }
+
+    /// The model file's bytes as "Save model" would write them now, with a snapshot of the
+    /// same moment (`None` when the thread does not answer).
+    fn model_now(&self) -> Option<Result<(Published, Vec<u8>), String>> {
+        let reply = ModelReply::default();
+        if !self.thread.send(MnistCommand::EncodeModel(reply.clone())) {
+            return None;
+        }
+        reply.wait(MODEL_WAIT)
+    }
+
+    /// The setup of a second run with the settings the controls show: the same data (and
+    /// the same starting model while the settings are the run's), MNIST read again only for
+    /// a saved run.
+    fn fork_setup(&self) -> Result<MnistSetup, String> {
+        let config = self.settings.clone();
+        config.validate().map_err(|e| e.to_string())?;
+        if let Some(setup) = &self.setup {
+            if setup.config == config {
+                return Ok(setup.clone());
+            }
+            return setup.restarted(config).map_err(|e| e.to_string());
+        }
+        use crate::data::mnist;
+        let (dir, source) = mnist::resolve_data_dir(None).map_err(|e| e.to_string())?;
+        let data = mnist::load(&dir, source, &mnist::MIRRORS, &mut mnist::Quiet)
+            .map_err(|e| format!("MNIST could not be loaded: {e}"))?;
+        let splits = crate::train::mnist::prepare(&config, &data).map_err(|e| e.to_string())?;
+        Ok(MnistSetup {
+            model: config.build().map_err(|e| e.to_string())?,
+            config,
+            train: Arc::new(splits.train),
+            val: Arc::new(splits.val),
+            source: Some(Arc::new(data)),
+        })
     }
 
     /// Waits (up to `timeout`) until the thread publishes a snapshot that satisfies `done`;
@@ -218,7 +326,7 @@ impl MnistLab {
 
 impl Lab for MnistLab {
     fn name(&self) -> &str {
-        "mnist"
+        Self::NAME
     }
 
     fn update(&mut self) {
@@ -245,6 +353,7 @@ impl Lab for MnistLab {
             snap.steps, c.optimizer, c.batch_size, c.seed
         ));
         ui.add_space(6.0);
+        saved_run_ui(ui, self.saved_run.as_deref());
         self.training_controls_ui(ui);
         ui.add_space(6.0);
         self.image_controls_ui(ui);
@@ -260,7 +369,7 @@ impl Lab for MnistLab {
         ui.add_space(6.0);
         self.pass_controls_ui(ui);
         ui.add_space(6.0);
-        self.restart_controls_ui(ui);
+        ui.add_enabled_ui(self.saved_run.is_none(), |ui| self.restart_controls_ui(ui));
     }
 
     fn panels(&self) -> Vec<PanelSpec> {
@@ -290,7 +399,7 @@ impl Lab for MnistLab {
             .on_hover_text(format!("to {} (set in the side panel)", self.model_path))
             .clicked()
         {
-            self.send(MnistCommand::SaveModel(self.model_path.clone().into()));
+            self.save_model();
             ui.close();
         }
         if ui
@@ -427,17 +536,69 @@ impl Lab for MnistLab {
         self.latest = Arc::clone(self.timeline.shown(&self.live));
     }
 
+    fn save_run(&self, path: &Path) -> Result<String, String> {
+        let mut moments = self.timeline.moments();
+        let (model, note) = if self.saved_run.is_some() {
+            (self.saved_model.clone(), "")
+        } else {
+            match self.model_now() {
+                Some(Ok((snap, bytes))) => {
+                    let last = moments.last();
+                    if last.is_some_and(|l| l.run != snap.run) {
+                        (None, " without its model (the run was just restarted)")
+                    } else {
+                        // Training may have gone on since the newest moment recorded: the
+                        // moment of the model ends the run saved.
+                        if last.is_none_or(|l| l.steps < snap.steps) {
+                            moments.push(snap);
+                        }
+                        (Some(bytes), "")
+                    }
+                }
+                Some(Err(e)) => return Err(format!("the model could not be encoded: {e}")),
+                None => (
+                    None,
+                    " without its model (the training thread did not answer)",
+                ),
+            }
+        };
+        let last = moments.last().ok_or("no moment to save")?;
+        let (steps, settings) = (last.steps, last.config.clone());
+        let run = RunToSave {
+            lab: Self::NAME,
+            settings: serde_json::to_value(&settings).map_err(|e| e.to_string())?,
+            moments,
+            model,
+        };
+        run.save(path).map_err(|e| e.to_string())?;
+        Ok(format!(
+            "{} moments up to batch {steps}{note}",
+            run.moments.len()
+        ))
+    }
+
+    fn is_saved_run(&self) -> bool {
+        self.saved_run.is_some()
+    }
+
+    fn fork(&self) -> Result<Box<dyn Lab>, String> {
+        let setup = self.fork_setup()?;
+        let lab = MnistLab::new(setup, false).map_err(|e| e.to_string())?;
+        Ok(Box::new(lab.with_model_path(Path::new(&self.model_path))))
+    }
+
     fn status(&self) -> StatusInfo {
         StatusInfo {
             step: self.live.steps,
             loss: self.live.loss(),
             // A finished training shows as paused: nothing more happens.
-            paused: self.live.paused || self.live.finished(),
-            message: self
-                .live
-                .error
-                .clone()
-                .or_else(|| self.live.message.clone()),
+            paused: self.live.paused || self.live.finished() || self.saved_run.is_some(),
+            message: saved_run_status(self.saved_run.as_deref()).or_else(|| {
+                self.live
+                    .error
+                    .clone()
+                    .or_else(|| self.live.message.clone())
+            }),
         }
     }
 

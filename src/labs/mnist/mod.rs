@@ -8,7 +8,8 @@
 //!   `confusion`: the clickable confusion-matrix panel; `browser`: the dataset browser;
 //!   `drawing`: draw-a-digit and its MNIST-like preprocessing; `filter_pass`: a filter
 //!   sliding over the chosen image step by step; `plots`: the training curves and the
-//!   optimizer's plots; `lab`: the [`Lab`](crate::ui::Lab).
+//!   optimizer's plots; `lab`: the [`Lab`](crate::ui::Lab); `wire`: how a run file writes
+//!   the snapshot's config and stop reason.
 
 pub mod activation_labels;
 pub mod analysis;
@@ -23,6 +24,7 @@ pub mod plots;
 pub mod scenes;
 pub mod session;
 pub mod snapshot;
+pub mod wire;
 pub mod worker;
 
 pub use lab::MnistLab;

@@ -7,7 +7,8 @@
 //! computes them inside its update.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use crate::data::mnist::Mnist;
 use crate::data::preprocess::Dataset;
@@ -89,6 +90,51 @@ pub enum MnistCommand {
     /// model, and resuming trains it further with its own config. A file that cannot be read
     /// or does not fit MNIST leaves the session as it was and says why.
     LoadModel(std::path::PathBuf),
+    /// Puts the bytes of the model file "Save model" would write now, with a snapshot of the
+    /// same moment, into the reply (to save the run with its model).
+    EncodeModel(ModelReply),
+}
+
+/// What [`MnistCommand::EncodeModel`] answers: a snapshot and the model file's bytes of the
+/// same moment, or why the model could not be encoded.
+pub type EncodedModel = Result<(Arc<MnistSnapshot>, Vec<u8>), String>;
+
+/// Where the lab thread puts its answer to [`MnistCommand::EncodeModel`]; clones share it.
+#[derive(Clone, Default)]
+pub struct ModelReply(Arc<Mutex<Option<EncodedModel>>>);
+
+impl ModelReply {
+    /// Puts the answer.
+    pub fn put(&self, answer: EncodedModel) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(answer);
+    }
+
+    /// Waits up to `timeout` for the answer.
+    pub fn wait(&self, timeout: Duration) -> Option<EncodedModel> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(answer) = self.0.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                return Some(answer);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+impl PartialEq for ModelReply {
+    /// The same reply slot.
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for ModelReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ModelReply")
+    }
 }
 
 /// The training state of the lab (see the module documentation).
@@ -196,6 +242,15 @@ impl MnistSession {
                 }
                 Err(e) => self.message = Some(format!("not loaded: {e}")),
             },
+            MnistCommand::EncodeModel(reply) => {
+                let bytes = io::encode_model(
+                    std::path::Path::new("the MNIST model"),
+                    &self.setup.config,
+                    self.trainer.model(),
+                )
+                .map_err(|e| e.to_string());
+                reply.put(bytes.map(|bytes| (Arc::new(self.snapshot()), bytes)));
+            }
             MnistCommand::Reset => {
                 let fresh = MnistSession::new(self.setup.clone(), self.paused)?;
                 let (selected, drawing) = (self.selected, self.drawing.take());
@@ -252,10 +307,12 @@ impl MnistSession {
                     .filter_map(|&i| optimizer.last_step_sizes(i).cloned()),
             );
             if report.stop.is_none() {
-                let ratios = weights
-                    .iter()
-                    .filter_map(|&i| optimizer.last_update_ratio(i))
-                    .collect();
+                let ratios = Arc::new(
+                    weights
+                        .iter()
+                        .filter_map(|&i| optimizer.last_update_ratio(i))
+                        .collect(),
+                );
                 push_bounded(
                     &mut self.update_ratios,
                     RatioPoint {

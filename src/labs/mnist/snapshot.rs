@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::data::preprocess::Dataset;
 use crate::labs::mnist::analysis::{ConvFilters, Probe, ValidationPass};
 use crate::nn::config::ModelConfig;
@@ -11,7 +13,7 @@ use crate::nn::optim::StepSizes;
 use crate::train::{EpochSummary, Kept, StopReason};
 
 /// One training batch on the curves.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BatchPoint {
     /// Batches trained since the start, this one included.
     pub step: u64,
@@ -32,21 +34,24 @@ pub struct BatchPoint {
 }
 
 /// The update-to-weight ratio of every weighted layer after one batch.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RatioPoint {
     /// The batch (as [`BatchPoint::step`]).
     pub step: u64,
     /// One ratio per entry of [`MnistSnapshot::weighted_layers`] (shared, so copying the
-    /// series into a snapshot allocates nothing per point).
-    pub ratios: Arc<[f32]>,
+    /// series into a snapshot allocates nothing per point, and a run file writes it once).
+    #[serde(with = "crate::labs::run_file::shared")]
+    pub ratios: Arc<Vec<f32>>,
 }
 
-/// What the MNIST lab shows (see the module documentation).
-#[derive(Clone, Debug)]
+/// What the MNIST lab shows (see the module documentation). A run file writes the values
+/// snapshots share (the epochs, the validation pass, the data) once.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MnistSnapshot {
     /// Which run (restarts and loads so far).
     pub run: u64,
     /// The config being trained.
+    #[serde(with = "crate::labs::mnist::wire::config")]
     pub config: ModelConfig,
     /// Batches trained since the start.
     pub steps: u64,
@@ -59,8 +64,10 @@ pub struct MnistSnapshot {
     /// True while paused.
     pub paused: bool,
     /// Why training ended, once it has.
+    #[serde(with = "crate::labs::mnist::wire::stop")]
     pub stop: Option<StopReason>,
     /// Which weights the model holds once training has ended.
+    #[serde(with = "crate::labs::mnist::wire::kept")]
     pub kept: Option<Kept>,
     /// Every batch so far.
     pub batches: Vec<BatchPoint>,
@@ -82,16 +89,20 @@ pub struct MnistSnapshot {
     /// The finished epochs (validation metrics and the patience counter): every one, or
     /// every other one once more than [`MAX_EPOCHS_KEPT`](super::session::MAX_EPOCHS_KEPT)
     /// have finished. Shared between snapshots until the next epoch ends.
+    #[serde(with = "crate::labs::run_file::shared")]
     pub epochs: Arc<Vec<EpochSummary>>,
     /// The step at which each finished epoch ended.
     pub epoch_steps: Vec<u64>,
     /// Every convolution's kernels now.
     pub filters: Vec<ConvFilters>,
     /// The latest validation pass (confusion matrix, embedding).
+    #[serde(with = "crate::labs::run_file::shared::option")]
     pub validation: Option<Arc<ValidationPass>>,
     /// The chosen image through every layer.
+    #[serde(with = "crate::labs::run_file::shared::option")]
     pub probe: Option<Arc<Probe>>,
     /// The validation images (the training images when there is no validation split).
+    #[serde(with = "crate::labs::run_file::shared")]
     pub val: Arc<Dataset>,
     /// The outcome of the latest command that reports one (saving the model).
     pub message: Option<String>,

@@ -8,9 +8,31 @@ pub const STEP_BINS: usize = 256;
 /// Counts of `|delta|` per power of two over one update of one parameter: bin `e` (1..=254)
 /// holds `2^(e-127) <= |delta| < 2^(e-126)`; bin 0 holds exact zeros (and subnormals), bin
 /// 255 infinities and NaN.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StepSizes {
+    #[serde(with = "bins")]
     counts: [u32; STEP_BINS],
+}
+
+/// The counts as a sequence (serde writes arrays of at most 32 elements on its own); one of
+/// another length is refused on reading.
+mod bins {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::STEP_BINS;
+
+    pub fn serialize<S: Serializer>(counts: &[u32; STEP_BINS], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(counts)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u32; STEP_BINS], D::Error> {
+        let counts = Vec::<u32>::deserialize(d)?;
+        let n = counts.len();
+        counts
+            .try_into()
+            .map_err(|_| D::Error::custom(format!("{n} step-size bins, not {STEP_BINS}")))
+    }
 }
 
 impl Default for StepSizes {

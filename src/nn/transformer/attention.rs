@@ -22,11 +22,41 @@ use super::gelu::exp;
 
 /// Which attention heads are on, per block: `layers x heads` flags, `true` = on. A head
 /// switched off has its output (`weights @ v`, before the output projection) zeroed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "RawHeadMask")]
 pub struct HeadMask {
     layers: usize,
     heads: usize,
     on: Vec<bool>,
+}
+
+/// A head mask as it is read, before its size is checked.
+#[derive(serde::Deserialize)]
+struct RawHeadMask {
+    layers: usize,
+    heads: usize,
+    on: Vec<bool>,
+}
+
+impl TryFrom<RawHeadMask> for HeadMask {
+    type Error = String;
+
+    /// Refuses flags that are not `layers x heads`.
+    fn try_from(raw: RawHeadMask) -> Result<Self, String> {
+        if raw.layers.checked_mul(raw.heads) != Some(raw.on.len()) {
+            return Err(format!(
+                "a head mask of {} x {} heads with {} flags",
+                raw.layers,
+                raw.heads,
+                raw.on.len()
+            ));
+        }
+        Ok(HeadMask {
+            layers: raw.layers,
+            heads: raw.heads,
+            on: raw.on,
+        })
+    }
 }
 
 impl HeadMask {

@@ -95,6 +95,37 @@ impl Transformer {
             .map_err(|e| NnError::Config(format!("cannot encode the transformer: {e}")))
     }
 
+    /// A model of `config` with these parameter values, one `Vec` per entry of
+    /// [`Transformer::params`] in that order, given the checks a model file's are: the config
+    /// valid and within the limits, as many parameters as it has, each of its shape's
+    /// length, every value finite.
+    pub fn from_values(config: TransformerConfig, values: Vec<Vec<f32>>) -> Result<Self> {
+        Transformer::check_config(&config)?;
+        let specs = param_specs(&config);
+        if values.len() != specs.len() {
+            return Err(NnError::Config(format!(
+                "{} parameters where the transformer has {}",
+                values.len(),
+                specs.len()
+            )));
+        }
+        let mut params = Vec::with_capacity(specs.len());
+        for (spec, values) in specs.iter().zip(values) {
+            let bad = values.iter().filter(|v| !v.is_finite()).count();
+            if bad > 0 {
+                return Err(NnError::Config(format!(
+                    "tensor {} holds {bad} non-finite value(s) (NaN or infinity)",
+                    spec.name
+                )));
+            }
+            params.push(Param::new(
+                spec.short,
+                Tensor::from_vec(&spec.shape, values)?,
+            ));
+        }
+        Ok(Transformer::from_parts(config, params))
+    }
+
     /// A model from the bytes of a model file; `path` only names it in messages.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
         if bytes.len() as u64 > MODEL_FILE_BYTES {

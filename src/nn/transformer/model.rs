@@ -57,7 +57,7 @@ impl std::fmt::Debug for Transformer {
 }
 
 /// Loss and accuracies over a batch.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchStats {
     /// Mean cross-entropy over the scored positions of every sequence.
     pub loss: f32,
