@@ -232,7 +232,7 @@ fn a_saved_mnist_run_reopens_as_it_was() {
 #[test]
 fn an_mnist_fork_trains_the_same_run() {
     let lab = trained_mnist();
-    let mut fork = lab.fork().unwrap();
+    let mut fork = lab.fork(None).unwrap();
     assert!(!fork.is_saved_run());
     let last = *lab.timeline().unwrap().steps.last().unwrap();
     run_until(fork.as_mut(), last, "the MNIST fork");
@@ -293,7 +293,7 @@ fn a_saved_forest_run_reopens_as_it_was() {
 #[test]
 fn a_forest_fork_grows_the_same_forest() {
     let lab = ForestLab::new_complete(forest_options()).unwrap();
-    let mut fork = lab.fork().unwrap();
+    let mut fork = lab.fork(None).unwrap();
     run_until(fork.as_mut(), 12, "the forest fork");
     // The lab recorded every tree: every moment of the fork is compared.
     let with_loss = fork.timeline().unwrap().losses.iter().flatten().count();
@@ -353,7 +353,7 @@ fn a_saved_attention_run_reopens_as_it_was() {
 #[test]
 fn an_attention_fork_trains_the_same_run() {
     let lab = AttentionLab::new(attention_options()).unwrap();
-    let mut fork = lab.fork().unwrap();
+    let mut fork = lab.fork(None).unwrap();
     run_until(fork.as_mut(), 60, "the attention fork");
     // The lab recorded every step: every moment of the fork is compared.
     let with_loss = fork.timeline().unwrap().losses.iter().flatten().count();

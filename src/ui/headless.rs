@@ -387,6 +387,19 @@ pub fn spread_moments(len: usize, count: usize) -> Vec<usize> {
     out
 }
 
+/// Renders `lab`'s dashboard at `options` on the default adapter and writes it to `path` as
+/// a PNG. Needs no display.
+pub fn run_headless(
+    lab: Box<dyn Lab>,
+    options: HeadlessOptions,
+    path: &Path,
+) -> Result<HeadlessFrame, RenderError> {
+    let gpu = GpuContext::headless()?;
+    let frame = render_headless(&gpu, lab, options)?;
+    frame.image.save_png(path)?;
+    Ok(frame)
+}
+
 #[cfg(test)]
 mod range_tests {
     use super::*;
@@ -399,17 +412,4 @@ mod range_tests {
         assert_eq!(spread_moments_in(&steps, (0, u64::MAX), 2), vec![0, 6]);
         assert!(spread_moments_in(&steps, (61, 70), 5).is_empty());
     }
-}
-
-/// Renders `lab`'s dashboard at `options` on the default adapter and writes it to `path` as
-/// a PNG. Needs no display.
-pub fn run_headless(
-    lab: Box<dyn Lab>,
-    options: HeadlessOptions,
-    path: &Path,
-) -> Result<HeadlessFrame, RenderError> {
-    let gpu = GpuContext::headless()?;
-    let frame = render_headless(&gpu, lab, options)?;
-    frame.image.save_png(path)?;
-    Ok(frame)
 }

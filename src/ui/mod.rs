@@ -26,6 +26,7 @@ pub mod layout_file;
 mod menu;
 pub mod painter;
 pub mod panels;
+pub mod paths;
 mod scene_blit;
 pub mod shell;
 mod surface;

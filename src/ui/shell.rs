@@ -216,7 +216,7 @@ impl Shell {
                     self.dashboard.show_message("run B closed");
                 }
                 ShellAction::SaveRun => {
-                    let path = crate::ui::app::run_path(self.lab.name());
+                    let path = crate::ui::paths::run_path(self.lab.name());
                     let message = self
                         .save_run(&path)
                         .unwrap_or_else(|e| format!("run not saved: {e}"));

@@ -1259,9 +1259,11 @@ impl Lab for AttentionLab {
         self.saved_run.is_some()
     }
 
-    fn fork(&self) -> Result<Box<dyn Lab>, String> {
+    fn fork(&self, seed: Option<u64>) -> Result<Box<dyn Lab>, String> {
+        let mut settings = self.controls.clone();
+        settings.seed = seed.unwrap_or(settings.seed);
         let mut lab = AttentionLab::new(AttentionLabOptions {
-            settings: self.controls.clone(),
+            settings,
             paused: false,
             steps_before: 0,
         })

@@ -1325,15 +1325,17 @@ impl Lab for ForestLab {
         self.saved_run.is_some()
     }
 
-    fn fork(&self) -> Result<Box<dyn Lab>, String> {
-        self.controls.forest.validate().map_err(|e| e.to_string())?;
+    fn fork(&self, seed: Option<u64>) -> Result<Box<dyn Lab>, String> {
+        let mut settings = self.controls.clone();
+        settings.forest.seed = seed.unwrap_or(settings.forest.seed);
+        settings.forest.validate().map_err(|e| e.to_string())?;
         let mnist_source = self.mnist_source.clone().or_else(|| {
             crate::data::mnist::resolve_data_dir(None)
                 .ok()
                 .map(|(dir, source)| MnistSource { dir, source })
         });
         let mut lab = ForestLab::new(ForestLabOptions {
-            settings: self.controls.clone(),
+            settings,
             mnist: self.mnist.clone(),
             mnist_source,
             paused: false,

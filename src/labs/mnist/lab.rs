@@ -279,8 +279,9 @@ impl MnistLab {
     /// The setup of a second run with the settings the controls show: the same data (and
     /// the same starting model while the settings are the run's), MNIST read again only for
     /// a saved run.
-    fn fork_setup(&self) -> Result<MnistSetup, String> {
-        let config = self.settings.clone();
+    fn fork_setup(&self, seed: Option<u64>) -> Result<MnistSetup, String> {
+        let mut config = self.settings.clone();
+        config.seed = seed.unwrap_or(config.seed);
         config.validate().map_err(|e| e.to_string())?;
         if let Some(setup) = &self.setup {
             if setup.config == config {
@@ -581,8 +582,8 @@ impl Lab for MnistLab {
         self.saved_run.is_some()
     }
 
-    fn fork(&self) -> Result<Box<dyn Lab>, String> {
-        let setup = self.fork_setup()?;
+    fn fork(&self, seed: Option<u64>) -> Result<Box<dyn Lab>, String> {
+        let setup = self.fork_setup(seed)?;
         let lab = MnistLab::new(setup, false).map_err(|e| e.to_string())?;
         Ok(Box::new(lab.with_model_path(Path::new(&self.model_path))))
     }

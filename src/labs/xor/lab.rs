@@ -108,14 +108,16 @@ impl XorLab {
         let mut session = XorSession::new(options.settings.clone())?;
         let moment = |session: &XorSession| {
             let mut snapshot = session.snapshot();
-            snapshot.checkpoint = Some(Arc::new(session.clone()));
+            snapshot.checkpoint = Some(session.checkpoint());
             Arc::new(snapshot)
         };
         let mut timeline = Timeline::new(DEFAULT_BUDGET);
         timeline.push(moment(&session));
         if options.train_first {
             let settings = &options.settings;
-            let refreshes = settings.max_epochs.div_ceil(settings.epochs_per_refresh.max(1));
+            let refreshes = settings
+                .max_epochs
+                .div_ceil(settings.epochs_per_refresh.max(1));
             let every = refreshes.div_ceil(HEADLESS_MOMENTS).max(1);
             let mut done = 0;
             while !session.is_done() && session.diverged().is_none() {
@@ -190,11 +192,11 @@ impl XorLab {
                 moment.epoch, next.epoch
             ));
         }
-        let checkpoint = moment
+        let mut session = moment
             .checkpoint
             .as_ref()
+            .and_then(XorSession::from_checkpoint)
             .ok_or("this moment has no checkpoint to train on from (a saved run)")?;
-        let mut session = XorSession::clone(checkpoint);
         session.train_to(step.min(next.epoch));
         let mut snapshot = session.snapshot();
         snapshot.paused = moment.paused;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::data::plane::{DEFAULT_POINTS, Dataset2d, DatasetKind};
 use crate::labs::xor::settings::XorSettings;
-use crate::labs::xor::snapshot::{TrainingState, XorSnapshot};
+use crate::labs::xor::snapshot::{Checkpoint, TrainingState, XorSnapshot};
 use crate::nn::xor::{Activation, GradNorms, XorNet};
 use crate::nn::{NnError, Result};
 
@@ -266,6 +266,16 @@ impl XorSession {
             self.train_refresh();
         }
         self.epoch
+    }
+
+    /// The session as a snapshot's checkpoint (a copy; see [`from_checkpoint`](Self::from_checkpoint)).
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint::new(self.clone(), self.heap_bytes())
+    }
+
+    /// A copy of the session `checkpoint` holds, if it holds one.
+    pub fn from_checkpoint(checkpoint: &Checkpoint) -> Option<XorSession> {
+        checkpoint.get::<XorSession>().cloned()
     }
 
     /// Bytes the session holds beyond its own size (what keeping it as a checkpoint costs).

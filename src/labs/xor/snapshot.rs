@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use crate::data::plane::Dataset2d;
 use crate::labs::pca::{Pca, pca3};
 use crate::labs::xor::geometry::{clip_line_to_rect, clip_plane_to_box};
-use crate::labs::xor::session::XorSession;
 use crate::labs::xor::settings::XorSettings;
 use crate::nn::xor::{Activation, GradNorms, XorNet, sigmoid};
 
@@ -141,7 +140,42 @@ pub struct XorSnapshot {
     /// published it: training on from here reproduces the run, so the timeline can show any
     /// step between two recorded moments. Not saved in run files.
     #[serde(skip)]
-    pub checkpoint: Option<Arc<XorSession>>,
+    pub checkpoint: Option<Checkpoint>,
+}
+
+/// The whole training state a moment came from, opaque here: the session makes one
+/// ([`XorSession::checkpoint`](crate::labs::xor::session::XorSession::checkpoint)) and
+/// trains on from it; a snapshot only carries it and counts what it costs.
+#[derive(Clone)]
+pub struct Checkpoint {
+    state: Arc<dyn std::any::Any + Send + Sync>,
+    bytes: usize,
+}
+
+impl Checkpoint {
+    /// `state`, which holds `bytes` beyond its own size.
+    pub fn new<T: std::any::Any + Send + Sync>(state: T, bytes: usize) -> Self {
+        Checkpoint {
+            state: Arc::new(state),
+            bytes,
+        }
+    }
+
+    /// The state, if it is a `T`.
+    pub fn get<T: std::any::Any>(&self) -> Option<&T> {
+        self.state.downcast_ref()
+    }
+
+    /// Bytes the state holds.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+impl std::fmt::Debug for Checkpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Checkpoint({} bytes)", self.bytes)
+    }
 }
 
 /// Coordinates of input-grid position `i` of `n` over `extent` (cell centers when `centers`).
@@ -220,7 +254,7 @@ impl crate::labs::timeline::Moment for XorSnapshot {
             + self.history.len() * std::mem::size_of::<(u64, f32, GradNorms)>()
             + self.loss_surface.values.len() * f
             + (self.loss_surface.trajectory.len() + self.loss_surface.path_on_surface.len()) * v3
-            + self.checkpoint.as_ref().map_or(0, |c| c.heap_bytes())
+            + self.checkpoint.as_ref().map_or(0, Checkpoint::bytes)
     }
 
     fn run(&self) -> u64 {

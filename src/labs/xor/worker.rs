@@ -66,7 +66,7 @@ impl Session for XorRun {
 
     fn snapshot(&mut self) -> Published {
         let mut snapshot = self.session.snapshot();
-        snapshot.checkpoint = Some(Arc::new(self.session.clone()));
+        snapshot.checkpoint = Some(self.session.checkpoint());
         Arc::new(snapshot)
     }
 
