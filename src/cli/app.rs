@@ -198,6 +198,16 @@ pub fn run_window_with(
 /// Writes `lab`'s headless picture as `shell` says: the dashboard (default layout), the
 /// dashboard with one panel maximized (`--maximize`), or one panel alone (`--scene`).
 pub fn write_headless(lab: Box<dyn Lab>, shell: &ShellArgs) -> Result<()> {
+    write_headless_with(lab, None, shell)
+}
+
+/// [`write_headless`], with Run B `b` beside the lab when given (every panel showing both;
+/// `--scene` is refused with it by the flags).
+pub fn write_headless_with(
+    lab: Box<dyn Lab>,
+    b: Option<Box<dyn Lab>>,
+    shell: &ShellArgs,
+) -> Result<()> {
     let path = shell
         .screenshot
         .clone()
@@ -206,19 +216,20 @@ pub fn write_headless(lab: Box<dyn Lab>, shell: &ShellArgs) -> Result<()> {
         check_panel_id(lab.as_ref(), id)?;
     }
     let gpu = GpuContext::headless()?;
-    let image = match &shell.scene {
-        Some(id) => {
+    let options = HeadlessOptions {
+        size_px: shell.size.unwrap_or(HeadlessOptions::default().size_px),
+        pixels_per_point: shell.scale,
+        maximize: shell.maximize.clone(),
+    };
+    let image = match (&shell.scene, b) {
+        (_, Some(b)) => {
+            netviz::ui::headless::render_headless_compared(&gpu, lab, b, options)?.image
+        }
+        (Some(id), None) => {
             let view = shell.size.unwrap_or([900, 700]);
             render_panel(&gpu, lab, id, view, shell.scale)?
         }
-        None => {
-            let options = HeadlessOptions {
-                size_px: shell.size.unwrap_or(HeadlessOptions::default().size_px),
-                pixels_per_point: shell.scale,
-                maximize: shell.maximize.clone(),
-            };
-            render_headless(&gpu, lab, options)?.image
-        }
+        (None, None) => render_headless(&gpu, lab, options)?.image,
     };
     image.save_png(&path)?;
     println!(

@@ -12,7 +12,9 @@ use netviz::ui::shell::RunOpener;
 use netviz::ui::timeline_bar::moment_at_or_before;
 use netviz::ui::{Lab, LabEntry};
 
-use crate::cli::app::{ShellArgs, run_window_with, write_headless, write_recording};
+use crate::cli::app::{
+    ShellArgs, run_window_with, write_headless, write_headless_with, write_recording,
+};
 use crate::cli::attention_lab::AttentionLabArgs;
 use crate::cli::forest_lab::ForestLabArgs;
 use crate::cli::gallery::GalleryArgs;
@@ -54,31 +56,6 @@ fn finish_b(mut b: Box<dyn Lab>, step: u64) -> Result<Box<dyn Lab>> {
         );
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-}
-
-/// Writes the headless picture of `lab` and its Run B `b` side by side.
-fn write_compared(lab: Box<dyn Lab>, b: Box<dyn Lab>, shell: &ShellArgs) -> Result<()> {
-    let path = shell
-        .screenshot
-        .clone()
-        .unwrap_or_else(netviz::ui::app::screenshot_path);
-    let gpu = netviz::render::GpuContext::headless()?;
-    let options = netviz::ui::HeadlessOptions {
-        size_px: shell
-            .size
-            .unwrap_or(netviz::ui::HeadlessOptions::default().size_px),
-        pixels_per_point: shell.scale,
-        maximize: shell.maximize.clone(),
-    };
-    let image = netviz::ui::headless::render_headless_compared(&gpu, lab, b, options)?.image;
-    image.save_png(&path)?;
-    println!(
-        "wrote {} ({}x{})",
-        path.display(),
-        image.width,
-        image.height
-    );
-    Ok(())
 }
 
 /// Opens the run file `path` as the lab whose run it holds.
@@ -187,7 +164,7 @@ pub fn run<A: LabCommand>(args: &A) -> Result<()> {
     let last_line = args.run_to_end(&mut lab)?;
     if let Some(b) = b {
         let b = finish_b(b, lab.status().step)?;
-        write_compared(Box::new(lab), b, shell)?;
+        write_headless_with(Box::new(lab), Some(b), shell)?;
         println!("{last_line}");
         return Ok(());
     }

@@ -24,7 +24,7 @@ use crate::labs::attention::session::{
 use crate::labs::attention::views::{self, head_computation};
 use crate::labs::plot::{Series, SeriesKind, palette, plot_ui};
 use crate::labs::run_file::{
-    self, RunFile, RunToSave, SAVED_RUN_TRAINS_NOT, saved_run_status, saved_run_ui,
+    self, RunFile, RunToSave, command_refused, saved_run_status, saved_run_ui,
 };
 use crate::labs::thread::{LabThread, run_session};
 use crate::labs::timeline::{DEFAULT_BUDGET, Timeline};
@@ -270,12 +270,7 @@ impl AttentionLab {
         if self.thread.send(command) {
             return;
         }
-        if self.saved_run.is_some() {
-            self.message = Some(SAVED_RUN_TRAINS_NOT.into());
-        } else {
-            eprintln!("warning: the attention thread has stopped; a command was dropped");
-            self.message = Some("the attention thread has stopped".into());
-        }
+        self.message = Some(command_refused(self.saved_run.is_some(), "attention"));
     }
 
     /// "Save model": the thread writes the model as it is now; a saved run writes the model

@@ -25,7 +25,7 @@ use crate::labs::forest::views;
 use crate::labs::mnist::confusion::matrix_with_caption_ui;
 use crate::labs::plot::{Series, SeriesKind, palette, plot_ui};
 use crate::labs::run_file::{
-    self, RunFile, RunToSave, SAVED_RUN_TRAINS_NOT, saved_run_status, saved_run_ui,
+    self, RunFile, RunToSave, command_refused, saved_run_status, saved_run_ui,
 };
 use crate::labs::thread::{LabThread, run_session};
 use crate::labs::timeline::{DEFAULT_BUDGET, Timeline};
@@ -267,12 +267,7 @@ impl ForestLab {
         if self.thread.send(command) {
             return;
         }
-        if self.saved_run.is_some() {
-            self.message = Some(SAVED_RUN_TRAINS_NOT.into());
-        } else {
-            eprintln!("warning: the forest thread has stopped; a command was dropped");
-            self.message = Some("the forest thread has stopped".into());
-        }
+        self.message = Some(command_refused(self.saved_run.is_some(), "forest"));
     }
 
     /// "Save forest": the thread writes the trees grown so far; a saved run writes those of

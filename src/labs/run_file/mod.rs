@@ -376,6 +376,16 @@ pub fn last<S>(moments: &[Arc<S>], run: &RunFile) -> Result<Arc<S>, RunFileError
 /// What a lab showing a saved run says when asked to train.
 pub const SAVED_RUN_TRAINS_NOT: &str = "a saved run does not train: scrub it with the timeline, or start the lab anew from the Lab menu";
 
+/// What a lab says when its thread refused a command: a saved run does not train (see
+/// [`SAVED_RUN_TRAINS_NOT`]); otherwise `lab`'s thread has stopped, which is also printed.
+pub fn command_refused(saved_run: bool, lab: &str) -> String {
+    if saved_run {
+        return SAVED_RUN_TRAINS_NOT.into();
+    }
+    eprintln!("warning: the {lab} thread has stopped; a command was dropped");
+    format!("the {lab} thread has stopped")
+}
+
 /// The status bar's word on a lab showing the saved run `path`, if it shows one.
 pub fn saved_run_status(path: Option<&Path>) -> Option<String> {
     path.map(|p| format!("saved run {}", p.display()))
