@@ -432,7 +432,8 @@ fn the_original_xor_line_trains_and_prints_the_outputs() {
     let outputs = last
         .split_once("outputs=")
         .map(|(_, o)| o.split(',').count());
-    assert!(last.starts_with("final_loss="), "{last}");
+    assert!(last.starts_with("epochs=2000 accuracy="), "{last}");
+    assert!(last.contains(" final_loss="), "{last}");
     assert_eq!(outputs, Some(4), "{last}");
 }
 

@@ -22,6 +22,11 @@ pub const IMAGE_SIDE_PX: u32 = 8192;
 pub const IMAGE_PIXELS: u64 = 40_000_000;
 /// Hidden neurons of the XOR network (a headless run at this size takes about 10 s).
 pub const XOR_HIDDEN: u32 = 64;
+/// Hidden layers of the deeper 2-D network (`xor --text --hidden 8,8`).
+pub const PLANE_LAYERS: usize = 4;
+/// Neurons of each hidden layer of a 2-D network with two or more hidden layers (a single
+/// hidden layer may have [`XOR_HIDDEN`]).
+pub const PLANE_WIDTH: usize = 16;
 /// Images per training step (`--batch-size`, `bench cnn --batch`).
 pub const BATCH: u32 = 4096;
 /// Worker threads (`bench cnn --threads`).
@@ -96,7 +101,7 @@ pub const TABLE: &[Limit] = &[
     },
     Limit {
         what: "XOR hidden neurons (`--hidden`)",
-        value: "64",
+        value: "64 in one layer; 2 to 4 layers of at most 16",
     },
     Limit {
         what: "batch (`--batch-size`, `bench cnn --batch`)",
@@ -144,6 +149,7 @@ mod tests {
                 IMAGE_PIXELS / 1_000_000
             ),
             format!("(`--hidden`) {XOR_HIDDEN}"),
+            format!("2 to {PLANE_LAYERS} layers of at most {PLANE_WIDTH}"),
             format!("--batch`) {BATCH}"),
             format!("1 to {THREADS}"),
             format!("{} frames", group(RENDER_FRAMES)),

@@ -15,6 +15,7 @@ pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod optim;
+pub mod plane;
 pub(crate) mod simd;
 pub mod tensor;
 pub mod transformer;
