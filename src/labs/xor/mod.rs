@@ -8,6 +8,7 @@
 //! - `worker`: the lab thread; `scenes`: snapshot to plain render scenes; `lab`: the
 //!   [`Lab`](crate::ui::Lab) the shell hosts; `file`: the network as a model file.
 
+pub mod backprop;
 pub mod file;
 pub mod geometry;
 pub mod lab;
