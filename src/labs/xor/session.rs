@@ -5,10 +5,14 @@
 use std::sync::Arc;
 
 use crate::data::plane::{DEFAULT_POINTS, Dataset2d, DatasetKind};
-use crate::labs::xor::settings::XorSettings;
+use crate::labs::xor::settings::{XorSettings, default_surface_weights};
 use crate::labs::xor::snapshot::{Checkpoint, TrainingState, XorSnapshot};
-use crate::nn::xor::{Activation, GradNorms, XorNet};
+use crate::nn::plane::{ParamId, PlaneLoss, PlaneNet, PlaneOptimizer, check_hidden};
+use crate::nn::xor::Activation;
 use crate::nn::{NnError, Result};
+
+/// One refresh in the history: `(epoch, loss, gradient norm of each layer)`.
+pub type HistoryEntry = (u64, f32, Vec<f32>);
 
 /// What the UI asks of the lab.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,8 +34,16 @@ pub enum XorCommand {
     SetLearningRate(f32),
     /// Hidden activation (restarts training).
     SetActivation(Activation),
-    /// Hidden neurons (restarts training).
-    SetHidden(usize),
+    /// Neurons of each hidden layer (restarts training).
+    SetHidden(Vec<usize>),
+    /// The loss (restarts training).
+    SetLoss(PlaneLoss),
+    /// The optimizer (restarts training).
+    SetOptimizer(PlaneOptimizer),
+    /// Points per batch, 0 for all (restarts training).
+    SetBatch(usize),
+    /// The hidden layer the feature space shows (from 1; `None`: the last).
+    SetFeatureLayer(Option<usize>),
     /// Epochs between snapshots.
     SetEpochsPerRefresh(u64),
     /// Total epochs.
@@ -40,10 +52,11 @@ pub enum XorCommand {
     SetDataset(DatasetKind, f32),
     /// Seed (restarts training).
     SetSeed(u64),
-    /// The two weights the loss surface spans.
-    SetSurfaceWeights(usize, usize),
-    /// Replace the network (loaded from a file); its size and activation become the settings.
-    LoadNetwork(Box<XorNet>),
+    /// The two parameters the loss surface spans.
+    SetSurfaceWeights(ParamId, ParamId),
+    /// Replace the network's weights and biases (loaded from a file); its layers and
+    /// activation become the settings, the loss, optimizer and batch stay.
+    LoadNetwork(Box<PlaneNet>),
 }
 
 /// Most entries kept in the loss and gradient histories; older ones are thinned out.
@@ -53,15 +66,15 @@ const MAX_HISTORY: usize = 4096;
 #[derive(Clone, Debug)]
 pub struct XorSession {
     settings: XorSettings,
-    net: XorNet,
+    net: PlaneNet,
     data: Arc<Dataset2d>,
     epoch: u64,
     paused: bool,
-    /// `(epoch, loss, grad norms)` at every refresh.
-    history: Vec<(u64, f32, GradNorms)>,
+    /// `(epoch, loss, grad norms per layer)` at every refresh.
+    history: Vec<HistoryEntry>,
     /// `(w_a, w_b, loss)` of the loss surface's two weights at every refresh.
     trajectory: Vec<[f32; 3]>,
-    /// Per data point, its hidden activations at every refresh (for trails).
+    /// Per data point, the shown hidden layer's activations at every refresh (for trails).
     trails: Vec<Vec<Vec<f32>>>,
     diverged: Option<String>,
     /// Why the last command failed, shown until the next one succeeds.
@@ -73,7 +86,7 @@ pub struct XorSession {
 impl XorSession {
     /// A fresh session with `settings`.
     pub fn new(settings: XorSettings) -> Result<Self> {
-        let net = XorNet::new(settings.hidden, settings.activation, settings.seed)?;
+        let net = PlaneNet::new(&settings.spec())?;
         let data = Arc::new(Dataset2d::generate(
             settings.dataset,
             DEFAULT_POINTS,
@@ -120,7 +133,7 @@ impl XorSession {
     }
 
     /// The network.
-    pub fn net(&self) -> &XorNet {
+    pub fn net(&self) -> &PlaneNet {
         &self.net
     }
 
@@ -157,18 +170,16 @@ impl XorSession {
     /// Restarts training from new weights drawn with the current settings.
     fn restart(&mut self) -> Result<()> {
         let s = &self.settings;
-        self.net = XorNet::new(s.hidden, s.activation, s.seed)?;
+        self.net = PlaneNet::new(&s.spec())?;
         self.data = Arc::new(Dataset2d::generate(
             s.dataset,
             DEFAULT_POINTS,
             s.noise,
             s.seed,
         ));
-        let h = self.net.hidden();
-        let n = 4 * h + 1;
         let (a, b) = s.surface_weights;
-        if a >= n || b >= n || a == b {
-            self.settings.surface_weights = (0, 1);
+        if self.net.param(a).is_none() || self.net.param(b).is_none() || a == b {
+            self.settings.surface_weights = default_surface_weights();
         }
         self.epoch = 0;
         self.run += 1;
@@ -208,19 +219,34 @@ impl XorSession {
                     )));
                 }
                 self.settings.learning_rate = lr;
+                self.net.set_learning_rate(lr)?;
             }
             XorCommand::SetActivation(a) => {
                 self.settings.activation = a;
                 self.restart()?;
             }
-            XorCommand::SetHidden(h) => {
-                if h == 0 {
-                    return Err(NnError::Config(
-                        "the network needs at least one hidden neuron".into(),
-                    ));
-                }
-                self.settings.hidden = h;
+            XorCommand::SetHidden(hidden) => {
+                check_hidden(&hidden)
+                    .map_err(|why| NnError::Config(format!("hidden layers {hidden:?}: {why}")))?;
+                self.settings.hidden = hidden;
                 self.restart()?;
+            }
+            XorCommand::SetLoss(loss) => {
+                self.settings.loss = loss;
+                self.restart()?;
+            }
+            XorCommand::SetOptimizer(optimizer) => {
+                self.settings.optimizer = optimizer;
+                self.restart()?;
+            }
+            XorCommand::SetBatch(batch) => {
+                self.settings.batch = batch;
+                self.restart()?;
+            }
+            XorCommand::SetFeatureLayer(layer) => {
+                self.settings.feature_layer = layer;
+                self.trails.clear();
+                self.record_trails();
             }
             XorCommand::SetEpochsPerRefresh(n) => self.settings.epochs_per_refresh = n.max(1),
             XorCommand::SetMaxEpochs(n) => self.settings.max_epochs = n,
@@ -234,18 +260,27 @@ impl XorSession {
                 self.restart()?;
             }
             XorCommand::SetSurfaceWeights(a, b) => {
-                let n = 4 * self.net.hidden() + 1;
-                if a < n && b < n && a != b {
+                if self.net.param(a).is_some() && self.net.param(b).is_some() && a != b {
                     self.settings.surface_weights = (a, b);
                     self.trajectory.clear();
                     self.record(self.net.loss(&self.data.points, &self.data.labels));
                 }
             }
             XorCommand::LoadNetwork(net) => {
-                self.settings.hidden = net.hidden();
-                self.settings.activation = net.activation();
+                let spec = net.spec();
+                check_hidden(&spec.hidden).map_err(NnError::Config)?;
+                self.settings.hidden = spec.hidden.clone();
+                self.settings.activation = spec.activation;
                 self.restart()?;
-                self.net = *net;
+                for id in self.net.params() {
+                    if let Some(v) = net.param(id) {
+                        self.net.set_param(id, v)?;
+                    }
+                }
+                self.history.clear();
+                self.trajectory.clear();
+                self.trails.clear();
+                self.record(self.net.loss(&self.data.points, &self.data.labels));
             }
         }
         Ok(())
@@ -291,9 +326,10 @@ impl XorSession {
             .sum();
         std::mem::size_of::<XorSession>()
             + trails
-            + self.history.len() * std::mem::size_of::<(u64, f32, GradNorms)>()
+            + self.history.len()
+                * (std::mem::size_of::<HistoryEntry>() + self.net.layers().len() * f)
             + self.trajectory.len() * std::mem::size_of::<[f32; 3]>()
-            + 4 * self.net.w1.len() * f
+            + 4 * self.net.params().len() * f
     }
 
     /// Trains one refresh's worth of epochs unless paused or done; returns whether it trained.
@@ -315,11 +351,7 @@ impl XorSession {
             .min(self.settings.max_epochs - self.epoch);
         let mut loss = f32::NAN;
         for _ in 0..todo {
-            loss = self.net.train_epoch(
-                &self.data.points,
-                &self.data.labels,
-                self.settings.learning_rate,
-            );
+            loss = self.net.train_epoch(&self.data.points, &self.data.labels);
             self.epoch += 1;
         }
         if !(loss.is_finite() && self.net.is_finite()) {
@@ -335,17 +367,12 @@ impl XorSession {
     }
 
     fn record(&mut self, loss: f32) {
-        self.history.push((self.epoch, loss, self.net.grad_norms()));
+        self.history
+            .push((self.epoch, loss, self.net.grad_norms().to_vec()));
         let (a, b) = self.settings.surface_weights;
-        self.trajectory
-            .push([self.net.param(a), self.net.param(b), loss]);
-        let h = self.net.hidden();
-        let (mut z, mut act) = (vec![0.0; h], vec![0.0; h]);
-        self.trails.resize(self.data.len(), Vec::new());
-        for (trail, &p) in self.trails.iter_mut().zip(&self.data.points) {
-            self.net.hidden_into(p, &mut z, &mut act);
-            trail.push(act.clone());
-        }
+        let value = |id| self.net.param(id).unwrap_or(f32::NAN);
+        self.trajectory.push([value(a), value(b), loss]);
+        self.record_trails();
         if self.history.len() > MAX_HISTORY {
             thin(&mut self.history);
             thin(&mut self.trajectory);
@@ -355,8 +382,18 @@ impl XorSession {
         }
     }
 
-    /// `(epoch, loss, grad norms)` at every refresh.
-    pub fn history(&self) -> &[(u64, f32, GradNorms)] {
+    /// Adds every data point's activations of the shown hidden layer to its trail.
+    fn record_trails(&mut self) {
+        let layer = self.settings.shown_layer();
+        self.trails.resize(self.data.len(), Vec::new());
+        for (trail, &p) in self.trails.iter_mut().zip(&self.data.points) {
+            let mut f = self.net.forward(p);
+            trail.push(std::mem::take(&mut f.a[layer]));
+        }
+    }
+
+    /// `(epoch, loss, grad norms per layer)` at every refresh.
+    pub fn history(&self) -> &[HistoryEntry] {
         &self.history
     }
 
@@ -365,7 +402,7 @@ impl XorSession {
         &self.trajectory
     }
 
-    /// Per data point, its hidden activations at every refresh.
+    /// Per data point, the shown hidden layer's activations at every refresh.
     pub fn trails(&self) -> &[Vec<Vec<f32>>] {
         &self.trails
     }

@@ -12,7 +12,9 @@ mod feature;
 mod network;
 
 pub use feature::{FeatureMotion, feature_space};
-pub use network::{NETWORK_COLUMNS, NETWORK_EXTENT, network, neuron_pos};
+pub use network::{
+    NETWORK_COLUMNS, NETWORK_EXTENT, column_x, network, neuron_pos, neuron_positions,
+};
 
 pub use crate::labs::style::{BACKGROUND, TEXT};
 use glam::Vec3;
