@@ -472,13 +472,32 @@ mod tests {
         s.apply(XorCommand::SetLearningRate(0.5)).unwrap();
         assert_eq!(s.settings().learning_rate, 0.5);
         assert!(s.apply(XorCommand::SetLearningRate(-1.0)).is_err());
-        s.apply(XorCommand::SetHidden(5)).unwrap();
-        assert_eq!((s.net().hidden(), s.epoch()), (5, 0));
-        let before = s.net().w1.clone();
+        assert_eq!(s.net().spec().learning_rate, 0.5);
+        s.apply(XorCommand::SetHidden(vec![5])).unwrap();
+        assert_eq!((s.net().architecture().as_str(), s.epoch()), ("2-5-1", 0));
+        assert!(s.apply(XorCommand::SetHidden(vec![8, 17])).is_err());
+        s.apply(XorCommand::SetHidden(vec![4, 3])).unwrap();
+        s.apply(XorCommand::SetLoss(PlaneLoss::Bce)).unwrap();
+        s.apply(XorCommand::SetOptimizer(PlaneOptimizer::Adam))
+            .unwrap();
+        s.apply(XorCommand::SetBatch(2)).unwrap();
+        let spec = s.net().spec();
+        assert_eq!(
+            (
+                spec.hidden.as_slice(),
+                spec.loss,
+                spec.optimizer,
+                spec.batch
+            ),
+            (&[4, 3][..], PlaneLoss::Bce, PlaneOptimizer::Adam, 2)
+        );
+        s.apply(XorCommand::Step).unwrap();
+        assert_eq!(s.history().last().map(|h| h.2.len()), Some(3));
+        let before = s.net().layers().to_vec();
         s.apply(XorCommand::Reset { new_seed: false }).unwrap();
-        assert_eq!(s.net().w1, before, "same seed, same weights");
+        assert_eq!(s.net().layers(), before, "same seed, same weights");
         s.apply(XorCommand::Reset { new_seed: true }).unwrap();
-        assert_ne!(s.net().w1, before);
+        assert_ne!(s.net().layers(), before);
         s.apply(XorCommand::SetDataset(DatasetKind::Moons, 0.05))
             .unwrap();
         assert_eq!(s.data().len(), DEFAULT_POINTS);
@@ -489,7 +508,9 @@ mod tests {
         let mut s = XorSession::new(XorSettings::default()).unwrap();
         // A weight that is no longer a number: every loss after it is NaN.
         let mut broken = s.net().clone();
-        broken.w2[0] = f32::NAN;
+        broken
+            .set_param(ParamId::weight(2, 0, 0), f32::NAN)
+            .unwrap();
         s.apply(XorCommand::LoadNetwork(Box::new(broken))).unwrap();
         let mut steps = 0;
         while s.advance() && steps < 1000 {
@@ -516,9 +537,39 @@ mod snapshot_tests {
     use super::*;
     use crate::labs::xor::snapshot::{FeatureSpace, HEATMAP_CELLS, SURFACE_VERTICES};
 
+    #[test]
+    fn the_chosen_layer_is_the_feature_space_of_a_deeper_network() {
+        for layer in [Some(2), None] {
+            let mut s = XorSession::new(XorSettings {
+                hidden: vec![4, 3, 2],
+                activation: Activation::Tanh,
+                max_epochs: 300,
+                feature_layer: layer,
+                ..XorSettings::default()
+            })
+            .unwrap();
+            while s.advance() {}
+            let snap = s.snapshot();
+            let l = layer.unwrap_or(3);
+            assert_eq!(snap.feature_layer, l);
+            for (p, f) in snap.data.points.iter().zip(&snap.point_features) {
+                let a = &snap.net.forward(*p).a[l];
+                let want = [a[0], a[1], a.get(2).copied().unwrap_or(0.0)];
+                assert_eq!(f, &want, "layer {l}");
+            }
+            match (&snap.feature_space, l) {
+                (FeatureSpace::Cube { plane }, 2) => assert!(plane.is_empty()),
+                (FeatureSpace::Plane { .. }, 3) => {}
+                (other, _) => panic!("layer {l}: {other:?}"),
+            }
+            assert_eq!(snap.hidden_grids.len(), 3);
+            assert_eq!(snap.points[0].a.len(), 4);
+        }
+    }
+
     fn trained(hidden: usize, epochs: u64) -> XorSession {
         let mut s = XorSession::new(XorSettings {
-            hidden,
+            hidden: vec![hidden],
             max_epochs: epochs,
             ..XorSettings::default()
         })
@@ -534,13 +585,14 @@ mod snapshot_tests {
             panic!("h = 3 is a cube")
         };
         assert!(plane.len() >= 3);
-        let w = &snap.net.w2;
+        let out = &snap.net.layers()[1];
+        let (w, b2) = (&out.w, out.b[0]);
         for corner in plane {
-            let v: f32 = w.iter().zip(corner).map(|(a, b)| a * b).sum::<f32>() + snap.net.b2;
+            let v: f32 = w.iter().zip(corner).map(|(a, b)| a * b).sum::<f32>() + b2;
             assert!(v.abs() < 1e-4, "corner {corner:?} is on the plane");
         }
         for (p, &label) in snap.point_features.iter().zip(&snap.data.labels) {
-            let side: f32 = w.iter().zip(p).map(|(a, b)| a * b).sum::<f32>() + snap.net.b2;
+            let side: f32 = w.iter().zip(p).map(|(a, b)| a * b).sum::<f32>() + b2;
             assert_eq!(
                 side > 0.0,
                 label > 0.5,
@@ -553,16 +605,16 @@ mod snapshot_tests {
     fn the_surface_is_the_hidden_layer_applied_to_the_grid() {
         let snap = trained(3, 2_000).snapshot();
         let m = SURFACE_VERTICES;
-        let (mut z, mut a) = (vec![0.0; 3], vec![0.0; 3]);
         for (k, v) in snap.surface.iter().enumerate() {
             let (r, c) = (k / m, k % m);
             let x = -0.5 + 2.0 * c as f32 / (m - 1) as f32;
             let y = -0.5 + 2.0 * r as f32 / (m - 1) as f32;
-            snap.net.hidden_into([x, y], &mut z, &mut a);
+            let a = &snap.net.forward([x, y]).a[1];
             assert_eq!(v, &[a[0], a[1], a[2]]);
         }
         assert_eq!(snap.output_grid.len(), HEATMAP_CELLS * HEATMAP_CELLS);
-        assert_eq!(snap.hidden_grids.len(), 3);
+        assert_eq!(snap.hidden_grids.len(), 1);
+        assert_eq!(snap.hidden_grids[0].len(), 3);
     }
 
     #[test]
@@ -589,7 +641,11 @@ mod snapshot_tests {
     #[test]
     fn the_loss_surface_is_centred_on_the_current_weights() {
         let mut s = trained(3, 1_000);
-        s.apply(XorCommand::SetSurfaceWeights(6, 9)).unwrap();
+        s.apply(XorCommand::SetSurfaceWeights(
+            ParamId::bias(1, 0),
+            ParamId::weight(2, 0, 0),
+        ))
+        .unwrap();
         let snap = s.snapshot();
         let ls = &snap.loss_surface;
         assert_eq!(ls.weights[0].1, "b1[0]");
