@@ -493,7 +493,9 @@ mod tests {
         );
         s.apply(XorCommand::Step).unwrap();
         assert_eq!(s.history().last().map(|h| h.2.len()), Some(3));
+        s.apply(XorCommand::Reset { new_seed: false }).unwrap();
         let before = s.net().layers().to_vec();
+        s.apply(XorCommand::Step).unwrap();
         s.apply(XorCommand::Reset { new_seed: false }).unwrap();
         assert_eq!(s.net().layers(), before, "same seed, same weights");
         s.apply(XorCommand::Reset { new_seed: true }).unwrap();
