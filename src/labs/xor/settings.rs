@@ -1,8 +1,6 @@
 //! [`XorSettings`]: everything the user can set in the XOR lab, shared by the session that
 //! trains with them and the snapshots that report them.
 
-use serde::{Deserialize, Deserializer};
-
 use crate::data::plane::DatasetKind;
 use crate::nn::plane::{ParamId, PlaneLoss, PlaneOptimizer, PlaneSpec};
 use crate::nn::xor::Activation;
@@ -10,8 +8,7 @@ use crate::nn::xor::Activation;
 /// Everything the user can set.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct XorSettings {
-    /// Neurons of each hidden layer, input side first (a single number reads as one layer).
-    #[serde(deserialize_with = "hidden_layers")]
+    /// Neurons of each hidden layer, input side first.
     pub hidden: Vec<usize>,
     /// Hidden activation (the output is a sigmoid).
     pub activation: Activation,
@@ -48,20 +45,6 @@ pub struct XorSettings {
 /// The loss surface's default parameters: the first two weights of layer 1.
 pub fn default_surface_weights() -> (ParamId, ParamId) {
     (ParamId::weight(1, 0, 0), ParamId::weight(1, 0, 1))
-}
-
-/// Reads `hidden` as a list of layer sizes or, as older files hold it, one number.
-fn hidden_layers<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<usize>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Hidden {
-        One(usize),
-        Layers(Vec<usize>),
-    }
-    Ok(match Hidden::deserialize(d)? {
-        Hidden::One(h) => vec![h],
-        Hidden::Layers(v) => v,
-    })
 }
 
 impl XorSettings {

@@ -84,7 +84,7 @@ pub fn network(snap: &XorSnapshot, selected: Option<usize>, camera: SceneCamera)
             label(
                 &mut scene,
                 [x, 1.0, 0.7],
-                format!("hidden {c} ({})", diagram.counts[c]),
+                format!("h{c} ({})", diagram.counts[c]),
                 11.0,
                 (Anchor::Bottom, LabelRole::Data),
             );
