@@ -11,8 +11,7 @@ use crate::nn::plane::{ParamId, PlaneLoss, PlaneNet, PlaneOptimizer, check_hidde
 use crate::nn::xor::Activation;
 use crate::nn::{NnError, Result};
 
-/// One refresh in the history: `(epoch, loss, gradient norm of each layer)`.
-pub type HistoryEntry = (u64, f32, Vec<f32>);
+pub use crate::labs::xor::snapshot::HistoryEntry;
 
 /// What the UI asks of the lab.
 #[derive(Clone, Debug, PartialEq)]

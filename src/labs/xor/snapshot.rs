@@ -17,10 +17,12 @@ use serde::{Deserialize, Serialize};
 use crate::data::plane::Dataset2d;
 use crate::labs::pca::{Pca, pca3};
 use crate::labs::xor::geometry::{clip_line_to_rect, clip_plane_to_box};
-use crate::labs::xor::session::HistoryEntry;
 use crate::labs::xor::settings::XorSettings;
 use crate::nn::plane::{ParamId, PlaneNet};
 use crate::nn::xor::Activation;
+
+/// One refresh in the history: `(epoch, loss, gradient norm of each layer)`.
+pub type HistoryEntry = (u64, f32, Vec<f32>);
 
 /// Cells per side of the heatmaps over the input plane.
 pub const HEATMAP_CELLS: usize = 64;
