@@ -81,9 +81,11 @@ pub fn network(snap: &XorSnapshot, selected: Option<usize>, camera: SceneCamera)
         }
         if diagram.hidden > 1 {
             let x = column_x(c, diagram.hidden);
+            // Above the top neuron's heatmap.
+            let top = 0.96 + diagram.heatmap_side(c) / 2.0 + 0.015;
             label(
                 &mut scene,
-                [x, 1.0, 0.7],
+                [x, top, 0.7],
                 format!("h{c} ({})", diagram.counts[c]),
                 11.0,
                 (Anchor::Bottom, LabelRole::Data),
