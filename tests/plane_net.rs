@@ -2,7 +2,7 @@
 //! differences of an f64 re-implementation of the forward pass, the per-point traces against
 //! the batch gradient, the update previews against the updates, mini-batches, the bit-exact
 //! match with `XorNet`, and `netviz xor --text` (the default run unchanged, other datasets, the
-//! spiral run of 97% or more).
+//! spiral run of 97% or more), and the headless lab training the same networks.
 
 // The helpers of these tests unwrap: a failure there is the test's failure.
 #![allow(clippy::unwrap_used)]
@@ -628,20 +628,66 @@ fn a_deeper_text_run_prints_every_layer_and_other_datasets_their_accuracy() {
 }
 
 #[test]
-fn the_lab_refuses_what_only_the_terminal_trains_yet() {
+fn the_headless_lab_trains_what_the_terminal_trains() {
+    let dir = std::env::temp_dir().join(format!("netviz-plane-lab-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = dir.join("lab.png");
+    let png = png.to_str().unwrap();
     for args in [
-        &["xor", "--headless", "--hidden", "4,4"][..],
-        &["xor", "--headless", "--loss", "bce"],
-        &["xor", "--headless", "--optimizer", "adam"],
-        &["xor", "--headless", "--batch", "8"],
+        &["--hidden", "4,4"][..],
+        &["--loss", "bce"],
+        &["--optimizer", "adam"],
+        &["--batch", "2"],
     ] {
-        let out = netviz(args);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
-        assert_eq!(lines.len(), 1, "{args:?}: {err}");
-        assert!(lines[0].contains("--text"), "{args:?}: {err}");
+        let mut all = vec!["xor", "--headless", "--epochs", "300", "--size", "640x400"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--screenshot", png]);
+        let out = netviz(&all);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(field(&out, "epochs").as_deref(), Some("300"), "{args:?}");
+        let accuracy: f32 = field(&out, "accuracy").unwrap().parse().unwrap();
+        assert!((0.0..=1.0).contains(&accuracy), "{args:?}");
+        assert!(
+            field(&out, "outputs").is_some(),
+            "{args:?}: the four XOR points"
+        );
     }
+    // The spiral run of the terminal, in the lab.
+    let out = netviz(&[
+        "xor",
+        "--headless",
+        "--dataset",
+        "spiral",
+        "--hidden",
+        "8,8",
+        "--activation",
+        "tanh",
+        "--loss",
+        "bce",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.01",
+        "--epochs",
+        "5000",
+        "--size",
+        "800x500",
+        "--screenshot",
+        png,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let accuracy: f32 = field(&out, "accuracy").unwrap().parse().unwrap();
+    assert!(accuracy >= 0.97, "{}", stdout(&out));
+    assert_eq!(field(&out, "outputs"), None);
+    std::fs::remove_dir_all(&dir).ok();
     let out = netviz(&["xor", "--text", "--hidden", "8,17"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");

@@ -116,8 +116,9 @@ fn the_separating_plane_splits_the_classes_in_the_projection_and_in_the_pixels()
     let FeatureSpace::Cube { plane } = &snap.feature_space else {
         panic!("3 hidden neurons make a cube")
     };
-    let n = Vec3::from_slice(&snap.net.w2);
-    let b = snap.net.b2;
+    let out = &snap.net.layers()[1];
+    let n = Vec3::from_slice(&out.w);
+    let b = out.b[0];
     // 1. Seen edge-on, the plane is a line on screen with the true points on one side.
     let camera = edge_on_camera(n, b, Vec3::splat(0.5));
     let size = Vec2::new(600.0, 600.0);
@@ -230,11 +231,10 @@ fn the_warped_surface_is_the_hidden_layer_of_the_grid_and_the_network_prints_its
     );
     let m = netviz::labs::xor::snapshot::SURFACE_VERTICES;
     let (lo, hi) = snap.data.extent;
-    let (mut z, mut a) = (vec![0.0; 3], vec![0.0; 3]);
     for (k, v) in scene.meshes[0].vertices.iter().enumerate() {
         let x = lo + (hi - lo) * (k % m) as f32 / (m - 1) as f32;
         let y = lo + (hi - lo) * (k / m) as f32 / (m - 1) as f32;
-        snap.net.hidden_into([x, y], &mut z, &mut a);
+        let a = &snap.net.forward([x, y]).a[1];
         assert_eq!(v.pos, [a[0], a[1], a[2]], "vertex {k}");
     }
     let net = scenes::network(
@@ -245,13 +245,13 @@ fn the_warped_surface_is_the_hidden_layer_of_the_grid_and_the_network_prints_its
     let text: String = net.labels.iter().map(|l| l.text.clone() + "\n").collect();
     for j in 0..3 {
         assert!(
-            text.contains(&format!("b = {:.3}", snap.net.b1[j])),
+            text.contains(&format!("b = {:.3}", snap.net.layers()[0].b[j])),
             "{text}"
         );
         assert!(
             text.contains(&format!(
                 "z = {:.3}  a = {:.3}",
-                snap.points[2].z1[j], snap.points[2].a1[j]
+                snap.points[2].z[0][j], snap.points[2].a[0][j]
             )),
             "{text}"
         );
@@ -426,7 +426,7 @@ fn hovering_a_point_or_a_neuron_shows_its_values() {
         .expect("a neuron is under the pointer");
     assert!(
         text.contains("hidden neuron 1")
-            && text.contains(&format!("bias b = {:.3}", snap.net.b1[0])),
+            && text.contains(&format!("bias b = {:.3}", snap.net.layers()[0].b[0])),
         "{text}"
     );
 }

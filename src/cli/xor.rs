@@ -16,7 +16,7 @@
 use netviz::files::limits::XOR_HIDDEN;
 use std::time::Duration;
 
-use anyhow::{Result, bail, ensure};
+use anyhow::{Result, ensure};
 use clap::{Args, ValueEnum};
 
 use crate::cli::app::ShellArgs;
@@ -203,10 +203,12 @@ impl LabCommand for XorArgs {
     /// soon as possible).
     fn build(&self) -> Result<XorLab> {
         check(self)?;
-        check_lab(self)?;
         let settings = XorSettings {
-            hidden: self.hidden.0.first().copied().unwrap_or(3),
+            hidden: self.hidden.0.clone(),
             activation: self.activation.into(),
+            loss: self.loss.into(),
+            optimizer: self.optimizer.into(),
+            batch: self.batch,
             learning_rate: self.learning_rate,
             epochs_per_refresh: self.refresh,
             max_epochs: self.epochs,
@@ -238,13 +240,18 @@ impl LabCommand for XorArgs {
         if let Some(why) = &snap.diverged {
             eprintln!("warning: {why}");
         }
-        let outputs: Vec<String> = snap.points.iter().map(|p| format!("{:.4}", p.y)).collect();
-        Ok(format!(
-            "epochs={} final_loss={:.6} outputs={}",
+        let summary = format!(
+            "epochs={} accuracy={:.4} final_loss={:.6}",
             snap.epoch,
-            snap.loss,
-            outputs.join(",")
-        ))
+            snap.net.accuracy(&snap.data.points, &snap.data.labels),
+            snap.loss
+        );
+        if is_four_xor_points(&snap.data) {
+            let outputs: Vec<String> = snap.points.iter().map(|p| format!("{:.4}", p.y)).collect();
+            Ok(format!("{summary} outputs={}", outputs.join(",")))
+        } else {
+            Ok(summary)
+        }
     }
 
     fn terminal(&self) -> Option<Result<()>> {
@@ -264,34 +271,6 @@ fn check(args: &XorArgs) -> Result<()> {
         "--noise must be zero or positive, got {}",
         args.noise
     );
-    Ok(())
-}
-
-/// What only `--text` trains yet: the lab refuses it in one line.
-fn check_lab(args: &XorArgs) -> Result<()> {
-    let mut text_only = Vec::new();
-    if args.hidden.0.len() > 1 {
-        text_only.push(format!("--hidden {}", args.hidden));
-    }
-    if args.loss != LossArg::Mse {
-        text_only.push("--loss bce".to_string());
-    }
-    if args.optimizer != OptimizerArg::Gd {
-        text_only.push(format!(
-            "--optimizer {}",
-            PlaneOptimizer::from(args.optimizer).name()
-        ));
-    }
-    if args.batch != 0 {
-        text_only.push(format!("--batch {}", args.batch));
-    }
-    if !text_only.is_empty() {
-        bail!(
-            "{} need --text for now: the XOR lab trains one hidden layer with MSE and \
-             full-batch gradient descent",
-            text_only.join(", ")
-        );
-    }
     Ok(())
 }
 

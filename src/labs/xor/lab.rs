@@ -3,8 +3,8 @@
 //! lays out five panels: feature space, input space, network, loss surface, and the loss and
 //! gradient-norm curves; the side panel holds every setting.
 //!
-//! (Over 600 lines: the XOR lab's side panel is long, one control per setting of the
-//! original program; it is to be split when the 2-D lab grows deeper networks.)
+//! (Over 600 lines: the XOR lab's side panel is long, one control per setting: the layers,
+//! loss, optimizer and batch of the network and every setting of the original program.)
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use egui_plot::Plot;
 use glam::{Vec2, Vec3};
 
 use crate::data::plane::DatasetKind;
+use crate::files::limits::{PLANE_LAYERS, PLANE_WIDTH, XOR_HIDDEN};
 use crate::labs::LabError;
 use crate::labs::plot::{Series, SeriesKind, palette, plot_ui};
 use crate::labs::run_file::{
@@ -22,12 +23,13 @@ use crate::labs::run_file::{
 };
 use crate::labs::thread::{LabThread, run_session};
 use crate::labs::timeline::{DEFAULT_BUDGET, Timeline};
-use crate::labs::xor::file::{encode_xor, load_xor, save_xor};
+use crate::labs::xor::file::{encode_plane, load_plane, save_plane};
 use crate::labs::xor::scenes::{self, FeatureMotion, NETWORK_EXTENT};
 use crate::labs::xor::session::{XorCommand, XorSession};
 use crate::labs::xor::settings::XorSettings;
 use crate::labs::xor::snapshot::{FeatureSpace, XorSnapshot};
 use crate::labs::xor::worker::{self, Published, WorkerCommand};
+use crate::nn::plane::{PlaneLoss, PlaneOptimizer};
 use crate::nn::xor::Activation;
 use crate::render::{Camera2d, OrbitCamera, Scene};
 use crate::ui::{Lab, Layout, PanelKind, PanelSpec, SceneView, StatusInfo, TimelineInfo};
@@ -270,13 +272,36 @@ impl XorLab {
         if lr.changed() {
             self.send(XorCommand::SetLearningRate(self.controls.learning_rate));
         }
-        let mut hidden = self.controls.hidden as u32;
-        if ui
-            .add(Slider::new(&mut hidden, 1..=16).text("hidden neurons"))
-            .changed()
-        {
-            self.controls.hidden = hidden as usize;
-            self.send(XorCommand::SetHidden(self.controls.hidden));
+        let before = self.controls.hidden.clone();
+        let mut layers = before.len().clamp(1, PLANE_LAYERS);
+        ui.add(Slider::new(&mut layers, 1..=PLANE_LAYERS).text("hidden layers"));
+        let mut hidden = before.clone();
+        if layers != hidden.len() {
+            let last = hidden.last().copied().unwrap_or(3);
+            hidden.resize(layers, last);
+            if layers > 1 {
+                for h in &mut hidden {
+                    *h = (*h).min(PLANE_WIDTH);
+                }
+            }
+        }
+        let max = if hidden.len() == 1 {
+            XOR_HIDDEN as usize
+        } else {
+            PLANE_WIDTH
+        };
+        let count = hidden.len();
+        for (l, h) in hidden.iter_mut().enumerate() {
+            let text = if count == 1 {
+                "hidden neurons".to_string()
+            } else {
+                format!("layer {} neurons", l + 1)
+            };
+            ui.add(Slider::new(h, 1..=max).text(text));
+        }
+        if hidden != before {
+            self.controls.hidden = hidden.clone();
+            self.send(XorCommand::SetHidden(hidden));
         }
         let before = self.controls.activation;
         ComboBox::from_label("activation")
@@ -288,6 +313,75 @@ impl XorLab {
             });
         if self.controls.activation != before {
             self.send(XorCommand::SetActivation(self.controls.activation));
+        }
+        let before = self.controls.loss;
+        ComboBox::from_label("loss")
+            .selected_text(before.name().to_uppercase())
+            .show_ui(ui, |ui| {
+                for l in [PlaneLoss::Mse, PlaneLoss::Bce] {
+                    ui.selectable_value(&mut self.controls.loss, l, l.name().to_uppercase());
+                }
+            });
+        if self.controls.loss != before {
+            self.send(XorCommand::SetLoss(self.controls.loss));
+        }
+        let before = self.controls.optimizer;
+        let optimizer_name = |o: PlaneOptimizer| match o {
+            PlaneOptimizer::Gd => "gradient descent",
+            PlaneOptimizer::Momentum => "momentum",
+            PlaneOptimizer::Adam => "Adam",
+        };
+        ComboBox::from_label("optimizer")
+            .selected_text(optimizer_name(before))
+            .show_ui(ui, |ui| {
+                for o in [
+                    PlaneOptimizer::Gd,
+                    PlaneOptimizer::Momentum,
+                    PlaneOptimizer::Adam,
+                ] {
+                    ui.selectable_value(&mut self.controls.optimizer, o, optimizer_name(o));
+                }
+            });
+        if self.controls.optimizer != before {
+            self.send(XorCommand::SetOptimizer(self.controls.optimizer));
+        }
+        let before = self.controls.batch;
+        ui.horizontal(|ui| {
+            let mut full = self.controls.batch == 0;
+            if ui.checkbox(&mut full, "full batch").changed() {
+                self.controls.batch = if full { 0 } else { 16 };
+            }
+            if !full {
+                let label = ui.label("batch");
+                ui.add(DragValue::new(&mut self.controls.batch).range(1..=4096))
+                    .labelled_by(label.id);
+            }
+        });
+        if self.controls.batch != before {
+            self.send(XorCommand::SetBatch(self.controls.batch));
+        }
+        let layers = self.controls.hidden.len();
+        if layers > 1 {
+            let before = self.controls.feature_layer;
+            let name = |l: Option<usize>| match l {
+                Some(l) if (1..=layers).contains(&l) => format!("hidden layer {l}"),
+                _ => "last hidden layer".to_string(),
+            };
+            ComboBox::from_label("feature space of")
+                .selected_text(name(before))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.controls.feature_layer, None, name(None));
+                    for l in 1..layers {
+                        ui.selectable_value(
+                            &mut self.controls.feature_layer,
+                            Some(l),
+                            name(Some(l)),
+                        );
+                    }
+                });
+            if self.controls.feature_layer != before {
+                self.send(XorCommand::SetFeatureLayer(self.controls.feature_layer));
+            }
         }
     }
 
@@ -404,15 +498,19 @@ impl XorLab {
             });
         ui.checkbox(&mut self.trails, "trails in feature space");
         ui.checkbox(&mut self.log_scale, "log-scale loss");
-        let names = snap.net.param_names();
+        let params = snap.net.params();
         let (mut a, mut b) = snap.settings.surface_weights;
         for (label, value) in [("surface x", &mut a), ("surface z", &mut b)] {
             ComboBox::from_label(label)
-                .selected_text(names.get(*value).cloned().unwrap_or_default())
+                .selected_text(value.name())
                 .show_ui(ui, |ui| {
-                    for (i, n) in names.iter().enumerate() {
-                        ui.selectable_value(value, i, n);
-                    }
+                    egui::ScrollArea::vertical()
+                        .max_height(240.0)
+                        .show(ui, |ui| {
+                            for &id in &params {
+                                ui.selectable_value(value, id, id.name());
+                            }
+                        });
                 });
         }
         if (a, b) != snap.settings.surface_weights && a != b {
@@ -424,26 +522,19 @@ impl XorLab {
     fn save_network(&mut self) {
         let path = PathBuf::from(&self.model_path);
         let snap = &self.latest;
-        self.message = Some(
-            match save_xor(
-                &path,
-                &snap.net,
-                snap.settings.learning_rate,
-                snap.settings.seed,
-            ) {
-                Ok(()) => format!("saved {}", path.display()),
-                Err(e) => format!("not saved: {e}"),
-            },
-        );
+        self.message = Some(match save_plane(&path, &snap.net) {
+            Ok(()) => format!("saved {}", path.display()),
+            Err(e) => format!("not saved: {e}"),
+        });
     }
 
     /// Loads the network at the model path into the training thread.
     fn load_network(&mut self) {
         let path = PathBuf::from(&self.model_path);
-        match load_xor(&path) {
+        match load_plane(&path, &self.controls.spec()) {
             Ok(net) => {
-                self.controls.hidden = net.hidden();
-                self.controls.activation = net.activation();
+                self.controls.hidden = net.spec().hidden.clone();
+                self.controls.activation = net.spec().activation;
                 self.send(XorCommand::LoadNetwork(Box::new(net)));
                 self.message = Some(format!("loaded {}", path.display()));
             }
@@ -481,13 +572,24 @@ impl XorLab {
         let loss = snap.history.iter().map(|(e, l, _)| [*e as f64, y(*l)]);
         // Gradient norms exist from the first epoch on (epoch 0 has none yet).
         let trained = || snap.history.iter().filter(|(e, _, _)| *e > 0);
-        let hidden = trained().map(|(e, _, g)| [*e as f64, y(g.hidden)]);
-        let output = trained().map(|(e, _, g)| [*e as f64, y(g.output)]);
-        let series = vec![
-            Series::new("loss", palette(3), SeriesKind::Line, loss),
-            Series::new("|grad| hidden", palette(0), SeriesKind::Line, hidden),
-            Series::new("|grad| output", palette(6), SeriesKind::Line, output),
-        ];
+        let mut series = vec![Series::new("loss", palette(3), SeriesKind::Line, loss)];
+        // One curve per layer: with one hidden layer "hidden" and "output" as always.
+        let layers = snap.net.layers().len();
+        for l in 0..layers {
+            let name = match (layers, l) {
+                (2, 0) => "|grad| hidden".to_string(),
+                (_, l) if l + 1 == layers => "|grad| output".to_string(),
+                (_, l) => format!("|grad| layer {}", l + 1),
+            };
+            let color = if l + 1 == layers {
+                palette(6)
+            } else {
+                palette(l)
+            };
+            let points = trained()
+                .map(move |(e, _, g)| [*e as f64, y(g.get(l).copied().unwrap_or(f32::NAN))]);
+            series.push(Series::new(&name, color, SeriesKind::Line, points));
+        }
         let height = ui.available_height();
         plot_ui(
             ui,
@@ -501,13 +603,29 @@ impl XorLab {
     }
 
     fn feature_title(&self) -> String {
-        let h = self.latest.net.hidden();
+        let snap = &self.latest;
+        let h = snap.feature_width();
         let name = Panel::Feature.title();
-        match h {
-            1 => format!("{name}: 1 hidden neuron (axis)"),
-            2 => format!("{name}: 2 hidden neurons (plane)"),
-            3 => format!("{name}: 3 hidden neurons (cube)"),
-            _ => format!("{name}: {h} hidden neurons (PCA projection)"),
+        let shown = match h {
+            1 => "axis",
+            2 => "plane",
+            3 => "cube",
+            _ => "PCA projection",
+        };
+        let layers = snap.hidden_layers();
+        if layers == 1 {
+            let neurons = if h == 1 { "neuron" } else { "neurons" };
+            format!("{name}: {h} hidden {neurons} ({shown})")
+        } else {
+            let last = if snap.feature_layer == layers {
+                ", last"
+            } else {
+                ", no separator"
+            };
+            format!(
+                "{name}: hidden layer {} of {layers}{last}, {h} neurons ({shown})",
+                snap.feature_layer
+            )
         }
     }
 }
@@ -522,54 +640,104 @@ fn point_text(snap: &XorSnapshot, i: usize) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    format!(
-        "input {} = ({x1:.2}, {x2:.2}), class {}\nz1 = [{}]\na1 = [{}]\nz2 = {:.3}, output {:.3}",
+    let mut text = format!(
+        "input {} = ({x1:.2}, {x2:.2}), class {}",
         snap.data.point_label(i),
         snap.data.labels[i],
-        fmt(&p.z1),
-        fmt(&p.a1),
-        p.z2,
+    );
+    let hidden = p.z.len().saturating_sub(1);
+    for l in 0..hidden {
+        text.push_str(&format!(
+            "\nz{n} = [{}]\na{n} = [{}]",
+            fmt(&p.z[l]),
+            fmt(&p.a[l]),
+            n = l + 1
+        ));
+    }
+    text.push_str(&format!(
+        "\nz{} = {:.3}, output {:.3}",
+        hidden + 1,
+        p.output_z(),
         p.y
-    )
+    ));
+    text
 }
 
-/// The values of neuron `k` (inputs first, then hidden, then the output), for a tooltip.
-fn neuron_text(snap: &XorSnapshot, k: usize, selected: Option<usize>) -> String {
+/// The values of neuron `j` of diagram column `column` (0 the inputs, then each hidden
+/// layer, then the output), for a tooltip.
+fn neuron_text(snap: &XorSnapshot, column: usize, j: usize, selected: Option<usize>) -> String {
     let net = &snap.net;
-    let h = net.hidden();
+    let layers = net.layers();
+    let hidden = layers.len() - 1;
     let point = selected.filter(|&i| i < snap.points.len());
     let at = point
         .map(|i| format!(" for input {}", snap.data.point_label(i)))
         .unwrap_or_default();
-    if k < 2 {
+    if column == 0 {
         let value = point
-            .map(|i| format!(" = {:.3}", snap.data.points[i][k]))
+            .map(|i| format!(" = {:.3}", snap.data.points[i][j]))
             .unwrap_or_default();
-        return format!("input x{}{value}", k + 1);
+        return format!("input x{}{value}", j + 1);
     }
-    if k < 2 + h {
-        let j = k - 2;
+    let layer = &layers[column - 1];
+    let from = |k: usize| {
+        if column == 1 {
+            format!("x{}", k + 1)
+        } else {
+            format!("h{}.{}", column - 1, k + 1)
+        }
+    };
+    let weights_in = (0..layer.inputs)
+        .map(|k| format!("{:.3}", layer.weight(j, k)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sources = if layer.inputs <= 4 {
+        (0..layer.inputs).map(from).collect::<Vec<_>>().join(", ")
+    } else {
+        format!("{} .. {}", from(0), from(layer.inputs - 1))
+    };
+    if column <= hidden {
+        let next = &layers[column];
+        let weights_out = (0..next.outputs)
+            .map(|k| format!("{:.3}", next.weight(k, j)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (name, to) = if hidden == 1 {
+            (format!("hidden neuron {}", j + 1), "output".to_string())
+        } else if column == hidden {
+            (
+                format!("hidden layer {column} (last), neuron {}", j + 1),
+                "output".to_string(),
+            )
+        } else {
+            (
+                format!("hidden layer {column}, neuron {}", j + 1),
+                format!("layer {}", column + 1),
+            )
+        };
         let mut text = format!(
-            "hidden neuron {}\nweights from x1, x2: {:.3}, {:.3}\nbias b = {:.3}\nweight to output: {:.3}",
-            j + 1,
-            net.w1[2 * j],
-            net.w1[2 * j + 1],
-            net.b1[j],
-            net.w2[j]
+            "{name}\nweights from {sources}: {weights_in}\nbias b = {:.3}\nweight{} to {to}: {weights_out}",
+            layer.b[j],
+            if next.outputs == 1 { "" } else { "s" }
         );
         if let Some(i) = point {
             text.push_str(&format!(
                 "\nz = {:.4}, a = {:.4}{at}",
-                snap.points[i].z1[j], snap.points[i].a1[j]
+                snap.points[i].z[column - 1][j],
+                snap.points[i].a[column - 1][j]
             ));
         }
         return text;
     }
-    let mut text = format!("output neuron\nbias b = {:.3}", net.b2);
+    let mut text = format!("output neuron\nbias b = {:.3}", layer.b[0]);
+    if hidden > 1 {
+        text.push_str(&format!("\nweights from {sources}: {weights_in}"));
+    }
     if let Some(i) = point {
         text.push_str(&format!(
             "\nz = {:.4}, output = {:.4}{at}",
-            snap.points[i].z2, snap.points[i].y
+            snap.points[i].output_z(),
+            snap.points[i].y
         ));
     }
     text
@@ -626,7 +794,7 @@ impl Lab for XorLab {
         self.motion.ease_toward(&self.latest, t);
         if self.controls.hidden != self.live.settings.hidden && !self.thread.is_finished() {
             // A loaded network may change the size; keep the controls honest.
-            self.controls.hidden = self.live.settings.hidden;
+            self.controls.hidden = self.live.settings.hidden.clone();
         }
     }
 
@@ -759,7 +927,7 @@ impl Lab for XorLab {
         let panel = Panel::at(panel)?;
         match panel {
             Panel::Feature | Panel::Input => {
-                let h = snap.net.hidden();
+                let h = snap.feature_width();
                 let mut positions: Box<dyn Iterator<Item = [f32; 3]>> = if panel == Panel::Input {
                     Box::new(snap.data.points.iter().map(|p| [p[0], p[1], 1.0]))
                 } else {
@@ -773,14 +941,10 @@ impl Lab for XorLab {
                 Some(point_text(snap, i))
             }
             Panel::Network => {
-                let (xi, xh, xo) = scenes::NETWORK_COLUMNS;
-                let h = snap.net.hidden();
-                let mut all = (0..2)
-                    .map(|i| scenes::neuron_pos(xi, i, 2))
-                    .chain((0..h).map(|j| scenes::neuron_pos(xh, j, h)))
-                    .chain(std::iter::once(scenes::neuron_pos(xo, 0, 1)));
-                let k = nearest(&mut all)?;
-                Some(neuron_text(snap, k, self.selected_point))
+                let neurons = scenes::neuron_positions(snap);
+                let k = nearest(&mut neurons.iter().map(|n| n.2))?;
+                let (column, j, _) = neurons[k];
+                Some(neuron_text(snap, column, j, self.selected_point))
             }
             Panel::LossSurface | Panel::Curves => None,
         }
@@ -834,8 +998,7 @@ impl Lab for XorLab {
 
     fn save_run(&self, path: &Path) -> Result<String, String> {
         let s = &self.live;
-        let model = encode_xor(&s.net, s.settings.learning_rate, s.settings.seed)
-            .map_err(|e| e.to_string())?;
+        let model = encode_plane(&s.net).map_err(|e| e.to_string())?;
         let run = RunToSave {
             lab: Self::NAME,
             settings: serde_json::to_value(&s.settings).map_err(|e| e.to_string())?,

@@ -5,10 +5,13 @@
 use std::sync::Arc;
 
 use crate::data::plane::{DEFAULT_POINTS, Dataset2d, DatasetKind};
-use crate::labs::xor::settings::XorSettings;
+use crate::labs::xor::settings::{XorSettings, default_surface_weights};
 use crate::labs::xor::snapshot::{Checkpoint, TrainingState, XorSnapshot};
-use crate::nn::xor::{Activation, GradNorms, XorNet};
+use crate::nn::plane::{ParamId, PlaneLoss, PlaneNet, PlaneOptimizer, check_hidden};
+use crate::nn::xor::Activation;
 use crate::nn::{NnError, Result};
+
+pub use crate::labs::xor::snapshot::HistoryEntry;
 
 /// What the UI asks of the lab.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,8 +33,16 @@ pub enum XorCommand {
     SetLearningRate(f32),
     /// Hidden activation (restarts training).
     SetActivation(Activation),
-    /// Hidden neurons (restarts training).
-    SetHidden(usize),
+    /// Neurons of each hidden layer (restarts training).
+    SetHidden(Vec<usize>),
+    /// The loss (restarts training).
+    SetLoss(PlaneLoss),
+    /// The optimizer (restarts training).
+    SetOptimizer(PlaneOptimizer),
+    /// Points per batch, 0 for all (restarts training).
+    SetBatch(usize),
+    /// The hidden layer the feature space shows (from 1; `None`: the last).
+    SetFeatureLayer(Option<usize>),
     /// Epochs between snapshots.
     SetEpochsPerRefresh(u64),
     /// Total epochs.
@@ -40,10 +51,11 @@ pub enum XorCommand {
     SetDataset(DatasetKind, f32),
     /// Seed (restarts training).
     SetSeed(u64),
-    /// The two weights the loss surface spans.
-    SetSurfaceWeights(usize, usize),
-    /// Replace the network (loaded from a file); its size and activation become the settings.
-    LoadNetwork(Box<XorNet>),
+    /// The two parameters the loss surface spans.
+    SetSurfaceWeights(ParamId, ParamId),
+    /// Replace the network's weights and biases (loaded from a file); its layers and
+    /// activation become the settings, the loss, optimizer and batch stay.
+    LoadNetwork(Box<PlaneNet>),
 }
 
 /// Most entries kept in the loss and gradient histories; older ones are thinned out.
@@ -53,15 +65,15 @@ const MAX_HISTORY: usize = 4096;
 #[derive(Clone, Debug)]
 pub struct XorSession {
     settings: XorSettings,
-    net: XorNet,
+    net: PlaneNet,
     data: Arc<Dataset2d>,
     epoch: u64,
     paused: bool,
-    /// `(epoch, loss, grad norms)` at every refresh.
-    history: Vec<(u64, f32, GradNorms)>,
+    /// `(epoch, loss, grad norms per layer)` at every refresh.
+    history: Vec<HistoryEntry>,
     /// `(w_a, w_b, loss)` of the loss surface's two weights at every refresh.
     trajectory: Vec<[f32; 3]>,
-    /// Per data point, its hidden activations at every refresh (for trails).
+    /// Per data point, the shown hidden layer's activations at every refresh (for trails).
     trails: Vec<Vec<Vec<f32>>>,
     diverged: Option<String>,
     /// Why the last command failed, shown until the next one succeeds.
@@ -73,7 +85,7 @@ pub struct XorSession {
 impl XorSession {
     /// A fresh session with `settings`.
     pub fn new(settings: XorSettings) -> Result<Self> {
-        let net = XorNet::new(settings.hidden, settings.activation, settings.seed)?;
+        let net = PlaneNet::new(&settings.spec())?;
         let data = Arc::new(Dataset2d::generate(
             settings.dataset,
             DEFAULT_POINTS,
@@ -120,7 +132,7 @@ impl XorSession {
     }
 
     /// The network.
-    pub fn net(&self) -> &XorNet {
+    pub fn net(&self) -> &PlaneNet {
         &self.net
     }
 
@@ -157,18 +169,16 @@ impl XorSession {
     /// Restarts training from new weights drawn with the current settings.
     fn restart(&mut self) -> Result<()> {
         let s = &self.settings;
-        self.net = XorNet::new(s.hidden, s.activation, s.seed)?;
+        self.net = PlaneNet::new(&s.spec())?;
         self.data = Arc::new(Dataset2d::generate(
             s.dataset,
             DEFAULT_POINTS,
             s.noise,
             s.seed,
         ));
-        let h = self.net.hidden();
-        let n = 4 * h + 1;
         let (a, b) = s.surface_weights;
-        if a >= n || b >= n || a == b {
-            self.settings.surface_weights = (0, 1);
+        if self.net.param(a).is_none() || self.net.param(b).is_none() || a == b {
+            self.settings.surface_weights = default_surface_weights();
         }
         self.epoch = 0;
         self.run += 1;
@@ -208,19 +218,34 @@ impl XorSession {
                     )));
                 }
                 self.settings.learning_rate = lr;
+                self.net.set_learning_rate(lr)?;
             }
             XorCommand::SetActivation(a) => {
                 self.settings.activation = a;
                 self.restart()?;
             }
-            XorCommand::SetHidden(h) => {
-                if h == 0 {
-                    return Err(NnError::Config(
-                        "the network needs at least one hidden neuron".into(),
-                    ));
-                }
-                self.settings.hidden = h;
+            XorCommand::SetHidden(hidden) => {
+                check_hidden(&hidden)
+                    .map_err(|why| NnError::Config(format!("hidden layers {hidden:?}: {why}")))?;
+                self.settings.hidden = hidden;
                 self.restart()?;
+            }
+            XorCommand::SetLoss(loss) => {
+                self.settings.loss = loss;
+                self.restart()?;
+            }
+            XorCommand::SetOptimizer(optimizer) => {
+                self.settings.optimizer = optimizer;
+                self.restart()?;
+            }
+            XorCommand::SetBatch(batch) => {
+                self.settings.batch = batch;
+                self.restart()?;
+            }
+            XorCommand::SetFeatureLayer(layer) => {
+                self.settings.feature_layer = layer;
+                self.trails.clear();
+                self.record_trails();
             }
             XorCommand::SetEpochsPerRefresh(n) => self.settings.epochs_per_refresh = n.max(1),
             XorCommand::SetMaxEpochs(n) => self.settings.max_epochs = n,
@@ -234,18 +259,27 @@ impl XorSession {
                 self.restart()?;
             }
             XorCommand::SetSurfaceWeights(a, b) => {
-                let n = 4 * self.net.hidden() + 1;
-                if a < n && b < n && a != b {
+                if self.net.param(a).is_some() && self.net.param(b).is_some() && a != b {
                     self.settings.surface_weights = (a, b);
                     self.trajectory.clear();
                     self.record(self.net.loss(&self.data.points, &self.data.labels));
                 }
             }
             XorCommand::LoadNetwork(net) => {
-                self.settings.hidden = net.hidden();
-                self.settings.activation = net.activation();
+                let spec = net.spec();
+                check_hidden(&spec.hidden).map_err(NnError::Config)?;
+                self.settings.hidden = spec.hidden.clone();
+                self.settings.activation = spec.activation;
                 self.restart()?;
-                self.net = *net;
+                for id in self.net.params() {
+                    if let Some(v) = net.param(id) {
+                        self.net.set_param(id, v)?;
+                    }
+                }
+                self.history.clear();
+                self.trajectory.clear();
+                self.trails.clear();
+                self.record(self.net.loss(&self.data.points, &self.data.labels));
             }
         }
         Ok(())
@@ -291,9 +325,10 @@ impl XorSession {
             .sum();
         std::mem::size_of::<XorSession>()
             + trails
-            + self.history.len() * std::mem::size_of::<(u64, f32, GradNorms)>()
+            + self.history.len()
+                * (std::mem::size_of::<HistoryEntry>() + self.net.layers().len() * f)
             + self.trajectory.len() * std::mem::size_of::<[f32; 3]>()
-            + 4 * self.net.w1.len() * f
+            + 4 * self.net.params().len() * f
     }
 
     /// Trains one refresh's worth of epochs unless paused or done; returns whether it trained.
@@ -315,11 +350,7 @@ impl XorSession {
             .min(self.settings.max_epochs - self.epoch);
         let mut loss = f32::NAN;
         for _ in 0..todo {
-            loss = self.net.train_epoch(
-                &self.data.points,
-                &self.data.labels,
-                self.settings.learning_rate,
-            );
+            loss = self.net.train_epoch(&self.data.points, &self.data.labels);
             self.epoch += 1;
         }
         if !(loss.is_finite() && self.net.is_finite()) {
@@ -335,17 +366,12 @@ impl XorSession {
     }
 
     fn record(&mut self, loss: f32) {
-        self.history.push((self.epoch, loss, self.net.grad_norms()));
+        self.history
+            .push((self.epoch, loss, self.net.grad_norms().to_vec()));
         let (a, b) = self.settings.surface_weights;
-        self.trajectory
-            .push([self.net.param(a), self.net.param(b), loss]);
-        let h = self.net.hidden();
-        let (mut z, mut act) = (vec![0.0; h], vec![0.0; h]);
-        self.trails.resize(self.data.len(), Vec::new());
-        for (trail, &p) in self.trails.iter_mut().zip(&self.data.points) {
-            self.net.hidden_into(p, &mut z, &mut act);
-            trail.push(act.clone());
-        }
+        let value = |id| self.net.param(id).unwrap_or(f32::NAN);
+        self.trajectory.push([value(a), value(b), loss]);
+        self.record_trails();
         if self.history.len() > MAX_HISTORY {
             thin(&mut self.history);
             thin(&mut self.trajectory);
@@ -355,8 +381,18 @@ impl XorSession {
         }
     }
 
-    /// `(epoch, loss, grad norms)` at every refresh.
-    pub fn history(&self) -> &[(u64, f32, GradNorms)] {
+    /// Adds every data point's activations of the shown hidden layer to its trail.
+    fn record_trails(&mut self) {
+        let layer = self.settings.shown_layer();
+        self.trails.resize(self.data.len(), Vec::new());
+        for (trail, &p) in self.trails.iter_mut().zip(&self.data.points) {
+            let mut f = self.net.forward(p);
+            trail.push(std::mem::take(&mut f.a[layer]));
+        }
+    }
+
+    /// `(epoch, loss, grad norms per layer)` at every refresh.
+    pub fn history(&self) -> &[HistoryEntry] {
         &self.history
     }
 
@@ -365,7 +401,7 @@ impl XorSession {
         &self.trajectory
     }
 
-    /// Per data point, its hidden activations at every refresh.
+    /// Per data point, the shown hidden layer's activations at every refresh.
     pub fn trails(&self) -> &[Vec<Vec<f32>>] {
         &self.trails
     }
@@ -435,13 +471,34 @@ mod tests {
         s.apply(XorCommand::SetLearningRate(0.5)).unwrap();
         assert_eq!(s.settings().learning_rate, 0.5);
         assert!(s.apply(XorCommand::SetLearningRate(-1.0)).is_err());
-        s.apply(XorCommand::SetHidden(5)).unwrap();
-        assert_eq!((s.net().hidden(), s.epoch()), (5, 0));
-        let before = s.net().w1.clone();
+        assert_eq!(s.net().spec().learning_rate, 0.5);
+        s.apply(XorCommand::SetHidden(vec![5])).unwrap();
+        assert_eq!((s.net().architecture().as_str(), s.epoch()), ("2-5-1", 0));
+        assert!(s.apply(XorCommand::SetHidden(vec![8, 17])).is_err());
+        s.apply(XorCommand::SetHidden(vec![4, 3])).unwrap();
+        s.apply(XorCommand::SetLoss(PlaneLoss::Bce)).unwrap();
+        s.apply(XorCommand::SetOptimizer(PlaneOptimizer::Adam))
+            .unwrap();
+        s.apply(XorCommand::SetBatch(2)).unwrap();
+        let spec = s.net().spec();
+        assert_eq!(
+            (
+                spec.hidden.as_slice(),
+                spec.loss,
+                spec.optimizer,
+                spec.batch
+            ),
+            (&[4, 3][..], PlaneLoss::Bce, PlaneOptimizer::Adam, 2)
+        );
+        s.apply(XorCommand::Step).unwrap();
+        assert_eq!(s.history().last().map(|h| h.2.len()), Some(3));
         s.apply(XorCommand::Reset { new_seed: false }).unwrap();
-        assert_eq!(s.net().w1, before, "same seed, same weights");
+        let before = s.net().layers().to_vec();
+        s.apply(XorCommand::Step).unwrap();
+        s.apply(XorCommand::Reset { new_seed: false }).unwrap();
+        assert_eq!(s.net().layers(), before, "same seed, same weights");
         s.apply(XorCommand::Reset { new_seed: true }).unwrap();
-        assert_ne!(s.net().w1, before);
+        assert_ne!(s.net().layers(), before);
         s.apply(XorCommand::SetDataset(DatasetKind::Moons, 0.05))
             .unwrap();
         assert_eq!(s.data().len(), DEFAULT_POINTS);
@@ -452,7 +509,9 @@ mod tests {
         let mut s = XorSession::new(XorSettings::default()).unwrap();
         // A weight that is no longer a number: every loss after it is NaN.
         let mut broken = s.net().clone();
-        broken.w2[0] = f32::NAN;
+        broken
+            .set_param(ParamId::weight(2, 0, 0), f32::NAN)
+            .unwrap();
         s.apply(XorCommand::LoadNetwork(Box::new(broken))).unwrap();
         let mut steps = 0;
         while s.advance() && steps < 1000 {
@@ -479,9 +538,39 @@ mod snapshot_tests {
     use super::*;
     use crate::labs::xor::snapshot::{FeatureSpace, HEATMAP_CELLS, SURFACE_VERTICES};
 
+    #[test]
+    fn the_chosen_layer_is_the_feature_space_of_a_deeper_network() {
+        for layer in [Some(2), None] {
+            let mut s = XorSession::new(XorSettings {
+                hidden: vec![4, 3, 2],
+                activation: Activation::Tanh,
+                max_epochs: 300,
+                feature_layer: layer,
+                ..XorSettings::default()
+            })
+            .unwrap();
+            while s.advance() {}
+            let snap = s.snapshot();
+            let l = layer.unwrap_or(3);
+            assert_eq!(snap.feature_layer, l);
+            for (p, f) in snap.data.points.iter().zip(&snap.point_features) {
+                let a = &snap.net.forward(*p).a[l];
+                let want = [a[0], a[1], a.get(2).copied().unwrap_or(0.0)];
+                assert_eq!(f, &want, "layer {l}");
+            }
+            match (&snap.feature_space, l) {
+                (FeatureSpace::Cube { plane }, 2) => assert!(plane.is_empty()),
+                (FeatureSpace::Plane { .. }, 3) => {}
+                (other, _) => panic!("layer {l}: {other:?}"),
+            }
+            assert_eq!(snap.hidden_grids.len(), 3);
+            assert_eq!(snap.points[0].a.len(), 4);
+        }
+    }
+
     fn trained(hidden: usize, epochs: u64) -> XorSession {
         let mut s = XorSession::new(XorSettings {
-            hidden,
+            hidden: vec![hidden],
             max_epochs: epochs,
             ..XorSettings::default()
         })
@@ -497,13 +586,14 @@ mod snapshot_tests {
             panic!("h = 3 is a cube")
         };
         assert!(plane.len() >= 3);
-        let w = &snap.net.w2;
+        let out = &snap.net.layers()[1];
+        let (w, b2) = (&out.w, out.b[0]);
         for corner in plane {
-            let v: f32 = w.iter().zip(corner).map(|(a, b)| a * b).sum::<f32>() + snap.net.b2;
+            let v: f32 = w.iter().zip(corner).map(|(a, b)| a * b).sum::<f32>() + b2;
             assert!(v.abs() < 1e-4, "corner {corner:?} is on the plane");
         }
         for (p, &label) in snap.point_features.iter().zip(&snap.data.labels) {
-            let side: f32 = w.iter().zip(p).map(|(a, b)| a * b).sum::<f32>() + snap.net.b2;
+            let side: f32 = w.iter().zip(p).map(|(a, b)| a * b).sum::<f32>() + b2;
             assert_eq!(
                 side > 0.0,
                 label > 0.5,
@@ -516,16 +606,16 @@ mod snapshot_tests {
     fn the_surface_is_the_hidden_layer_applied_to_the_grid() {
         let snap = trained(3, 2_000).snapshot();
         let m = SURFACE_VERTICES;
-        let (mut z, mut a) = (vec![0.0; 3], vec![0.0; 3]);
         for (k, v) in snap.surface.iter().enumerate() {
             let (r, c) = (k / m, k % m);
             let x = -0.5 + 2.0 * c as f32 / (m - 1) as f32;
             let y = -0.5 + 2.0 * r as f32 / (m - 1) as f32;
-            snap.net.hidden_into([x, y], &mut z, &mut a);
+            let a = &snap.net.forward([x, y]).a[1];
             assert_eq!(v, &[a[0], a[1], a[2]]);
         }
         assert_eq!(snap.output_grid.len(), HEATMAP_CELLS * HEATMAP_CELLS);
-        assert_eq!(snap.hidden_grids.len(), 3);
+        assert_eq!(snap.hidden_grids.len(), 1);
+        assert_eq!(snap.hidden_grids[0].len(), 3);
     }
 
     #[test]
@@ -552,7 +642,11 @@ mod snapshot_tests {
     #[test]
     fn the_loss_surface_is_centred_on_the_current_weights() {
         let mut s = trained(3, 1_000);
-        s.apply(XorCommand::SetSurfaceWeights(6, 9)).unwrap();
+        s.apply(XorCommand::SetSurfaceWeights(
+            ParamId::bias(1, 0),
+            ParamId::weight(2, 0, 0),
+        ))
+        .unwrap();
         let snap = s.snapshot();
         let ls = &snap.loss_surface;
         assert_eq!(ls.weights[0].1, "b1[0]");

@@ -1,12 +1,14 @@
 //! `XorSnapshot`: everything the XOR lab's views draw, computed from the network on the lab
 //! thread so the UI only copies numbers into scenes:
-//! - every neuron's `z` and `a` for every data point (the network diagram);
-//! - the output probability and each hidden neuron's activation over a grid of the input plane
-//!   (the decision heatmap and the per-neuron heatmaps);
-//! - the input grid mapped through the hidden layer (the warped surface), the data points in
-//!   feature space, and the separating plane / line / threshold of the output layer, exactly;
-//!   for more than three hidden neurons, a PCA projection of those;
-//! - the loss over a grid of two chosen weights around their current values, with their path.
+//! - every neuron's `z` and `a` of every layer for every data point (the network diagram);
+//! - the output probability and each hidden neuron's activation (of every hidden layer) over a
+//!   grid of the input plane (the decision heatmap and the per-neuron heatmaps);
+//! - the input grid mapped through the chosen hidden layer (the warped surface), the data
+//!   points in that layer's feature space and, when it is the last hidden layer, the
+//!   separating plane / line / threshold of the output layer, exactly; for more than three
+//!   neurons, a PCA projection of those;
+//! - the loss over a grid of two chosen parameters around their current values, with their
+//!   path.
 
 use std::sync::Arc;
 
@@ -16,7 +18,11 @@ use crate::data::plane::Dataset2d;
 use crate::labs::pca::{Pca, pca3};
 use crate::labs::xor::geometry::{clip_line_to_rect, clip_plane_to_box};
 use crate::labs::xor::settings::XorSettings;
-use crate::nn::xor::{Activation, GradNorms, XorNet, sigmoid};
+use crate::nn::plane::{ParamId, PlaneNet};
+use crate::nn::xor::Activation;
+
+/// One refresh in the history: `(epoch, loss, gradient norm of each layer)`.
+pub type HistoryEntry = (u64, f32, Vec<f32>);
 
 /// Cells per side of the heatmaps over the input plane.
 pub const HEATMAP_CELLS: usize = 64;
@@ -30,33 +36,45 @@ pub const LOSS_SURFACE_HALF_RANGE: f32 = 4.0;
 /// One data point seen by every neuron.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PointValues {
-    /// Hidden pre-activations.
-    pub z1: Vec<f32>,
-    /// Hidden activations.
-    pub a1: Vec<f32>,
-    /// Output pre-activation.
-    pub z2: f32,
+    /// Pre-activations per layer: `z[l - 1]` of layer `l` (the last is the output's).
+    pub z: Vec<Vec<f32>>,
+    /// Activations per layer: `a[l - 1]` of layer `l` (the last is the output probability).
+    pub a: Vec<Vec<f32>>,
     /// Output probability.
     pub y: f32,
+}
+
+impl PointValues {
+    /// The output neuron's pre-activation.
+    pub fn output_z(&self) -> f32 {
+        self.z
+            .last()
+            .and_then(|z| z.first())
+            .copied()
+            .unwrap_or(0.0)
+    }
 }
 
 /// How the feature space is shown.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FeatureSpace {
-    /// One hidden neuron: activations on an axis, split at `threshold` (where the output is 0.5),
-    /// `None` when the output never reaches 0.5 inside the axis range.
+    /// One neuron: activations on an axis, split at `threshold` (where the output is 0.5),
+    /// `None` when the output never reaches 0.5 inside the axis range or the layer is not the
+    /// last hidden one.
     Axis {
         /// Activation where `w2 a + b2 = 0`.
         threshold: Option<f32>,
     },
     /// Two hidden neurons: the plane of activations and the separating line clipped to it.
     Plane {
-        /// Ends of `w2 · a + b2 = 0` inside the box, if it crosses it.
+        /// Ends of `w · a + b = 0` (the output layer's) inside the box, if it crosses it and
+        /// the layer is the last hidden one.
         line: Option<([f32; 2], [f32; 2])>,
     },
     /// Three hidden neurons: the separating plane clipped to the box of activations.
     Cube {
-        /// Corners of the polygon `w2 · a + b2 = 0` inside the box, in order.
+        /// Corners of the polygon `w · a + b = 0` (the output layer's) inside the box, in
+        /// order; empty unless the layer is the last hidden one.
         plane: Vec<[f32; 3]>,
     },
     /// More than three: coordinates are along the top three principal axes of the activations
@@ -70,8 +88,8 @@ pub enum FeatureSpace {
 /// The loss over two weights around their current values.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LossSurface {
-    /// Parameter indices and names.
-    pub weights: [(usize, String); 2],
+    /// The two parameters and their names.
+    pub weights: [(ParamId, String); 2],
     /// Current values of the two weights (the center).
     pub center: [f32; 2],
     /// `samples x samples` losses, row `r` at `wb = center[1] + half_range * (2r/(n-1) - 1)`,
@@ -105,10 +123,10 @@ pub struct XorSnapshot {
     pub message: Option<String>,
     /// Mean loss now.
     pub loss: f32,
-    /// Gradient norms of the latest epoch.
-    pub grad_norms: GradNorms,
-    /// The network (weights and biases).
-    pub net: XorNet,
+    /// Gradient norms of the latest update, per layer.
+    pub grad_norms: Vec<f32>,
+    /// The network (weights, biases and optimizer state).
+    pub net: PlaneNet,
     /// The dataset.
     #[serde(with = "crate::labs::run_file::shared")]
     pub data: Arc<Dataset2d>,
@@ -117,8 +135,10 @@ pub struct XorSnapshot {
     /// Output probability over the input grid: `HEATMAP_CELLS^2`, row 0 at the top (largest
     /// y), cell centers spanning the dataset's extent.
     pub output_grid: Vec<f32>,
-    /// Each hidden neuron's activation over the same grid.
-    pub hidden_grids: Vec<Vec<f32>>,
+    /// Per hidden layer, each neuron's activation over the same grid.
+    pub hidden_grids: Vec<Vec<Vec<f32>>>,
+    /// The hidden layer the feature space shows, from 1.
+    pub feature_layer: usize,
     /// Feature-space coordinates of the warped input plane: `SURFACE_VERTICES^2` vertices,
     /// row-major from the input's bottom-left (x fastest); unused coordinates are 0.
     pub surface: Vec<[f32; 3]>,
@@ -132,9 +152,9 @@ pub struct XorSnapshot {
     pub feature_box: ([f32; 3], [f32; 3]),
     /// How the feature space is shown.
     pub feature_space: FeatureSpace,
-    /// `(epoch, loss, grad norms)` at every refresh.
-    pub history: Vec<(u64, f32, GradNorms)>,
-    /// The loss over the two chosen weights.
+    /// `(epoch, loss, grad norms per layer)` at every refresh.
+    pub history: Vec<HistoryEntry>,
+    /// The loss over the two chosen parameters.
     pub loss_surface: LossSurface,
     /// The whole training state this moment was computed from, when the lab thread
     /// published it: training on from here reproduces the run, so the timeline can show any
@@ -207,7 +227,7 @@ pub struct TrainingState<'a> {
     /// The settings trained with.
     pub settings: &'a XorSettings,
     /// The network now.
-    pub net: &'a XorNet,
+    pub net: &'a PlaneNet,
     /// The dataset.
     pub data: &'a Arc<Dataset2d>,
     /// Epochs trained.
@@ -220,11 +240,11 @@ pub struct TrainingState<'a> {
     pub diverged: Option<&'a str>,
     /// Why the last command failed, if it did.
     pub message: Option<&'a str>,
-    /// `(epoch, loss, grad norms)` at every refresh.
-    pub history: &'a [(u64, f32, GradNorms)],
+    /// `(epoch, loss, grad norms per layer)` at every refresh.
+    pub history: &'a [HistoryEntry],
     /// `(w_a, w_b, loss)` of the loss surface's two weights at every refresh.
     pub trajectory: &'a [[f32; 3]],
-    /// Per data point, its hidden activations at every refresh.
+    /// Per data point, the shown hidden layer's activations at every refresh.
     pub trails: &'a [Vec<Vec<f32>>],
 }
 
@@ -241,17 +261,24 @@ impl crate::labs::timeline::Moment for XorSnapshot {
     fn heap_bytes(&self) -> usize {
         let f = std::mem::size_of::<f32>();
         let v3 = std::mem::size_of::<[f32; 3]>();
-        let h = self.net.hidden();
+        let neurons: usize = self.net.layers().iter().map(|l| l.outputs).sum();
         let trails: usize = self.trails.iter().map(|t| t.len() * v3).sum();
         std::mem::size_of::<XorSnapshot>()
-            + self.points.len() * (std::mem::size_of::<PointValues>() + 2 * h * f)
+            + self.points.len() * (std::mem::size_of::<PointValues>() + 2 * neurons * f)
             + self.output_grid.len() * f
-            + self.hidden_grids.iter().map(|g| g.len() * f).sum::<usize>()
+            + self
+                .hidden_grids
+                .iter()
+                .flatten()
+                .map(|g| g.len() * f)
+                .sum::<usize>()
+            + 4 * self.net.params().len() * f
             + self.surface.len() * v3
             + self.surface_output.len() * f
             + self.point_features.len() * v3
             + trails
-            + self.history.len() * std::mem::size_of::<(u64, f32, GradNorms)>()
+            + self.history.len()
+                * (std::mem::size_of::<HistoryEntry>() + self.net.layers().len() * f)
             + self.loss_surface.values.len() * f
             + (self.loss_surface.trajectory.len() + self.loss_surface.path_on_surface.len()) * v3
             + self.checkpoint.as_ref().map_or(0, Checkpoint::bytes)
@@ -267,20 +294,21 @@ impl XorSnapshot {
     pub fn compute(session: &TrainingState<'_>) -> XorSnapshot {
         let net = session.net.clone();
         let data = Arc::clone(session.data);
-        let h = net.hidden();
-        let (mut z, mut a) = (vec![0.0; h], vec![0.0; h]);
+        let layers = net.layers().len();
+        let hidden_layers = layers - 1;
+        let shown = session.settings.shown_layer().min(hidden_layers);
+        let h = net.layers()[shown - 1].outputs;
 
         let points: Vec<PointValues> = data
             .points
             .iter()
             .map(|&p| {
-                net.hidden_into(p, &mut z, &mut a);
-                let z2 = net.output_z(&a);
+                let f = net.forward(p);
+                let y = f.output();
                 PointValues {
-                    z1: z.clone(),
-                    a1: a.clone(),
-                    z2,
-                    y: sigmoid(z2),
+                    z: f.z,
+                    a: f.a.into_iter().skip(1).collect(),
+                    y,
                 }
             })
             .collect();
@@ -288,20 +316,25 @@ impl XorSnapshot {
         // Heatmaps over the input plane, row 0 at the top.
         let n = HEATMAP_CELLS;
         let mut output_grid = vec![0.0; n * n];
-        let mut hidden_grids = vec![vec![0.0; n * n]; h];
+        let mut hidden_grids: Vec<Vec<Vec<f32>>> = net.layers()[..hidden_layers]
+            .iter()
+            .map(|l| vec![vec![0.0; n * n]; l.outputs])
+            .collect();
         for row in 0..n {
             let y = grid_coord(n - 1 - row, n, data.extent, true);
             for col in 0..n {
                 let x = grid_coord(col, n, data.extent, true);
-                net.hidden_into([x, y], &mut z, &mut a);
-                output_grid[row * n + col] = sigmoid(net.output_z(&a));
-                for (grid, &v) in hidden_grids.iter_mut().zip(&a) {
-                    grid[row * n + col] = v;
+                let f = net.forward([x, y]);
+                output_grid[row * n + col] = f.output();
+                for (grids, a) in hidden_grids.iter_mut().zip(&f.a[1..]) {
+                    for (grid, &v) in grids.iter_mut().zip(a) {
+                        grid[row * n + col] = v;
+                    }
                 }
             }
         }
 
-        // The input plane mapped through the hidden layer.
+        // The input plane mapped through the shown hidden layer.
         let m = SURFACE_VERTICES;
         let mut surface_acts = Vec::with_capacity(m * m * h);
         let mut surface_output = Vec::with_capacity(m * m);
@@ -309,9 +342,9 @@ impl XorSnapshot {
             let y = grid_coord(r, m, data.extent, false);
             for c in 0..m {
                 let x = grid_coord(c, m, data.extent, false);
-                net.hidden_into([x, y], &mut z, &mut a);
-                surface_acts.extend_from_slice(&a);
-                surface_output.push(sigmoid(net.output_z(&a)));
+                let f = net.forward([x, y]);
+                surface_acts.extend_from_slice(&f.a[shown]);
+                surface_output.push(f.output());
             }
         }
         let pca = (h > 3).then(|| pca3(&surface_acts, h));
@@ -321,7 +354,7 @@ impl XorSnapshot {
             .collect();
         let point_features: Vec<[f32; 3]> = points
             .iter()
-            .map(|p| to_features(&p.a1, pca.as_ref()))
+            .map(|p| to_features(&p.a[shown - 1], pca.as_ref()))
             .collect();
         let trails = session
             .trails
@@ -329,24 +362,31 @@ impl XorSnapshot {
             .map(|t| t.iter().map(|a| to_features(a, pca.as_ref())).collect())
             .collect();
 
-        let feature_box = feature_box(&net, &surface, &point_features, pca.is_some());
+        let feature_box = feature_box(&net, h, &surface, &point_features, pca.is_some());
         let (lo, hi) = feature_box;
+        // The output layer's weights and bias: the exact separator of the last hidden layer.
+        let out = &net.layers()[layers - 1];
+        let exact = shown == hidden_layers;
+        let (w, b) = (&out.w, out.b[0]);
         let feature_space = match (h, pca) {
             (1, _) => FeatureSpace::Axis {
-                threshold: (net.w2[0] != 0.0)
-                    .then(|| -net.b2 / net.w2[0])
+                threshold: (exact && w[0] != 0.0)
+                    .then(|| -b / w[0])
                     .filter(|t| (lo[0]..=hi[0]).contains(t)),
             },
             (2, _) => FeatureSpace::Plane {
-                line: clip_line_to_rect(
-                    [net.w2[0], net.w2[1]],
-                    net.b2,
-                    [lo[0], lo[1]],
-                    [hi[0], hi[1]],
-                ),
+                line: if exact {
+                    clip_line_to_rect([w[0], w[1]], b, [lo[0], lo[1]], [hi[0], hi[1]])
+                } else {
+                    None
+                },
             },
             (3, _) => FeatureSpace::Cube {
-                plane: clip_plane_to_box([net.w2[0], net.w2[1], net.w2[2]], net.b2, lo, hi),
+                plane: if exact {
+                    clip_plane_to_box([w[0], w[1], w[2]], b, lo, hi)
+                } else {
+                    Vec::new()
+                },
             },
             (_, Some(pca)) => FeatureSpace::Projection { pca },
             (_, None) => FeatureSpace::Axis { threshold: None },
@@ -360,7 +400,7 @@ impl XorSnapshot {
             diverged: session.diverged.map(str::to_string),
             message: session.message.map(str::to_string),
             loss: session.history.last().map(|e| e.1).unwrap_or(f32::NAN),
-            grad_norms: net.grad_norms(),
+            grad_norms: net.grad_norms().to_vec(),
             loss_surface: loss_surface(session, &net, &data),
             checkpoint: None,
             net,
@@ -368,6 +408,7 @@ impl XorSnapshot {
             points,
             output_grid,
             hidden_grids,
+            feature_layer: shown,
             surface,
             surface_output,
             point_features,
@@ -377,23 +418,38 @@ impl XorSnapshot {
             history: session.history.to_vec(),
         }
     }
+
+    /// Neurons of the hidden layer the feature space shows.
+    pub fn feature_width(&self) -> usize {
+        self.net
+            .layers()
+            .get(self.feature_layer.saturating_sub(1))
+            .map_or(0, |l| l.outputs)
+    }
+
+    /// Hidden layers of the network.
+    pub fn hidden_layers(&self) -> usize {
+        self.net.layers().len().saturating_sub(1)
+    }
 }
 
 /// The box the feature space is drawn in: the activation's range ([0,1] for sigmoid, [-1,1] for
 /// tanh), grown to hold every point for ReLU and for projections.
 fn feature_box(
-    net: &XorNet,
+    net: &PlaneNet,
+    width: usize,
     surface: &[[f32; 3]],
     points: &[[f32; 3]],
     projected: bool,
 ) -> ([f32; 3], [f32; 3]) {
-    let dims = net.hidden().min(3);
-    let (mut lo, mut hi) = match (net.activation(), projected) {
+    let dims = width.min(3);
+    let activation = net.spec().activation;
+    let (mut lo, mut hi) = match (activation, projected) {
         (Activation::Sigmoid, false) => ([0.0; 3], [1.0; 3]),
         (Activation::Tanh, false) => ([-1.0; 3], [1.0; 3]),
         _ => ([f32::INFINITY; 3], [f32::NEG_INFINITY; 3]),
     };
-    if net.activation() == Activation::Relu || projected {
+    if activation == Activation::Relu || projected {
         for p in surface.iter().chain(points) {
             for k in 0..3 {
                 lo[k] = lo[k].min(p[k]);
@@ -416,20 +472,24 @@ fn feature_box(
     (lo, hi)
 }
 
-fn loss_surface(session: &TrainingState<'_>, net: &XorNet, data: &Dataset2d) -> LossSurface {
+fn loss_surface(session: &TrainingState<'_>, net: &PlaneNet, data: &Dataset2d) -> LossSurface {
     let (ia, ib) = session.settings.surface_weights;
-    let names = net.param_names();
-    let center = [net.param(ia), net.param(ib)];
+    let value = |id| net.param(id).unwrap_or(0.0);
+    let center = [value(ia), value(ib)];
     let n = LOSS_SURFACE_SAMPLES;
     let half = LOSS_SURFACE_HALF_RANGE;
     let mut probe = net.clone();
+    // A parameter the network lacks is left alone (the session never chooses one).
+    let set = |probe: &mut PlaneNet, id: ParamId, v: f32| {
+        probe.set_param(id, v).ok();
+    };
     let mut values = Vec::with_capacity(n * n);
     for r in 0..n {
         let wb = center[1] + half * (2.0 * r as f32 / (n - 1) as f32 - 1.0);
-        probe.set_param(ib, wb);
+        set(&mut probe, ib, wb);
         for c in 0..n {
             let wa = center[0] + half * (2.0 * c as f32 / (n - 1) as f32 - 1.0);
-            probe.set_param(ia, wa);
+            set(&mut probe, ia, wa);
             values.push(probe.loss(&data.points, &data.labels));
         }
     }
@@ -437,13 +497,13 @@ fn loss_surface(session: &TrainingState<'_>, net: &XorNet, data: &Dataset2d) -> 
     let path_on_surface = trajectory
         .iter()
         .map(|&[wa, wb, _]| {
-            probe.set_param(ia, wa);
-            probe.set_param(ib, wb);
+            set(&mut probe, ia, wa);
+            set(&mut probe, ib, wb);
             [wa, wb, probe.loss(&data.points, &data.labels)]
         })
         .collect();
     LossSurface {
-        weights: [(ia, names[ia].clone()), (ib, names[ib].clone())],
+        weights: [(ia, ia.name()), (ib, ib.name())],
         center,
         values,
         samples: n,

@@ -1,6 +1,7 @@
-//! The feature space: the hidden layer's activations of the data and of the input grid, the
-//! output layer's separating plane, line or threshold among them, and the axes (hidden
-//! neurons, or principal components beyond three).
+//! The feature space: the chosen hidden layer's activations of the data and of the input
+//! grid, the output layer's separating plane, line or threshold among them (when the layer is
+//! the last hidden one), and the axes (the layer's neurons, or principal components beyond
+//! three).
 
 use glam::Vec3;
 
@@ -72,7 +73,7 @@ pub fn feature_space(
 ) -> Scene {
     let mut scene = Scene::new(camera);
     scene.background = BACKGROUND;
-    let h = snap.net.hidden();
+    let h = snap.feature_width();
     if h >= 2 {
         push_warped_plane(&mut scene, snap, motion);
     }
@@ -98,7 +99,7 @@ fn drawn_at(p: [f32; 3], hidden: usize, z: f32) -> [f32; 3] {
 /// The warped input plane: the grid of inputs mapped through the hidden layer, colored by
 /// the output's probability (a wireframe in 3D, a filled sheet behind the points in 2D).
 fn push_warped_plane(scene: &mut Scene, snap: &XorSnapshot, motion: &FeatureMotion) {
-    let three_d = snap.net.hidden() >= 3;
+    let three_d = snap.feature_width() >= 3;
     let vertices: Vec<MeshVertex> = motion
         .surface
         .iter()
@@ -180,7 +181,7 @@ fn push_separator(scene: &mut Scene, snap: &XorSnapshot, motion: &FeatureMotion)
 
 /// Each data point's recent path through the hidden space, in its class color.
 fn push_trails(scene: &mut Scene, snap: &XorSnapshot) {
-    let h = snap.net.hidden();
+    let h = snap.feature_width();
     for (trail, &l) in snap.trails.iter().zip(&snap.data.labels) {
         let path: Vec<[f32; 3]> = trail.iter().map(|&p| drawn_at(p, h, 0.2)).collect();
         let mut color = class_color(l);
@@ -192,7 +193,7 @@ fn push_trails(scene: &mut Scene, snap: &XorSnapshot) {
 /// The data points in their class colors (spheres in 3D, ringed discs in 2D), named when
 /// there are few.
 fn push_points(scene: &mut Scene, snap: &XorSnapshot, motion: &FeatureMotion) {
-    let h = snap.net.hidden();
+    let h = snap.feature_width();
     let few = snap.data.len() <= 8;
     let radius = if few { 10.0 } else { 4.5 };
     for (i, (&p, &l)) in motion.points.iter().zip(&snap.data.labels).enumerate() {
@@ -218,7 +219,7 @@ fn push_points(scene: &mut Scene, snap: &XorSnapshot, motion: &FeatureMotion) {
 /// component with its share of the variance.
 fn push_box_and_axes(scene: &mut Scene, snap: &XorSnapshot) {
     let (lo, hi) = snap.feature_box;
-    let h = snap.net.hidden();
+    let h = snap.feature_width();
     let (bmin, bmax) = match h {
         1 => (Vec3::new(lo[0], -0.3, 0.0), Vec3::new(hi[0], 0.3, 0.0)),
         2 => (Vec3::new(lo[0], lo[1], 0.0), Vec3::new(hi[0], hi[1], 0.0)),
@@ -244,18 +245,33 @@ fn push_box_and_axes(scene: &mut Scene, snap: &XorSnapshot) {
                 format!("PC3 ({:.0}%)", share(2)),
             ]
         }
-        _ => [
-            "a1".into(),
-            if h >= 2 { "a2".into() } else { String::new() },
-            if h >= 3 { "a3".into() } else { String::new() },
-        ],
+        _ => {
+            // One hidden layer: a1..a3 as always; deeper: the layer's number too.
+            let name = |k: usize| {
+                if h <= k {
+                    String::new()
+                } else if snap.hidden_layers() == 1 {
+                    format!("a{}", k + 1)
+                } else {
+                    format!("h{}.{}", snap.feature_layer, k + 1)
+                }
+            };
+            [name(0), name(1), name(2)]
+        }
     };
     axes.add_to(scene);
     if let FeatureSpace::Projection { .. } = snap.feature_space {
         label(
             scene,
             [bmin.x, bmax.y, bmax.z],
-            format!("PCA projection of the {h}-D hidden space"),
+            if snap.hidden_layers() == 1 {
+                format!("PCA projection of the {h}-D hidden space")
+            } else {
+                format!(
+                    "PCA projection of hidden layer {} ({h}-D)",
+                    snap.feature_layer
+                )
+            },
             14.0,
             (Anchor::BottomLeft, LabelRole::Title),
         );

@@ -12,7 +12,9 @@ mod feature;
 mod network;
 
 pub use feature::{FeatureMotion, feature_space};
-pub use network::{NETWORK_COLUMNS, NETWORK_EXTENT, network, neuron_pos};
+pub use network::{
+    NETWORK_COLUMNS, NETWORK_EXTENT, column_x, network, neuron_pos, neuron_positions,
+};
 
 pub use crate::labs::style::{BACKGROUND, TEXT};
 use glam::Vec3;
@@ -319,7 +321,7 @@ mod tests {
         }
         let net = network(&snap, Some(1), SceneCamera::default());
         let texts: Vec<&str> = net.labels.iter().map(|l| l.text.as_str()).collect();
-        let want = format!("a = {:.3}", snap.points[1].a1[0]);
+        let want = format!("a = {:.3}", snap.points[1].a[0][0]);
         assert!(
             texts.iter().any(|t| t.contains(&want)),
             "{texts:?} has {want}"

@@ -1,6 +1,6 @@
-//! The network diagram: neurons filled with their activation, edges colored by sign and
-//! thick by magnitude, each hidden neuron's activation over the input plane beside it, and
-//! the numbers at every neuron.
+//! The network diagram: every layer as a column of neurons filled with their activation,
+//! edges colored by sign and thick by magnitude, each hidden neuron's activation over the
+//! input plane beside it, and the numbers at every neuron (while the columns leave room).
 
 use super::{BACKGROUND, CLASS0, CLASS1, label, prob_color, push_point};
 use crate::labs::xor::snapshot::{HEATMAP_CELLS, PointValues, XorSnapshot};
@@ -20,24 +20,77 @@ pub fn neuron_pos(x: f32, j: usize, count: usize) -> [f32; 3] {
     [x, y, 0.5]
 }
 
-/// World x of the input, hidden and output columns of the network diagram.
+/// World x of the input, hidden and output columns of the network diagram with one hidden
+/// layer.
 pub const NETWORK_COLUMNS: (f32, f32, f32) = (0.12, 0.62, 1.38);
 
 /// World rectangle of the network diagram (for its 2D camera).
 pub const NETWORK_EXTENT: ([f32; 2], [f32; 2]) = ([-0.35, -0.05], [1.95, 1.05]);
 
+/// World x of column `c` (0 the inputs, 1 to `hidden` the hidden layers, `hidden + 1` the
+/// output) of a diagram with `hidden` hidden layers; with one it is [`NETWORK_COLUMNS`].
+pub fn column_x(c: usize, hidden: usize) -> f32 {
+    let (xi, xh, xo) = NETWORK_COLUMNS;
+    match c {
+        0 => xi,
+        _ if hidden <= 1 => {
+            if c == 1 {
+                xh
+            } else {
+                xo
+            }
+        }
+        _ if c > hidden => 1.45,
+        _ => 0.40 + (c - 1) as f32 * 0.78 / (hidden - 1) as f32,
+    }
+}
+
+/// Every neuron of `snap`'s network as `(column, neuron, position)`: the inputs (column 0),
+/// each hidden layer, then the output.
+pub fn neuron_positions(snap: &XorSnapshot) -> Vec<(usize, usize, [f32; 3])> {
+    let counts = column_counts(snap);
+    let hidden = counts.len() - 2;
+    counts
+        .iter()
+        .enumerate()
+        .flat_map(|(c, &n)| (0..n).map(move |j| (c, j, neuron_pos(column_x(c, hidden), j, n))))
+        .collect()
+}
+
+/// Neurons per column: 2 inputs, each layer's outputs.
+fn column_counts(snap: &XorSnapshot) -> Vec<usize> {
+    std::iter::once(2)
+        .chain(snap.net.layers().iter().map(|l| l.outputs))
+        .collect()
+}
+
 /// The network: neurons filled with their activation for data point `selected` (with `None`,
 /// the values of every point are listed when there are at most four), edges colored by sign
 /// (red positive, blue negative) and thick by magnitude, each hidden neuron's activation over
-/// the input plane as a small heatmap beside it, and `z`, `a`, `b` printed at each neuron.
+/// the input plane as a small heatmap beside it, and `z`, `a`, `b` printed at each neuron
+/// (fewer numbers, smaller neurons and heatmaps as the columns fill up).
 pub fn network(snap: &XorSnapshot, selected: Option<usize>, camera: SceneCamera) -> Scene {
     let mut scene = Scene::new(camera);
     scene.background = BACKGROUND;
     let diagram = Diagram::new(snap, selected);
     diagram.push_edges(&mut scene);
     diagram.push_inputs(&mut scene);
-    for j in 0..diagram.snap.net.hidden() {
-        diagram.push_hidden(&mut scene, j);
+    for c in 1..=diagram.hidden {
+        for j in 0..diagram.counts[c] {
+            diagram.push_hidden(&mut scene, c, j);
+        }
+        if diagram.hidden > 1 {
+            let x = column_x(c, diagram.hidden);
+            // Above the top neuron's heatmap.
+            let top = 0.96 + diagram.heatmap_side(c) / 2.0 + 0.015;
+            label(
+                &mut scene,
+                [x, top, 0.7],
+                format!("h{c} ({})", diagram.counts[c]),
+                11.0,
+                (Anchor::Bottom, LabelRole::Data),
+            );
+        }
     }
     diagram.push_output(&mut scene);
     scene
@@ -50,10 +103,14 @@ struct Diagram<'a> {
     point: Option<&'a PointValues>,
     /// Its inputs.
     inputs: Option<[f32; 2]>,
+    /// Neurons per column (inputs, hidden layers, output).
+    counts: Vec<usize>,
+    /// Hidden layers.
+    hidden: usize,
     /// The largest weight magnitude (the thickest edge).
     max_w: f32,
-    /// Side of a hidden neuron's heatmap, in world units.
-    heatmap_side: f32,
+    /// Width of the thickest edge beyond 1 px.
+    edge_extra: f32,
     /// Neuron radius in points.
     radius: f32,
 }
@@ -61,20 +118,47 @@ struct Diagram<'a> {
 impl<'a> Diagram<'a> {
     fn new(snap: &'a XorSnapshot, selected: Option<usize>) -> Self {
         let net = &snap.net;
-        let h = net.hidden();
+        let counts = column_counts(snap);
+        let hidden = counts.len() - 2;
+        let widest = counts[1..=hidden].iter().copied().max().unwrap_or(1);
         let selected = selected.filter(|&i| i < snap.points.len());
+        let radius = match (hidden, widest) {
+            (1, h) if h <= 6 => 16.0,
+            (1, _) => 10.0,
+            (_, h) if h <= 4 => 12.0,
+            (_, h) if h <= 8 => 9.0,
+            _ => 6.0,
+        };
         Self {
             snap,
             point: selected.map(|i| &snap.points[i]),
             inputs: selected.map(|i| snap.data.points[i]),
             max_w: net
-                .w1
+                .layers()
                 .iter()
-                .chain(&net.w2)
+                .flat_map(|l| &l.w)
                 .fold(1e-6f32, |m, w| m.max(w.abs())),
-            heatmap_side: (0.7 / h.max(2) as f32).min(0.2),
-            radius: if h <= 6 { 16.0 } else { 10.0 },
+            edge_extra: if hidden > 1 && widest > 8 { 3.0 } else { 7.0 },
+            counts,
+            hidden,
+            radius,
         }
+    }
+
+    /// Side of the heatmaps of hidden column `c`, in world units.
+    fn heatmap_side(&self, c: usize) -> f32 {
+        let side = (0.7 / self.counts[c].max(2) as f32).min(0.2);
+        if self.hidden == 1 {
+            side
+        } else {
+            let gap = column_x(c + 1, self.hidden) - column_x(c, self.hidden);
+            side.min(gap - 0.09)
+        }
+    }
+
+    /// Position of neuron `j` of column `c`.
+    fn pos(&self, c: usize, j: usize) -> [f32; 3] {
+        neuron_pos(column_x(c, self.hidden), j, self.counts[c])
     }
 
     /// An edge for weight `w`: red when positive, blue when negative, wider when larger.
@@ -85,7 +169,7 @@ impl<'a> Diagram<'a> {
             a: [a[0], a[1], 0.1],
             b: [b[0], b[1], 0.1],
             color,
-            width_px: 1.0 + 7.0 * w.abs() / self.max_w,
+            width_px: 1.0 + self.edge_extra * w.abs() / self.max_w,
         }
     }
 
@@ -94,21 +178,25 @@ impl<'a> Diagram<'a> {
         p[0] + 0.05
     }
 
-    /// Input to hidden edges, and hidden to output edges leaving from the heatmaps' right
-    /// sides.
+    /// Every layer's edges: from the inputs, or from the right sides of the hidden neurons'
+    /// heatmaps.
     fn push_edges(&self, scene: &mut Scene) {
-        let net = &self.snap.net;
-        let h = net.hidden();
-        let (xi, xh, xo) = NETWORK_COLUMNS;
-        let op = neuron_pos(xo, 0, 1);
-        for j in 0..h {
-            let hp = neuron_pos(xh, j, h);
-            for i in 0..2 {
-                let ip = neuron_pos(xi, i, 2);
-                scene.lines.push(self.edge(ip, hp, net.w1[2 * j + i]));
+        for (l, layer) in self.snap.net.layers().iter().enumerate() {
+            let (from_c, to_c) = (l, l + 1);
+            for to in 0..layer.outputs {
+                let end = self.pos(to_c, to);
+                for from in 0..layer.inputs {
+                    let p = self.pos(from_c, from);
+                    let start = if from_c == 0 {
+                        p
+                    } else {
+                        [Self::heatmap_x(p) + self.heatmap_side(from_c), p[1], 0.1]
+                    };
+                    scene
+                        .lines
+                        .push(self.edge(start, end, layer.weight(to, from)));
+                }
             }
-            let start = [Self::heatmap_x(hp) + self.heatmap_side, hp[1], 0.1];
-            scene.lines.push(self.edge(start, op, net.w2[j]));
         }
     }
 
@@ -132,9 +220,8 @@ impl<'a> Diagram<'a> {
 
     /// The two inputs, named (with the chosen point's values) to their left.
     fn push_inputs(&self, scene: &mut Scene) {
-        let (xi, _, _) = NETWORK_COLUMNS;
         for i in 0..2 {
-            let p = neuron_pos(xi, i, 2);
+            let p = self.pos(0, i);
             let v = self.inputs.map(|x| x[i]);
             self.push_neuron(scene, p, v);
             let text = match v {
@@ -151,19 +238,20 @@ impl<'a> Diagram<'a> {
         }
     }
 
-    /// Hidden neuron `j`, its activation over the input plane to its right, and its bias
-    /// with the chosen point's `z` and `a` (or, with no point chosen and at most four points,
-    /// every point's) below it.
-    fn push_hidden(&self, scene: &mut Scene, j: usize) {
+    /// Neuron `j` of hidden column `c`, its activation over the input plane to its right,
+    /// and its bias with the chosen point's `z` and `a` (or, with no point chosen and at
+    /// most four points, every point's) below it; with more than one hidden layer, only the
+    /// chosen point's `a` and only while the column has at most four neurons.
+    fn push_hidden(&self, scene: &mut Scene, c: usize, j: usize) {
         let snap = self.snap;
         let net = &snap.net;
-        let (_, xh, _) = NETWORK_COLUMNS;
-        let p = neuron_pos(xh, j, net.hidden());
-        self.push_neuron(scene, p, self.point.map(|v| v.a1[j]));
-        let size = self.heatmap_side;
+        let layer = &net.layers()[c - 1];
+        let p = self.pos(c, j);
+        self.push_neuron(scene, p, self.point.map(|v| v.a[c - 1][j]));
+        let size = self.heatmap_side(c);
         let (x0, y0) = (Self::heatmap_x(p), p[1] - size / 2.0);
-        let grid = &snap.hidden_grids[j];
-        let range = match net.activation() {
+        let grid = &snap.hidden_grids[c - 1][j];
+        let range = match net.spec().activation {
             Activation::Tanh => (-1.0, 1.0),
             Activation::Relu => (0.0, grid.iter().copied().fold(1e-6, f32::max)),
             Activation::Sigmoid => (0.0, 1.0),
@@ -173,16 +261,32 @@ impl<'a> Diagram<'a> {
             Image::in_rect([x0, y0], [x0 + size, y0 + size], 0.3, n, n, grid.clone())
                 .with_colormap(Colormap::Viridis, range),
         );
-        let mut text = format!("h{}  b = {:.3}", j + 1, net.b1[j]);
+        if self.hidden > 1 {
+            if self.counts[c] <= 4 {
+                let text = match self.point {
+                    Some(v) => format!("a {:.2}", v.a[c - 1][j]),
+                    None => format!("b {:.2}", layer.b[j]),
+                };
+                label(
+                    scene,
+                    [x0 + size / 2.0, y0 - 0.01, 0.7],
+                    text,
+                    10.0,
+                    (Anchor::Top, LabelRole::Data),
+                );
+            }
+            return;
+        }
+        let mut text = format!("h{}  b = {:.3}", j + 1, layer.b[j]);
         if let Some(v) = self.point {
-            text = format!("{text}\nz = {:.3}  a = {:.3}", v.z1[j], v.a1[j]);
+            text = format!("{text}\nz = {:.3}  a = {:.3}", v.z[0][j], v.a[0][j]);
         } else if snap.data.len() <= 4 {
             for (k, pv) in snap.points.iter().enumerate() {
                 text.push_str(&format!(
                     "\n{}: z {:.2} a {:.2}",
                     snap.data.point_label(k),
-                    pv.z1[j],
-                    pv.a1[j]
+                    pv.z[0][j],
+                    pv.a[0][j]
                 ));
             }
         }
@@ -199,18 +303,18 @@ impl<'a> Diagram<'a> {
     /// point's) to its right.
     fn push_output(&self, scene: &mut Scene) {
         let snap = self.snap;
-        let (_, _, xo) = NETWORK_COLUMNS;
-        let op = neuron_pos(xo, 0, 1);
+        let op = self.pos(self.hidden + 1, 0);
         self.push_neuron(scene, op, self.point.map(|v| v.y));
-        let mut text = format!("output  b = {:.3}", snap.net.b2);
+        let bias = snap.net.layers().last().map_or(0.0, |l| l.b[0]);
+        let mut text = format!("output  b = {bias:.3}");
         if let Some(v) = self.point {
-            text = format!("{text}\nz = {:.3}\nŷ = {:.3}", v.z2, v.y);
+            text = format!("{text}\nz = {:.3}\nŷ = {:.3}", v.output_z(), v.y);
         } else if snap.data.len() <= 4 {
             for (k, pv) in snap.points.iter().enumerate() {
                 text.push_str(&format!(
                     "\n{}: z {:.2} ŷ {:.2}",
                     snap.data.point_label(k),
-                    pv.z2,
+                    pv.output_z(),
                     pv.y
                 ));
             }
