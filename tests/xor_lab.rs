@@ -468,3 +468,121 @@ fn a_command_the_session_refuses_says_why_in_the_status_line() {
         lab.update();
     }
 }
+
+/// Clicks `at` in a kittest harness like a user would.
+fn click_at<S>(harness: &mut egui_kittest::Harness<'_, S>, at: egui::Pos2) {
+    harness.hover_at(at);
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    harness.run();
+}
+
+#[test]
+fn a_click_on_an_edge_of_the_network_chooses_that_weight_for_the_backprop_panel() {
+    use egui_kittest::Harness;
+    use netviz::nn::plane::ParamId;
+    use netviz::ui::{Dashboard, dashboard_ui};
+
+    let lab = XorLab::new(XorLabOptions {
+        settings: XorSettings {
+            hidden: vec![3, 2],
+            max_epochs: 300,
+            ..XorSettings::default()
+        },
+        max_refresh_hz: None,
+        ..XorLabOptions::default()
+    })
+    .unwrap();
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(
+            |ui, (lab, dashboard): &mut (XorLab, Dashboard)| {
+                lab.update();
+                dashboard_ui(ui, lab, dashboard);
+            },
+            (lab, Dashboard::new()),
+        );
+    harness.run_steps(3);
+    let (lab, dashboard) = harness.state();
+    let rect = dashboard
+        .panel_rects()
+        .iter()
+        .find(|r| r.id == Panel::Network.id())
+        .unwrap()
+        .rect;
+    let netviz::ui::PanelKind::Scene2d(camera) = lab.panels()[Panel::Network.index()].kind.clone()
+    else {
+        panic!("the network is a 2D scene")
+    };
+    let size = Vec2::new(rect.width(), rect.height());
+    let screen = |w: [f32; 3]| {
+        let p = camera.project(Vec3::from(w), size).unwrap();
+        rect.min + egui::vec2(p.x, p.y)
+    };
+    // Each of these: the middle of its edge, or the neuron of its bias.
+    for id in [
+        ParamId::weight(2, 1, 2),
+        ParamId::weight(1, 0, 1),
+        ParamId::weight(3, 0, 0),
+        ParamId::bias(2, 1),
+    ] {
+        let snap = harness.state().0.snapshot().clone();
+        let at = match scenes::edge_of(&snap, id) {
+            Some((a, b)) => screen([(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0, 0.0]),
+            None => {
+                let (_, _, p) = scenes::neuron_positions(&snap)
+                    .into_iter()
+                    .find(|&(c, j, _)| c == 2 && j == 1)
+                    .unwrap();
+                screen(p)
+            }
+        };
+        click_at(&mut harness, at);
+        assert_eq!(harness.state().0.chosen_param(), id, "clicked at {at:?}");
+    }
+}
+
+#[test]
+fn the_gradient_overlay_widens_edges_with_the_size_of_their_gradient() {
+    use netviz::labs::xor::scenes::Overlay;
+    let mut s = XorSession::new(XorSettings {
+        hidden: vec![4, 3],
+        max_epochs: 500,
+        ..XorSettings::default()
+    })
+    .unwrap();
+    while s.advance() {}
+    let snap = s.snapshot();
+    let grads = snap.net.backward(&snap.data.points, &snap.data.labels);
+    let values: Vec<Vec<f32>> = grads.layers.iter().map(|l| l.w.clone()).collect();
+    let overlay = Overlay {
+        values: Some((values.clone(), "∂J/∂w".into())),
+        chosen: None,
+    };
+    let camera = netviz::render::Camera2d::new(Vec2::ZERO, Vec2::ONE).scene_camera();
+    let scene = scenes::network_with(&snap, None, camera, &overlay);
+    // The edges are the scene's first lines, layer by layer, `[to, from]` row-major.
+    let flat: Vec<f32> = values.iter().flatten().copied().collect();
+    let edges = &scene.lines[..flat.len()];
+    let mut pairs: Vec<(f32, f32)> = flat
+        .iter()
+        .zip(edges)
+        .map(|(g, line)| (g.abs(), line.width_px))
+        .collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for w in pairs.windows(2) {
+        assert!(w[0].1 <= w[1].1, "width not monotone in |gradient|: {w:?}");
+    }
+    assert!(pairs.last().unwrap().1 > pairs[0].1 + 1.0);
+    for (g, line) in flat.iter().zip(edges) {
+        let red = line.color[0] > line.color[2];
+        assert_eq!(red, *g >= 0.0, "sign of {g}");
+    }
+    assert!(scene.labels.iter().any(|l| l.text.contains("∂J/∂w")));
+}

@@ -23,13 +23,14 @@ use crate::labs::run_file::{
 };
 use crate::labs::thread::{LabThread, run_session};
 use crate::labs::timeline::{DEFAULT_BUDGET, Timeline};
+use crate::labs::xor::backprop;
 use crate::labs::xor::file::{encode_plane, load_plane, save_plane};
-use crate::labs::xor::scenes::{self, FeatureMotion, NETWORK_EXTENT};
+use crate::labs::xor::scenes::{self, FeatureMotion, NETWORK_EXTENT, Overlay};
 use crate::labs::xor::session::{XorCommand, XorSession};
 use crate::labs::xor::settings::XorSettings;
 use crate::labs::xor::snapshot::{FeatureSpace, XorSnapshot};
 use crate::labs::xor::worker::{self, Published, WorkerCommand};
-use crate::nn::plane::{PlaneLoss, PlaneOptimizer};
+use crate::nn::plane::{ParamId, PlaneLoss, PlaneOptimizer};
 use crate::nn::xor::Activation;
 use crate::render::{Camera2d, OrbitCamera, Scene};
 use crate::ui::{Lab, Layout, PanelKind, PanelSpec, SceneView, StatusInfo, TimelineInfo};
@@ -47,7 +48,20 @@ crate::lab_panels! {
         LossSurface = ("loss-surface", "Loss surface"),
         /// The loss and gradient-norm curves.
         Curves = ("curves", "Loss and gradient norms"),
+        /// The chain of equations from the loss to one parameter, with live numbers.
+        Backprop = ("backprop", "Backprop"),
     }
+}
+
+/// What the network diagram's edges show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EdgeView {
+    /// The weights (as always).
+    Weights,
+    /// The full-batch gradient of each weight.
+    Gradients,
+    /// The change the next update makes to each weight.
+    Updates,
 }
 
 /// How the lab starts.
@@ -94,6 +108,14 @@ pub struct XorLab {
     paced: bool,
     max_refresh_hz: f32,
     selected_point: Option<usize>,
+    /// The parameter the Backprop panel derives (click an edge or a neuron to choose).
+    chosen: ParamId,
+    /// Whether the user chose it (then the diagram outlines it).
+    outlined: bool,
+    /// The Backprop panel sums over the batch (else: the chosen point's share).
+    whole_batch: bool,
+    /// What the network diagram's edges show.
+    edges: EdgeView,
     trails: bool,
     log_scale: bool,
     model_path: String,
@@ -161,6 +183,10 @@ impl XorLab {
             paced: options.max_refresh_hz.is_some(),
             max_refresh_hz: options.max_refresh_hz.unwrap_or(60.0),
             selected_point: Some(1),
+            chosen: ParamId::weight(1, 0, 0),
+            outlined: false,
+            whole_batch: true,
+            edges: EdgeView::Weights,
             trails: false,
             log_scale: true,
             model_path: options.model_path.display().to_string(),
@@ -497,6 +523,18 @@ impl XorLab {
                 }
             });
         ui.checkbox(&mut self.trails, "trails in feature space");
+        let name = |e: EdgeView| match e {
+            EdgeView::Weights => "weights w",
+            EdgeView::Gradients => "gradients ∂J/∂w",
+            EdgeView::Updates => "next update Δw",
+        };
+        ComboBox::from_label("edges show")
+            .selected_text(name(self.edges))
+            .show_ui(ui, |ui| {
+                for e in [EdgeView::Weights, EdgeView::Gradients, EdgeView::Updates] {
+                    ui.selectable_value(&mut self.edges, e, name(e));
+                }
+            });
         ui.checkbox(&mut self.log_scale, "log-scale loss");
         let params = snap.net.params();
         let (mut a, mut b) = snap.settings.surface_weights;
@@ -600,6 +638,91 @@ impl XorLab {
             height,
             series,
         );
+    }
+
+    /// What the edges show under the current [`EdgeView`]: `None` for the weights.
+    fn edge_values(&self) -> Option<(Vec<Vec<f32>>, String)> {
+        let snap = &self.latest;
+        let grads = || snap.net.backward(&snap.data.points, &snap.data.labels);
+        match self.edges {
+            EdgeView::Weights => None,
+            EdgeView::Gradients => Some((
+                grads().layers.into_iter().map(|l| l.w).collect(),
+                "∂J/∂w".into(),
+            )),
+            EdgeView::Updates => {
+                let grads = grads();
+                let values = snap
+                    .net
+                    .layers()
+                    .iter()
+                    .enumerate()
+                    .map(|(l, layer)| {
+                        (0..layer.outputs * layer.inputs)
+                            .map(|k| {
+                                let id = ParamId::weight(l + 1, k / layer.inputs, k % layer.inputs);
+                                snap.net
+                                    .update_preview(&grads, id)
+                                    .map_or(0.0, |u| u.new_value - u.value)
+                            })
+                            .collect()
+                    })
+                    .collect();
+                Some((values, "Δw".into()))
+            }
+        }
+    }
+
+    /// The Backprop panel: what to derive (parameter, point, share or batch), then the chain.
+    fn backprop_ui(&mut self, ui: &mut Ui) {
+        let snap = Arc::clone(&self.latest);
+        let params = snap.net.params();
+        if !params.contains(&self.chosen) {
+            self.chosen = params.first().copied().unwrap_or(self.chosen);
+        }
+        ui.horizontal_wrapped(|ui| {
+            ComboBox::from_label("parameter")
+                .selected_text(self.chosen.to_string())
+                .height(300.0)
+                .show_ui(ui, |ui| {
+                    for id in &params {
+                        if ui
+                            .selectable_value(&mut self.chosen, *id, id.to_string())
+                            .clicked()
+                        {
+                            self.outlined = true;
+                        }
+                    }
+                });
+            let point = self.selected_point.unwrap_or(0).min(snap.data.len().saturating_sub(1));
+            ui.label(format!("input {}", snap.data.point_label(point)))
+                .on_hover_text("the input the chain is written for: choose it with \"network shows\" in the side panel");
+            ui.selectable_value(&mut self.whole_batch, false, "this input's share");
+            ui.selectable_value(&mut self.whole_batch, true, "whole batch");
+            ui.label(egui::RichText::new("click an edge or a neuron in the network to choose").weak());
+        });
+        let point = self.selected_point.unwrap_or(0);
+        let scope = if self.whole_batch {
+            backprop::Scope::Batch(point)
+        } else {
+            backprop::Scope::Point(point)
+        };
+        ui.separator();
+        match backprop::derive(&snap.net, &snap.data, self.chosen, scope) {
+            Some(derivation) => {
+                egui::ScrollArea::both()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| backprop::derivation_ui(ui, &derivation));
+            }
+            None => {
+                ui.label("nothing to derive for this parameter and input");
+            }
+        }
+    }
+
+    /// The parameter the Backprop panel derives.
+    pub fn chosen_param(&self) -> ParamId {
+        self.chosen
     }
 
     fn feature_title(&self) -> String {
@@ -848,7 +971,7 @@ impl Lab for XorLab {
                     PanelSpec::of(panel, PanelKind::Scene3d(loss_surface_camera(snap)))
                         .titled(format!("{} over {a} and {b}", panel.title()))
                 }
-                Panel::Curves => PanelSpec::of(panel, PanelKind::Egui),
+                Panel::Curves | Panel::Backprop => PanelSpec::of(panel, PanelKind::Egui),
             })
             .collect()
     }
@@ -881,7 +1004,10 @@ impl Lab for XorLab {
                 0.6,
                 Layout::Row(vec![
                     (0.42, Layout::panel(Panel::Network.id())),
-                    (0.58, Layout::panel(Panel::Feature.id())),
+                    (
+                        0.58,
+                        Layout::tabs([Panel::Feature.id(), Panel::Backprop.id()]),
+                    ),
                 ]),
             ),
             (
@@ -902,9 +1028,15 @@ impl Lab for XorLab {
                 scenes::feature_space(snap, &self.motion, view.camera, self.trails)
             }
             Some(Panel::Input) => scenes::input_space(snap, view.camera),
-            Some(Panel::Network) => scenes::network(snap, self.selected_point, view.camera),
+            Some(Panel::Network) => {
+                let overlay = Overlay {
+                    values: self.edge_values(),
+                    chosen: self.outlined.then_some(self.chosen),
+                };
+                scenes::network_with(snap, self.selected_point, view.camera, &overlay)
+            }
             Some(Panel::LossSurface) => scenes::loss_surface(snap, view.camera),
-            Some(Panel::Curves) | None => Scene::new(view.camera),
+            Some(Panel::Curves | Panel::Backprop) | None => Scene::new(view.camera),
         }
     }
 
@@ -946,13 +1078,30 @@ impl Lab for XorLab {
                 let (column, j, _) = neurons[k];
                 Some(neuron_text(snap, column, j, self.selected_point))
             }
-            Panel::LossSurface | Panel::Curves => None,
+            Panel::LossSurface | Panel::Curves | Panel::Backprop => None,
         }
     }
 
     fn panel_ui(&mut self, panel: usize, ui: &mut Ui) {
-        if Panel::at(panel) == Some(Panel::Curves) {
-            self.curves_ui(ui);
+        match Panel::at(panel) {
+            Some(Panel::Curves) => self.curves_ui(ui),
+            Some(Panel::Backprop) => self.backprop_ui(ui),
+            _ => {}
+        }
+    }
+
+    fn click(&mut self, panel: usize, pos_px: Vec2, view: &SceneView) {
+        if Panel::at(panel) != Some(Panel::Network) {
+            return;
+        }
+        let Some(world) = crate::labs::unproject_2d(view, pos_px) else {
+            return;
+        };
+        // Reach in world units: about 6 points for an edge, 14 for a neuron.
+        let unit = crate::labs::unit_pt(view).max(1e-3);
+        if let Some(id) = scenes::param_at(&self.latest, world, 6.0 / unit, 14.0 / unit) {
+            self.chosen = id;
+            self.outlined = true;
         }
     }
 

@@ -13,7 +13,8 @@ mod network;
 
 pub use feature::{FeatureMotion, feature_space};
 pub use network::{
-    NETWORK_COLUMNS, NETWORK_EXTENT, column_x, network, neuron_pos, neuron_positions,
+    CHOSEN, NETWORK_COLUMNS, NETWORK_EXTENT, Overlay, column_x, edge_of, network, network_with,
+    neuron_pos, neuron_positions, param_at,
 };
 
 pub use crate::labs::style::{BACKGROUND, TEXT};

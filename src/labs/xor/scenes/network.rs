@@ -4,6 +4,7 @@
 
 use super::{BACKGROUND, CLASS0, CLASS1, label, prob_color, push_point};
 use crate::labs::xor::snapshot::{HEATMAP_CELLS, PointValues, XorSnapshot};
+use crate::nn::plane::{ParamId, ParamKind};
 use crate::nn::xor::Activation;
 use crate::render::scene::LabelRole;
 use crate::render::{Anchor, Colormap, Image, Line, PointStyle, Scene, SceneCamera};
@@ -45,6 +46,54 @@ pub fn column_x(c: usize, hidden: usize) -> f32 {
     }
 }
 
+/// The parameter under `pos` (a world point of the diagram) within `reach` world units: a
+/// hidden or output neuron's bias when `pos` is on the neuron, else the nearest edge's weight.
+pub fn param_at(
+    snap: &XorSnapshot,
+    pos: [f32; 2],
+    reach: f32,
+    neuron_reach: f32,
+) -> Option<ParamId> {
+    let diagram = Diagram::new(snap, None);
+    let at = glam::Vec2::from(pos);
+    let layers = snap.net.layers();
+    for (l, layer) in layers.iter().enumerate() {
+        for to in 0..layer.outputs {
+            let p = diagram.pos(l + 1, to);
+            if at.distance(glam::Vec2::new(p[0], p[1])) <= neuron_reach {
+                return Some(ParamId::bias(l + 1, to));
+            }
+        }
+    }
+    let mut best: Option<(f32, ParamId)> = None;
+    for (l, layer) in layers.iter().enumerate() {
+        for to in 0..layer.outputs {
+            for from in 0..layer.inputs {
+                let (a, b) = diagram.edge_ends(l + 1, to, from);
+                let (a, b) = (glam::Vec2::new(a[0], a[1]), glam::Vec2::new(b[0], b[1]));
+                let t = ((at - a).dot(b - a) / (b - a).length_squared().max(1e-12)).clamp(0.0, 1.0);
+                let d = at.distance(a + (b - a) * t);
+                if d <= reach && best.is_none_or(|(bd, _)| d < bd) {
+                    best = Some((d, ParamId::weight(l + 1, to, from)));
+                }
+            }
+        }
+    }
+    best.map(|(_, id)| id)
+}
+
+/// Where the edge of weight `id` is drawn in the diagram of `snap` (world points), if `id`
+/// is a weight of its network.
+pub fn edge_of(snap: &XorSnapshot, id: ParamId) -> Option<([f32; 3], [f32; 3])> {
+    let layer = snap.net.layers().get(id.layer.checked_sub(1)?)?;
+    match id.kind {
+        ParamKind::Weight { to, from } if to < layer.outputs && from < layer.inputs => {
+            Some(Diagram::new(snap, None).edge_ends(id.layer, to, from))
+        }
+        _ => None,
+    }
+}
+
 /// Every neuron of `snap`'s network as `(column, neuron, position)`: the inputs (column 0),
 /// each hidden layer, then the output.
 pub fn neuron_positions(snap: &XorSnapshot) -> Vec<(usize, usize, [f32; 3])> {
@@ -70,10 +119,57 @@ fn column_counts(snap: &XorSnapshot) -> Vec<usize> {
 /// the input plane as a small heatmap beside it, and `z`, `a`, `b` printed at each neuron
 /// (fewer numbers, smaller neurons and heatmaps as the columns fill up).
 pub fn network(snap: &XorSnapshot, selected: Option<usize>, camera: SceneCamera) -> Scene {
+    network_with(snap, selected, camera, &Overlay::default())
+}
+
+/// What the diagram's edges show, and the parameter the Backprop panel follows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Overlay {
+    /// Per layer, one value per weight in the layout of [`PlaneLayer::w`](crate::nn::plane::PlaneLayer)
+    /// (a gradient, an update) to color the edges by sign and widen by magnitude instead of
+    /// the weights; with its name for the legend (`∂J/∂w`).
+    pub values: Option<(Vec<Vec<f32>>, String)>,
+    /// The chosen parameter, outlined in yellow (an edge, or a neuron's bias).
+    pub chosen: Option<ParamId>,
+}
+
+/// Yellow: the parameter the Backprop panel follows.
+pub const CHOSEN: [f32; 4] = [1.0, 0.85, 0.2, 1.0];
+
+/// [`network`] with an [`Overlay`]: edges colored and widened by the overlay's values (red
+/// positive, blue negative, width `1 + extra · |v| / max |v|`, a legend saying the largest),
+/// and the chosen parameter outlined.
+pub fn network_with(
+    snap: &XorSnapshot,
+    selected: Option<usize>,
+    camera: SceneCamera,
+    overlay: &Overlay,
+) -> Scene {
     let mut scene = Scene::new(camera);
     scene.background = BACKGROUND;
-    let diagram = Diagram::new(snap, selected);
+    let mut diagram = Diagram::new(snap, selected);
+    if let Some((values, name)) = &overlay.values {
+        diagram.max_w = values
+            .iter()
+            .flatten()
+            .fold(0.0f32, |m, v| m.max(v.abs()))
+            .max(1e-12);
+        diagram.values = Some(values);
+        label(
+            &mut scene,
+            [NETWORK_EXTENT.0[0] + 0.02, NETWORK_EXTENT.0[1] + 0.02, 0.7],
+            format!(
+                "edges: {name}, red > 0, blue < 0, width up to |{name}| = {:.3e}",
+                diagram.max_w
+            ),
+            11.0,
+            (Anchor::BottomLeft, LabelRole::Data),
+        );
+    }
     diagram.push_edges(&mut scene);
+    if let Some(id) = overlay.chosen {
+        diagram.push_chosen(&mut scene, id);
+    }
     diagram.push_inputs(&mut scene);
     for c in 1..=diagram.hidden {
         for j in 0..diagram.counts[c] {
@@ -113,6 +209,8 @@ struct Diagram<'a> {
     edge_extra: f32,
     /// Neuron radius in points.
     radius: f32,
+    /// Values the edges show instead of the weights (per layer, like `w`).
+    values: Option<&'a [Vec<f32>]>,
 }
 
 impl<'a> Diagram<'a> {
@@ -142,6 +240,54 @@ impl<'a> Diagram<'a> {
             counts,
             hidden,
             radius,
+            values: None,
+        }
+    }
+
+    /// Where the edge of weight `w_{l}[to, from]` is drawn: from the input, or from the right
+    /// side of the hidden neuron's heatmap, to the neuron it feeds.
+    fn edge_ends(&self, l: usize, to: usize, from: usize) -> ([f32; 3], [f32; 3]) {
+        let (from_c, to_c) = (l - 1, l);
+        let end = self.pos(to_c, to);
+        let p = self.pos(from_c, from);
+        let start = if from_c == 0 {
+            p
+        } else {
+            [Self::heatmap_x(p) + self.heatmap_side(from_c), p[1], 0.1]
+        };
+        (start, end)
+    }
+
+    /// The chosen parameter outlined: its edge drawn again in yellow over a dark halo, or a
+    /// yellow ring around the neuron whose bias it is.
+    fn push_chosen(&self, scene: &mut Scene, id: ParamId) {
+        let layers = self.snap.net.layers();
+        let Some(layer) = id.layer.checked_sub(1).and_then(|l| layers.get(l)) else {
+            return;
+        };
+        match id.kind {
+            ParamKind::Weight { to, from } if to < layer.outputs && from < layer.inputs => {
+                let (a, b) = self.edge_ends(id.layer, to, from);
+                for (color, width) in [([0.0, 0.0, 0.0, 0.8], 7.0), (CHOSEN, 3.0)] {
+                    scene.lines.push(Line {
+                        a: [a[0], a[1], 0.15],
+                        b: [b[0], b[1], 0.15],
+                        color,
+                        width_px: width,
+                    });
+                }
+            }
+            ParamKind::Bias { to } if to < layer.outputs => {
+                let p = self.pos(id.layer, to);
+                push_point(
+                    scene,
+                    [p[0], p[1], 0.45],
+                    CHOSEN,
+                    self.radius + 6.0,
+                    PointStyle::Disc,
+                );
+            }
+            _ => {}
         }
     }
 
@@ -182,19 +328,18 @@ impl<'a> Diagram<'a> {
     /// heatmaps.
     fn push_edges(&self, scene: &mut Scene) {
         for (l, layer) in self.snap.net.layers().iter().enumerate() {
-            let (from_c, to_c) = (l, l + 1);
             for to in 0..layer.outputs {
-                let end = self.pos(to_c, to);
                 for from in 0..layer.inputs {
-                    let p = self.pos(from_c, from);
-                    let start = if from_c == 0 {
-                        p
-                    } else {
-                        [Self::heatmap_x(p) + self.heatmap_side(from_c), p[1], 0.1]
+                    let (start, end) = self.edge_ends(l + 1, to, from);
+                    let value = match self.values {
+                        Some(values) => values
+                            .get(l)
+                            .and_then(|v| v.get(to * layer.inputs + from))
+                            .copied()
+                            .unwrap_or(0.0),
+                        None => layer.weight(to, from),
                     };
-                    scene
-                        .lines
-                        .push(self.edge(start, end, layer.weight(to, from)));
+                    scene.lines.push(self.edge(start, end, value));
                 }
             }
         }
