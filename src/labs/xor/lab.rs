@@ -183,7 +183,7 @@ impl XorLab {
             paced: options.max_refresh_hz.is_some(),
             max_refresh_hz: options.max_refresh_hz.unwrap_or(60.0),
             selected_point: Some(1),
-            chosen: ParamId::weight(1, 0, 0),
+            chosen: ParamId::weight(1, 0, 1),
             outlined: false,
             whole_batch: true,
             edges: EdgeView::Weights,
