@@ -563,7 +563,7 @@ fn the_gradient_overlay_widens_edges_with_the_size_of_their_gradient() {
     let values: Vec<Vec<f32>> = grads.layers.iter().map(|l| l.w.clone()).collect();
     let overlay = Overlay {
         values: Some((values.clone(), "∂J/∂w".into())),
-        chosen: None,
+        ..Overlay::default()
     };
     let camera = netviz::render::Camera2d::new(Vec2::ZERO, Vec2::ONE).scene_camera();
     let scene = scenes::network_with(&snap, None, camera, &overlay);
@@ -585,4 +585,93 @@ fn the_gradient_overlay_widens_edges_with_the_size_of_their_gradient() {
         assert_eq!(red, *g >= 0.0, "sign of {g}");
     }
     assert!(scene.labels.iter().any(|l| l.text.contains("∂J/∂w")));
+}
+
+#[test]
+fn stepping_through_an_epoch_ends_on_the_weights_the_backprop_panel_showed() {
+    use netviz::labs::xor::backprop::{Scope, derive};
+    use netviz::labs::xor::lab::Stage;
+    use std::time::{Duration, Instant};
+
+    let mut lab = XorLab::new(XorLabOptions {
+        settings: XorSettings {
+            hidden: vec![3, 2],
+            max_epochs: 1_000_000,
+            ..XorSettings::default()
+        },
+        max_refresh_hz: Some(100.0),
+        ..XorLabOptions::default()
+    })
+    .unwrap();
+    let wait = |lab: &mut XorLab, done: &dyn Fn(&XorLab) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !done(lab) {
+            assert!(Instant::now() < deadline, "timed out");
+            std::thread::sleep(Duration::from_millis(5));
+            lab.update();
+        }
+    };
+    wait(&mut lab, &|l| l.snapshot().epoch >= 300);
+    lab.start_step_through();
+    wait(&mut lab, &|l| l.step_stage().is_some());
+    let before = lab.snapshot().clone();
+    assert!(before.paused);
+    let shown = derive(
+        &before.net,
+        &before.data,
+        lab.chosen_param(),
+        Scope::Batch(1),
+    )
+    .unwrap();
+    let mut stages = vec![lab.step_stage().unwrap()];
+    let result = lab.step_result().unwrap().clone();
+    while lab.step_stage() != Some(Stage::Update) {
+        lab.next_stage();
+        stages.push(lab.step_stage().unwrap());
+        // The diagram at every stage, for looking at (NETVIZ_SAVE_TEST_PNGS).
+        let netviz::ui::PanelKind::Scene2d(camera) =
+            lab.panels()[Panel::Network.index()].kind.clone()
+        else {
+            panic!("the network is a 2D scene")
+        };
+        let view = netviz::ui::SceneView {
+            size_px: [900, 520],
+            pixels_per_point: 1.0,
+            camera: camera.scene_camera(),
+        };
+        let scene = lab.scene(Panel::Network.index(), &view);
+        maybe_save(
+            &render(&scene, 900, 520),
+            &format!("step-through-{}", stages.len()),
+        );
+    }
+    assert_eq!(
+        stages,
+        [
+            Stage::Forward(1),
+            Stage::Forward(2),
+            Stage::Forward(3),
+            Stage::Backward(1),
+            Stage::Backward(2),
+            Stage::Backward(3),
+            Stage::Update
+        ]
+    );
+    // Nothing else moved meanwhile.
+    assert_eq!(lab.snapshot().epoch, before.epoch);
+    lab.next_stage();
+    assert_eq!(lab.step_stage(), None);
+    wait(&mut lab, &|l| l.snapshot().epoch == before.epoch + 1);
+    let after = &lab.snapshot().net;
+    assert_eq!(
+        after.layers(),
+        result.layers(),
+        "the diagram's weights are the thread's"
+    );
+    let new = shown.update.unwrap().new_value;
+    assert_eq!(
+        after.param(lab.chosen_param()).unwrap().to_bits(),
+        new.to_bits(),
+        "the panel's update row"
+    );
 }

@@ -53,6 +53,36 @@ crate::lab_panels! {
     }
 }
 
+/// A stage of an epoch stepped through (see [`XorLab::start_step_through`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Forward: the columns up to this one (0 the inputs) hold the chosen input's values.
+    Forward(usize),
+    /// Backward: `δ` known for this many columns from the output down, their edges
+    /// recolored by their gradient.
+    Backward(usize),
+    /// Update: every edge at its new weight, `Δw` shown.
+    Update,
+}
+
+/// An epoch being stepped through: the moment it starts from, what the epoch computes.
+struct Stepper {
+    stage: Stage,
+    /// The moment stepping started from (training paused).
+    before: Published,
+    /// The same moment with the network after the epoch (what the update stage shows).
+    after: Published,
+    /// The full-batch gradient at `before`.
+    grads: Vec<Vec<f32>>,
+    /// `δ` of the chosen input at every neuron, per column from 1.
+    deltas: Vec<Vec<f32>>,
+    /// `Δw` per layer.
+    changes: Vec<Vec<f32>>,
+    /// Playing at `step_speed` (else stepped by hand).
+    playing: bool,
+    last: Instant,
+}
+
 /// What the network diagram's edges show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EdgeView {
@@ -116,6 +146,12 @@ pub struct XorLab {
     whole_batch: bool,
     /// What the network diagram's edges show.
     edges: EdgeView,
+    /// An epoch being stepped through, stage by stage.
+    stepper: Option<Stepper>,
+    /// Stages per second while a step-through plays.
+    step_speed: f32,
+    /// A step-through waits for the thread to say it has paused.
+    step_pending: bool,
     trails: bool,
     log_scale: bool,
     model_path: String,
@@ -187,6 +223,9 @@ impl XorLab {
             outlined: false,
             whole_batch: true,
             edges: EdgeView::Weights,
+            stepper: None,
+            step_speed: 1.5,
+            step_pending: false,
             trails: false,
             log_scale: true,
             model_path: options.model_path.display().to_string(),
@@ -462,6 +501,7 @@ impl XorLab {
                 self.reset();
             }
             if ui.button("New seed").clicked() {
+                self.stepper = None;
                 self.send(XorCommand::Reset { new_seed: true });
             }
         });
@@ -502,6 +542,7 @@ impl XorLab {
                 self.send_worker(WorkerCommand::SetMaxRefreshHz(hz));
             }
         });
+        self.step_through_ui(ui);
         if let Some(why) = &self.latest.diverged {
             ui.colored_label(egui::Color32::from_rgb(240, 120, 100), why);
         }
@@ -725,6 +766,178 @@ impl XorLab {
         self.chosen
     }
 
+    /// Starts stepping through one epoch from the present (training pauses): forward,
+    /// column by column; backward, `δ` column by column from the output; the update. The
+    /// other views move only when the update is made, by the lab thread training exactly
+    /// that epoch.
+    pub fn start_step_through(&mut self) {
+        if self.saved_run.is_some() {
+            self.message = Some(crate::labs::run_file::SAVED_RUN_TRAINS_NOT.into());
+            return;
+        }
+        self.seek(None);
+        if !self.live.paused {
+            // Start from the state the thread really holds once it has stopped.
+            self.send(XorCommand::Pause);
+            self.step_pending = true;
+            return;
+        }
+        self.step_pending = false;
+        let before = Arc::clone(&self.live);
+        let data = &before.data;
+        let grads = before.net.backward(&data.points, &data.labels);
+        let mut net = before.net.clone();
+        net.train_epoch(&data.points, &data.labels);
+        let i = self
+            .selected_point
+            .unwrap_or(0)
+            .min(data.len().saturating_sub(1));
+        let trace = before.net.trace(data.points[i], data.labels[i], data.len());
+        let changes = net
+            .layers()
+            .iter()
+            .zip(before.net.layers())
+            .map(|(a, b)| a.w.iter().zip(&b.w).map(|(x, y)| x - y).collect())
+            .collect();
+        let mut after = (*before).clone();
+        after.net = net;
+        self.stepper = Some(Stepper {
+            stage: Stage::Forward(1),
+            grads: grads.layers.into_iter().map(|l| l.w).collect(),
+            deltas: trace.delta,
+            changes,
+            after: Arc::new(after),
+            before,
+            playing: false,
+            last: Instant::now(),
+        });
+    }
+
+    /// The stage shown, while stepping through an epoch.
+    pub fn step_stage(&self) -> Option<Stage> {
+        self.stepper.as_ref().map(|s| s.stage)
+    }
+
+    /// The network the update stage shows (after the epoch), while stepping.
+    pub fn step_result(&self) -> Option<&crate::nn::plane::PlaneNet> {
+        self.stepper.as_ref().map(|s| &s.after.net)
+    }
+
+    /// Goes to the next stage; after the update, the lab thread trains that very epoch and
+    /// stepping ends.
+    pub fn next_stage(&mut self) {
+        let Some(stepper) = &mut self.stepper else {
+            return;
+        };
+        let columns = stepper.before.net.layers().len();
+        stepper.last = Instant::now();
+        stepper.stage = match stepper.stage {
+            Stage::Forward(k) if k < columns => Stage::Forward(k + 1),
+            Stage::Forward(_) => Stage::Backward(1),
+            Stage::Backward(k) if k < columns => Stage::Backward(k + 1),
+            Stage::Backward(_) => Stage::Update,
+            Stage::Update => {
+                self.stepper = None;
+                self.send(XorCommand::StepEpoch);
+                return;
+            }
+        };
+    }
+
+    /// The diagram's overlay and snapshot while stepping through an epoch.
+    fn step_overlay(&self) -> Option<(Published, Overlay)> {
+        let s = self.stepper.as_ref()?;
+        let columns = s.before.net.layers().len();
+        let chosen = self.outlined.then_some(self.chosen);
+        Some(match s.stage {
+            Stage::Forward(k) => (
+                Arc::clone(&s.before),
+                Overlay {
+                    filled: Some(k),
+                    chosen,
+                    ..Overlay::default()
+                },
+            ),
+            Stage::Backward(k) => {
+                // Column c (1-based) has its δ once k columns from the output are done.
+                let reached = |c: usize| c + k > columns;
+                let deltas = (1..=columns)
+                    .map(|c| reached(c).then(|| s.deltas[c - 1].clone()))
+                    .collect();
+                let values = (1..=columns)
+                    .map(|c| {
+                        if reached(c) {
+                            s.grads[c - 1].clone()
+                        } else {
+                            Vec::new()
+                        }
+                    })
+                    .collect();
+                (
+                    Arc::clone(&s.before),
+                    Overlay {
+                        values: Some((values, "∂J/∂w".into())),
+                        deltas: Some(deltas),
+                        chosen,
+                        ..Overlay::default()
+                    },
+                )
+            }
+            Stage::Update => (
+                Arc::clone(&s.after),
+                Overlay {
+                    edge_labels: Some((s.changes.clone(), "Δw".into())),
+                    chosen,
+                    ..Overlay::default()
+                },
+            ),
+        })
+    }
+
+    /// The step-through controls (in the Training section).
+    fn step_through_ui(&mut self, ui: &mut Ui) {
+        let Some(stepper) = &mut self.stepper else {
+            if ui
+                .button("Step through an epoch")
+                .on_hover_text("pause, then watch one epoch: forward layer by layer, backward (δ) from the output, and the update")
+                .clicked()
+            {
+                self.start_step_through();
+            }
+            return;
+        };
+        let columns = stepper.before.net.layers().len();
+        let text = match stepper.stage {
+            Stage::Forward(k) => format!("forward: layer {k} of {columns}"),
+            Stage::Backward(k) => format!(
+                "backward: δ of layer {} (step {k} of {columns})",
+                columns + 1 - k
+            ),
+            Stage::Update => "update: the new weights, Δw on the edges".to_string(),
+        };
+        ui.label(RichText::new(text).strong());
+        let mut next = false;
+        let mut cancel = false;
+        ui.horizontal(|ui| {
+            next = ui.button("Next stage").clicked();
+            ui.checkbox(&mut stepper.playing, "play");
+            cancel = ui
+                .button("Cancel")
+                .on_hover_text("stop stepping; nothing is trained")
+                .clicked();
+        });
+        ui.add(
+            Slider::new(&mut self.step_speed, 0.2..=10.0)
+                .logarithmic(true)
+                .text("stages/s"),
+        );
+        if cancel {
+            self.stepper = None;
+        } else if next {
+            self.next_stage();
+        }
+    }
+
     fn feature_title(&self) -> String {
         let snap = &self.latest;
         let h = snap.feature_width();
@@ -898,9 +1111,18 @@ impl Lab for XorLab {
     }
 
     fn update(&mut self) {
+        if let Some(stepper) = &self.stepper
+            && stepper.playing
+            && stepper.last.elapsed().as_secs_f32() >= 1.0 / self.step_speed.max(0.05)
+        {
+            self.next_stage();
+        }
         if let Some(s) = self.thread.take_latest() {
             self.timeline.push(Arc::clone(&s));
             self.live = s;
+            if self.step_pending && self.live.paused {
+                self.start_step_through();
+            }
             if self.timeline.cursor().is_none() {
                 self.computed = None;
             }
@@ -1028,13 +1250,19 @@ impl Lab for XorLab {
                 scenes::feature_space(snap, &self.motion, view.camera, self.trails)
             }
             Some(Panel::Input) => scenes::input_space(snap, view.camera),
-            Some(Panel::Network) => {
-                let overlay = Overlay {
-                    values: self.edge_values(),
-                    chosen: self.outlined.then_some(self.chosen),
-                };
-                scenes::network_with(snap, self.selected_point, view.camera, &overlay)
-            }
+            Some(Panel::Network) => match self.step_overlay() {
+                Some((shown, overlay)) => {
+                    scenes::network_with(&shown, self.selected_point, view.camera, &overlay)
+                }
+                None => {
+                    let overlay = Overlay {
+                        values: self.edge_values(),
+                        chosen: self.outlined.then_some(self.chosen),
+                        ..Overlay::default()
+                    };
+                    scenes::network_with(snap, self.selected_point, view.camera, &overlay)
+                }
+            },
             Some(Panel::LossSurface) => scenes::loss_surface(snap, view.camera),
             Some(Panel::Curves | Panel::Backprop) | None => Scene::new(view.camera),
         }

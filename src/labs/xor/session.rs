@@ -24,6 +24,8 @@ pub enum XorCommand {
     TogglePause,
     /// Train exactly one refresh's worth of epochs, then stay paused.
     Step,
+    /// Train exactly one epoch, then stay paused (the end of a step-through).
+    StepEpoch,
     /// New initial weights: with a new seed (`true`) or the same one.
     Reset {
         /// Draw a new seed first.
@@ -201,6 +203,10 @@ impl XorSession {
                 self.paused = true;
                 self.train_refresh();
             }
+            XorCommand::StepEpoch => {
+                self.paused = true;
+                self.train_epochs(1);
+            }
             XorCommand::Reset { new_seed } => {
                 if new_seed {
                     self.settings.seed = self
@@ -341,13 +347,15 @@ impl XorSession {
     }
 
     fn train_refresh(&mut self) {
+        self.train_epochs(self.settings.epochs_per_refresh);
+    }
+
+    /// Trains `count` epochs (fewer at `max_epochs`) and records the moment.
+    fn train_epochs(&mut self, count: u64) {
         if self.is_done() {
             return;
         }
-        let todo = self
-            .settings
-            .epochs_per_refresh
-            .min(self.settings.max_epochs - self.epoch);
+        let todo = count.min(self.settings.max_epochs - self.epoch);
         let mut loss = f32::NAN;
         for _ in 0..todo {
             loss = self.net.train_epoch(&self.data.points, &self.data.labels);

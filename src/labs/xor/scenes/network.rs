@@ -131,7 +131,19 @@ pub struct Overlay {
     pub values: Option<(Vec<Vec<f32>>, String)>,
     /// The chosen parameter, outlined in yellow (an edge, or a neuron's bias).
     pub chosen: Option<ParamId>,
+    /// Step-through, forward stage: only columns up to this one (0 the inputs) are filled
+    /// with the chosen point's values; the others are grey (`None`: all).
+    pub filled: Option<usize>,
+    /// Step-through, backward stage: `δ` of the chosen point at each neuron of the columns
+    /// reached (`deltas[c - 1]` for column `c`; `None` where not reached yet).
+    pub deltas: Option<Vec<Option<Vec<f32>>>>,
+    /// Numbers printed at the middle of each edge (per layer, like `w`), e.g. `Δw` in the
+    /// update stage, when the network has at most 24 weights; with their name.
+    pub edge_labels: Option<(Vec<Vec<f32>>, String)>,
 }
+
+/// Grey: an edge whose value is not known yet (a layer the backward pass has not reached).
+const UNKNOWN: [f32; 4] = [0.45, 0.45, 0.5, 0.5];
 
 /// Yellow: the parameter the Backprop panel follows.
 pub const CHOSEN: [f32; 4] = [1.0, 0.85, 0.2, 1.0];
@@ -166,9 +178,16 @@ pub fn network_with(
             (Anchor::BottomLeft, LabelRole::Data),
         );
     }
+    diagram.filled = overlay.filled.unwrap_or(usize::MAX);
     diagram.push_edges(&mut scene);
     if let Some(id) = overlay.chosen {
         diagram.push_chosen(&mut scene, id);
+    }
+    if let Some(deltas) = &overlay.deltas {
+        diagram.push_deltas(&mut scene, deltas);
+    }
+    if let Some((values, name)) = &overlay.edge_labels {
+        diagram.push_edge_labels(&mut scene, values, name);
     }
     diagram.push_inputs(&mut scene);
     for c in 1..=diagram.hidden {
@@ -211,6 +230,8 @@ struct Diagram<'a> {
     radius: f32,
     /// Values the edges show instead of the weights (per layer, like `w`).
     values: Option<&'a [Vec<f32>]>,
+    /// Columns filled with the chosen point's values (the rest grey).
+    filled: usize,
 }
 
 impl<'a> Diagram<'a> {
@@ -241,6 +262,54 @@ impl<'a> Diagram<'a> {
             hidden,
             radius,
             values: None,
+            filled: usize::MAX,
+        }
+    }
+
+    /// `δ = …` beside every neuron of the columns reached.
+    fn push_deltas(&self, scene: &mut Scene, deltas: &[Option<Vec<f32>>]) {
+        for (c, column) in deltas.iter().enumerate() {
+            let Some(column) = column else {
+                continue;
+            };
+            for (j, d) in column.iter().enumerate() {
+                let p = self.pos(c + 1, j);
+                label(
+                    scene,
+                    [p[0], p[1] + 0.045, 0.7],
+                    format!("δ {}", crate::labs::xor::backprop::num(*d)),
+                    10.0,
+                    (Anchor::Bottom, LabelRole::Data),
+                );
+            }
+        }
+    }
+
+    /// `values` at the middle of each edge, if there are few enough edges to read them.
+    fn push_edge_labels(&self, scene: &mut Scene, values: &[Vec<f32>], name: &str) {
+        let layers = self.snap.net.layers();
+        let count: usize = layers.iter().map(|l| l.w.len()).sum();
+        if count > 24 {
+            return;
+        }
+        for (l, layer) in layers.iter().enumerate() {
+            for to in 0..layer.outputs {
+                for from in 0..layer.inputs {
+                    let Some(v) = values.get(l).and_then(|v| v.get(to * layer.inputs + from))
+                    else {
+                        continue;
+                    };
+                    let (a, b) = self.edge_ends(l + 1, to, from);
+                    let t = 0.35 + 0.3 * (to as f32 / layer.outputs.max(1) as f32);
+                    label(
+                        scene,
+                        [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, 0.7],
+                        format!("{name} {}", crate::labs::xor::backprop::num(*v)),
+                        9.0,
+                        (Anchor::Center, LabelRole::Data),
+                    );
+                }
+            }
         }
     }
 
@@ -335,11 +404,18 @@ impl<'a> Diagram<'a> {
                         Some(values) => values
                             .get(l)
                             .and_then(|v| v.get(to * layer.inputs + from))
-                            .copied()
-                            .unwrap_or(0.0),
-                        None => layer.weight(to, from),
+                            .copied(),
+                        None => Some(layer.weight(to, from)),
                     };
-                    scene.lines.push(self.edge(start, end, value));
+                    scene.lines.push(match value {
+                        Some(value) => self.edge(start, end, value),
+                        None => Line {
+                            a: [start[0], start[1], 0.1],
+                            b: [end[0], end[1], 0.1],
+                            color: UNKNOWN,
+                            width_px: 1.0,
+                        },
+                    });
                 }
             }
         }
@@ -392,7 +468,8 @@ impl<'a> Diagram<'a> {
         let net = &snap.net;
         let layer = &net.layers()[c - 1];
         let p = self.pos(c, j);
-        self.push_neuron(scene, p, self.point.map(|v| v.a[c - 1][j]));
+        let shown = self.point.filter(|_| c <= self.filled);
+        self.push_neuron(scene, p, shown.map(|v| v.a[c - 1][j]));
         let size = self.heatmap_side(c);
         let (x0, y0) = (Self::heatmap_x(p), p[1] - size / 2.0);
         let grid = &snap.hidden_grids[c - 1][j];
@@ -449,7 +526,8 @@ impl<'a> Diagram<'a> {
     fn push_output(&self, scene: &mut Scene) {
         let snap = self.snap;
         let op = self.pos(self.hidden + 1, 0);
-        self.push_neuron(scene, op, self.point.map(|v| v.y));
+        let shown = self.point.filter(|_| self.hidden < self.filled);
+        self.push_neuron(scene, op, shown.map(|v| v.y));
         let bias = snap.net.layers().last().map_or(0.0, |l| l.b[0]);
         let mut text = format!("output  b = {bias:.3}");
         if let Some(v) = self.point {
