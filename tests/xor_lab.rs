@@ -668,6 +668,14 @@ fn stepping_through_an_epoch_ends_on_the_weights_the_backprop_panel_showed() {
         result.layers(),
         "the diagram's weights are the thread's"
     );
+    // The "last update" overlay is that epoch's change.
+    let change: Vec<Vec<f32>> = after
+        .layers()
+        .iter()
+        .zip(before.net.layers())
+        .map(|(a, b)| a.w.iter().zip(&b.w).map(|(x, y)| x - y).collect())
+        .collect();
+    assert_eq!(lab.snapshot().last_change, change);
     let new = shown.update.unwrap().new_value;
     assert_eq!(
         after.param(lab.chosen_param()).unwrap().to_bits(),

@@ -90,8 +90,11 @@ pub enum EdgeView {
     Weights,
     /// The full-batch gradient of each weight.
     Gradients,
-    /// The change the next update makes to each weight.
-    Updates,
+    /// The change the last epoch made to each weight (with the full batch: the last
+    /// update's `Δw`).
+    LastUpdate,
+    /// The change the next update will make to each weight.
+    NextUpdate,
 }
 
 /// How the lab starts.
@@ -567,12 +570,18 @@ impl XorLab {
         let name = |e: EdgeView| match e {
             EdgeView::Weights => "weights w",
             EdgeView::Gradients => "gradients ∂J/∂w",
-            EdgeView::Updates => "next update Δw",
+            EdgeView::LastUpdate => "last update Δw",
+            EdgeView::NextUpdate => "next update Δw",
         };
         ComboBox::from_label("edges show")
             .selected_text(name(self.edges))
             .show_ui(ui, |ui| {
-                for e in [EdgeView::Weights, EdgeView::Gradients, EdgeView::Updates] {
+                for e in [
+                    EdgeView::Weights,
+                    EdgeView::Gradients,
+                    EdgeView::LastUpdate,
+                    EdgeView::NextUpdate,
+                ] {
                     ui.selectable_value(&mut self.edges, e, name(e));
                 }
             });
@@ -691,7 +700,10 @@ impl XorLab {
                 grads().layers.into_iter().map(|l| l.w).collect(),
                 "∂J/∂w".into(),
             )),
-            EdgeView::Updates => {
+            EdgeView::LastUpdate => {
+                (!snap.last_change.is_empty()).then(|| (snap.last_change.clone(), "last Δw".into()))
+            }
+            EdgeView::NextUpdate => {
                 let grads = grads();
                 let values = snap
                     .net
@@ -709,7 +721,7 @@ impl XorLab {
                             .collect()
                     })
                     .collect();
-                Some((values, "Δw".into()))
+                Some((values, "next Δw".into()))
             }
         }
     }

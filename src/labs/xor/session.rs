@@ -77,6 +77,8 @@ pub struct XorSession {
     trajectory: Vec<[f32; 3]>,
     /// Per data point, the shown hidden layer's activations at every refresh (for trails).
     trails: Vec<Vec<Vec<f32>>>,
+    /// What the last epoch changed in each weight, per layer (like `w`); empty before one.
+    last_change: Vec<Vec<f32>>,
     diverged: Option<String>,
     /// Why the last command failed, shown until the next one succeeds.
     message: Option<String>,
@@ -103,6 +105,7 @@ impl XorSession {
             history: Vec::new(),
             trajectory: Vec::new(),
             trails: Vec::new(),
+            last_change: Vec::new(),
             diverged: None,
             message: None,
             run: 0,
@@ -187,6 +190,7 @@ impl XorSession {
         self.history.clear();
         self.trajectory.clear();
         self.trails.clear();
+        self.last_change.clear();
         self.diverged = None;
         self.record(self.net.loss(&self.data.points, &self.data.labels));
         Ok(())
@@ -251,6 +255,7 @@ impl XorSession {
             XorCommand::SetFeatureLayer(layer) => {
                 self.settings.feature_layer = layer;
                 self.trails.clear();
+                self.last_change.clear();
                 self.record_trails();
             }
             XorCommand::SetEpochsPerRefresh(n) => self.settings.epochs_per_refresh = n.max(1),
@@ -285,6 +290,7 @@ impl XorSession {
                 self.history.clear();
                 self.trajectory.clear();
                 self.trails.clear();
+                self.last_change.clear();
                 self.record(self.net.loss(&self.data.points, &self.data.labels));
             }
         }
@@ -357,10 +363,22 @@ impl XorSession {
         }
         let todo = count.min(self.settings.max_epochs - self.epoch);
         let mut loss = f32::NAN;
-        for _ in 0..todo {
+        let weights = |net: &PlaneNet| -> Vec<Vec<f32>> {
+            net.layers().iter().map(|l| l.w.clone()).collect()
+        };
+        let mut before = Vec::new();
+        for i in 0..todo {
+            if i + 1 == todo {
+                before = weights(&self.net);
+            }
             loss = self.net.train_epoch(&self.data.points, &self.data.labels);
             self.epoch += 1;
         }
+        self.last_change = weights(&self.net)
+            .iter()
+            .zip(&before)
+            .map(|(a, b)| a.iter().zip(b).map(|(x, y)| x - y).collect())
+            .collect();
         if !(loss.is_finite() && self.net.is_finite()) {
             self.diverged = Some(format!(
                 "training diverged by epoch {} (loss {loss}) with learning rate {}: lower it and reset",
@@ -428,6 +446,7 @@ impl XorSession {
             history: &self.history,
             trajectory: &self.trajectory,
             trails: &self.trails,
+            last_change: &self.last_change,
         })
     }
 }

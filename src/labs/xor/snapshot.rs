@@ -154,6 +154,9 @@ pub struct XorSnapshot {
     pub feature_space: FeatureSpace,
     /// `(epoch, loss, grad norms per layer)` at every refresh.
     pub history: Vec<HistoryEntry>,
+    /// What the last epoch changed in each weight, per layer (like `w`; with the full batch,
+    /// the last update's `Δw`); empty before the first epoch.
+    pub last_change: Vec<Vec<f32>>,
     /// The loss over the two chosen parameters.
     pub loss_surface: LossSurface,
     /// The whole training state this moment was computed from, when the lab thread
@@ -246,6 +249,8 @@ pub struct TrainingState<'a> {
     pub trajectory: &'a [[f32; 3]],
     /// Per data point, the shown hidden layer's activations at every refresh.
     pub trails: &'a [Vec<Vec<f32>>],
+    /// What the last epoch changed in each weight, per layer.
+    pub last_change: &'a [Vec<f32>],
 }
 
 impl crate::labs::timeline::Moment for XorSnapshot {
@@ -265,6 +270,7 @@ impl crate::labs::timeline::Moment for XorSnapshot {
         let trails: usize = self.trails.iter().map(|t| t.len() * v3).sum();
         std::mem::size_of::<XorSnapshot>()
             + self.points.len() * (std::mem::size_of::<PointValues>() + 2 * neurons * f)
+            + self.last_change.iter().map(|l| l.len() * f).sum::<usize>()
             + self.output_grid.len() * f
             + self
                 .hidden_grids
@@ -416,6 +422,7 @@ impl XorSnapshot {
             feature_box,
             feature_space,
             history: session.history.to_vec(),
+            last_change: session.last_change.to_vec(),
         }
     }
 
